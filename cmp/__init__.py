@@ -1,0 +1,257 @@
+"""Kelisim's application factory: settings, catalogue, consent log and codecs wired into one app.
+
+`create_app` is the only place that builds the long-lived services, so tests, the CLI and a WSGI
+server all get the same wiring. Schema: the app runs the Alembic migrations on start by default,
+because the README's first command (`kelisim serve` on the embedded SQLite file) and the tests (a
+fresh database per test) must work without a separate step; migrations are idempotent and serialised
+across processes.
+A deployment that wants schema changes only through `kelisim db upgrade` sets
+`Settings.extra["auto_upgrade"] = False`, and then a database without the schema fails at the first
+query instead of being created behind the operator's back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import importlib
+import importlib.util
+import logging
+import secrets
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from cmp.catalogue import Catalogue
+from cmp.context import ContextReader
+from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, problem_response
+from cmp.settings import Settings
+from cmp.store import ConsentStore
+from cmp.tokens import TokenCodec
+
+__all__ = ["Services", "create_app"]
+
+log = logging.getLogger(__name__)
+
+_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def neutralise(text: str) -> str:
+    """One log record, one line: CR/LF from a header or a URL cannot forge a second record."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+class SingleLineFormatter(logging.Formatter):
+    """Escapes CR/LF in the whole formatted record, tracebacks included (ASVS 4.0.3 7.3.1)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return neutralise(super().format(record))
+
+
+class NeutraliseFilter(logging.Filter):
+    """For handlers whose formatter we do not control: escapes CR/LF in the message itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = neutralise(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging() -> None:
+    """Give the `cmp` loggers one single-line handler (once per process, however many apps)."""
+    logger = logging.getLogger("cmp")
+    if any(getattr(handler, "_kelisim", False) for handler in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(SingleLineFormatter(_LOG_FORMAT))
+    handler.addFilter(NeutraliseFilter())
+    handler._kelisim = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.INFO)
+
+
+@dataclass
+class Services:
+    """The long-lived objects a request needs, kept at app.extensions["kelisim"]."""
+
+    settings: Settings
+    catalogue: Catalogue
+    store: ConsentStore
+    tokens: TokenCodec
+    context: ContextReader
+    id_key: bytes
+    log_key: bytes
+
+    def log_id(self, value: str) -> str:
+        """A short keyed hash for operational logs: correlates lines without revealing the value."""
+        return hmac.new(self.log_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
+
+    def close(self) -> None:
+        self.context.close()
+        self.store.close()
+
+
+def _subkey(secret: str, purpose: str) -> bytes:
+    """Separate keys per use from one secret, so a log hash can never be replayed as an id."""
+    return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
+
+
+def build_services(settings: Settings) -> Services:
+    from cmp.catalogue import load
+
+    catalogue = load(settings.catalogue_path)
+    store = ConsentStore(settings.database_url)
+    context: ContextReader | None = None
+    try:
+        if settings.extra.get("auto_upgrade", True):
+            store.upgrade()
+        # Every catalogue_hash in the log must resolve to the exact texts the visitor was shown.
+        store.save_snapshot(catalogue.content_hash, catalogue.revision, catalogue.to_dict())
+        tokens = TokenCodec(settings.token_keys)
+        context = ContextReader(settings.geoip_database, settings.ip_pepper)
+    except BaseException:
+        if context is not None:
+            context.close()
+        store.close()
+        raise
+    return Services(
+        settings=settings,
+        catalogue=catalogue,
+        store=store,
+        tokens=tokens,
+        context=context,
+        id_key=_subkey(settings.secret_key, "kelisim.consent-id.v1"),
+        log_key=_subkey(settings.secret_key, "kelisim.log-id.v1"),
+    )
+
+
+def _wants_html() -> bool:
+    """Pages (the receipt) get HTML errors; the API and everything else get problem+json."""
+    if request.path.startswith("/api/"):
+        return False
+    if request.blueprint == "receipt":
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html" and request.path.startswith("/consent/")
+
+
+def _error_response(error: ApiError) -> Response | tuple[str, int, dict[str, str]]:
+    if _wants_html():
+        headers = {"Cache-Control": "no-store", **error.headers}
+        return (
+            render_template(
+                "receipt_error.html", status=error.status, title=error.title, detail=error.detail
+            ),
+            error.status,
+            headers,
+        )
+    return problem_response(error)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Any:
+        return _error_response(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        if error.code is None or error.code < 400:
+            return error
+        headers = {}
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        detail = {
+            404: "Nothing here.",
+            405: f"Method {request.method} is not allowed here.",
+            413: f"The body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes.",
+        }.get(error.code)
+        if isinstance(error, CSRFError):
+            detail = "The form has expired. Reload the page and try again."
+        return _error_response(http_problem(error.code, detail, headers=headers))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception) -> Any:
+        correlation_id = secrets.token_hex(8)
+        log.error("database unavailable [%s]: %s", correlation_id, type(error).__name__)
+        return _error_response(
+            ApiError(
+                503,
+                "Service Unavailable",
+                "The consent log cannot be reached right now; nothing was recorded. Try again.",
+                extra={"correlation_id": correlation_id},
+                type=PROBLEM_TYPES["unavailable"],
+                headers={"Retry-After": "5"},
+            )
+        )
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception) -> Any:
+        # The message of an exception can hold SQL parameters (consent ids, IP hashes), so only its
+        # type and where it happened are logged; the id lets support find the line.
+        correlation_id = secrets.token_hex(8)
+        frames = " <- ".join(
+            f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}:{frame.name}"
+            for frame in reversed(traceback.extract_tb(error.__traceback__))
+        )
+        log.error("unhandled %s [%s] at %s", type(error).__name__, correlation_id, frames)
+        return _error_response(
+            ApiError(
+                500,
+                "Internal Server Error",
+                f"Something went wrong on our side. Reference: {correlation_id}.",
+                extra={"correlation_id": correlation_id},
+                type=PROBLEM_TYPES["internal"],
+            )
+        )
+
+
+def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
+    from cmp import api, receipt
+
+    app.register_blueprint(api.bp)
+    # The JSON API is guarded by its JSON-only content type and the Origin allow-list instead.
+    csrf.exempt(api.bp)
+    app.register_blueprint(receipt.bp)
+    if importlib.util.find_spec("cmp.banner") is not None:
+        banner = importlib.import_module("cmp.banner")
+        app.register_blueprint(banner.bp)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app; raises CatalogueError for a bad catalogue, SQLAlchemy errors for a bad DB."""
+    configure_logging()
+    if settings is None:
+        settings = Settings.from_env()
+    # No app-wide static folder: /cmp.js and /cmp.css are served by the banner blueprint with their
+    # own caching, and the receipt page brings its stylesheet in its blueprint.
+    app = Flask(__name__, static_folder=None)
+    app.secret_key = settings.secret_key
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_body_bytes,
+        SESSION_COOKIE_NAME="kelisim_session",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+    )
+    if settings.trusted_proxies > 0:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+    csrf = CSRFProtect(app)
+    _register_error_handlers(app)
+    _register_blueprints(app, csrf)
+    app.extensions["kelisim"] = build_services(settings)
+    return app

@@ -1,0 +1,523 @@
+"""The OpenAPI 3.1 description of /api/v1, built from the live catalogue.
+
+Enums for sites, languages and vendor ids come from the catalogue the server runs with, so the
+document describes exactly what this server accepts and a fuzzer (schemathesis) can tell a valid
+request from an invalid one. The input patterns live here and the API validates with the same
+constants, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmp.consent import ACTIONS, Status
+
+# 8–64 characters chosen by the client; the idempotency key of one click.
+EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+# 18 bytes in base64url: 144 bits, because the id is the only key to a receipt (ASVS 5.0 11.5.1).
+CONSENT_ID_PATTERN = r"^[A-Za-z0-9_-]{24}$"
+PAGE_MAX_LENGTH = 2048
+# An absolute http(s) URL with a host, or an absolute path; no whitespace or control characters.
+PAGE_PATTERN = (
+    r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*|/[^\x00-\x20\x7f]*)$"
+)
+TOKEN_MAX_LENGTH = 4096
+
+VERIFY_REASONS = ("invalid_token", "unknown_consent", "stale_revision", "expired")
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _PROBLEM}},
+    }
+
+
+def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | None = None) -> dict:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> dict[str, Any]:
+    vendor_id = {"type": "string", "enum": vendor_ids} if vendor_ids else {"type": "string"}
+    language = {"type": "string", "enum": languages} if languages else {"type": "string"}
+    site = {"type": "string", "enum": sites} if sites else {"type": "string"}
+    statuses = [status.value for status in Status]
+    return {
+        "Problem": {
+            "type": "object",
+            "required": ["type", "title", "status", "detail", "errors"],
+            "properties": {
+                "type": {"type": "string", "format": "uri-reference"},
+                "title": {"type": "string"},
+                "status": {"type": "integer", "minimum": 400, "maximum": 599},
+                "detail": {"type": "string"},
+                "errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "message"],
+                        "additionalProperties": False,
+                        "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+                    },
+                },
+                "current_revision": {"type": "integer"},
+                "correlation_id": {"type": "string"},
+            },
+        },
+        "Config": {
+            "type": "object",
+            "required": [
+                "site",
+                "revision",
+                "hash",
+                "language",
+                "languages",
+                "consent_lifetime_days",
+                "cookie_domain",
+                "operator",
+                "texts",
+                "purposes",
+                "vendors",
+            ],
+            "properties": {
+                "site": site,
+                "revision": {"type": "integer", "minimum": 1},
+                "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+                "language": language,
+                "languages": {"type": "array", "items": language, "minItems": 1},
+                "consent_lifetime_days": {"type": "integer", "minimum": 1},
+                "cookie_domain": {"type": ["string", "null"]},
+                "operator": {
+                    "type": "object",
+                    "required": ["name", "privacy_policy_url"],
+                    "properties": {
+                        "name": {"type": "string"},
+                        "privacy_policy_url": {"type": ["string", "null"]},
+                    },
+                },
+                "texts": {"type": "object", "additionalProperties": {"type": "string"}},
+                "purposes": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["id", "required", "name", "description"],
+                        "properties": {
+                            "id": {"type": "string"},
+                            "required": {"type": "boolean"},
+                            "name": {"type": "string"},
+                            "description": {"type": "string"},
+                        },
+                    },
+                },
+                "vendors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": [
+                            "id",
+                            "name",
+                            "company",
+                            "country",
+                            "data_leaves_kz",
+                            "purposes",
+                            "description",
+                            "privacy_policy_url",
+                            "consent_api",
+                            "hosts",
+                            "cookies",
+                            "storage",
+                        ],
+                        "properties": {
+                            "id": vendor_id,
+                            "name": {"type": "string"},
+                            "company": {"type": "string"},
+                            "country": {"type": ["string", "null"], "pattern": "^[A-Z]{2}$"},
+                            "data_leaves_kz": {"type": "boolean"},
+                            "purposes": {"type": "array", "items": {"type": "string"}},
+                            "description": {"type": "string"},
+                            "privacy_policy_url": {"type": ["string", "null"]},
+                            "consent_api": {"type": ["string", "null"]},
+                            "hosts": {"type": "array", "items": {"type": "string"}},
+                            "cookies": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["name", "match", "party", "lifetime_seconds"],
+                                    "properties": {
+                                        "name": {"type": "string"},
+                                        "match": {"enum": ["exact", "prefix"]},
+                                        "party": {"enum": ["first", "third"]},
+                                        "lifetime_seconds": {"type": ["integer", "null"]},
+                                        "domain": {"type": ["string", "null"]},
+                                    },
+                                },
+                            },
+                            "storage": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["kind", "key", "match"],
+                                    "properties": {
+                                        "kind": {"enum": ["local", "session", "indexeddb"]},
+                                        "key": {"type": "string"},
+                                        "match": {"enum": ["exact", "prefix"]},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "ConsentRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["site", "revision", "language", "action", "event_id"],
+            "properties": {
+                "site": site,
+                "revision": {
+                    "type": "integer",
+                    "description": "The revision the visitor was shown; a stale one is a 409.",
+                },
+                "language": language,
+                "action": {"type": "string", "enum": list(ACTIONS)},
+                "choices": {
+                    "type": "object",
+                    "description": "Vendor id -> granted; required for custom, missing = false.",
+                    "propertyNames": vendor_id,
+                    "additionalProperties": {"type": "boolean"},
+                },
+                "event_id": {"type": "string", "pattern": EVENT_ID_PATTERN},
+                "gpc": {"type": "boolean"},
+                "page": {
+                    "type": ["string", "null"],
+                    "maxLength": PAGE_MAX_LENGTH,
+                    "pattern": PAGE_PATTERN,
+                    "description": "Stored without its query string, fragment and user info.",
+                },
+                "consent_id": {
+                    "type": ["string", "null"],
+                    "pattern": CONSENT_ID_PATTERN,
+                    "description": "An existing consent of the same site to add this event to.",
+                },
+            },
+            "if": {"properties": {"action": {"const": "custom"}}, "required": ["action"]},
+            "then": {"required": ["choices"]},
+        },
+        "ConsentResponse": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "consent_id",
+                "token",
+                "expires",
+                "status",
+                "granted",
+                "receipt_url",
+                "revision",
+            ],
+            "properties": {
+                "consent_id": {"type": "string", "pattern": CONSENT_ID_PATTERN},
+                "token": {"type": "string"},
+                "expires": {"type": "string", "format": "date-time"},
+                "status": {"type": "string", "enum": statuses},
+                "granted": {"type": "array", "items": vendor_id},
+                "receipt_url": {"type": "string", "format": "uri"},
+                "revision": {"type": "integer"},
+            },
+        },
+        "VerifyRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["token"],
+            "properties": {
+                "token": {"type": "string", "minLength": 1, "maxLength": TOKEN_MAX_LENGTH}
+            },
+        },
+        "VerifyResponse": {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [
+                        "valid",
+                        "consent_id",
+                        "revision",
+                        "status",
+                        "granted",
+                        "expires",
+                        "token",
+                    ],
+                    "properties": {
+                        "valid": {"const": True},
+                        "consent_id": {"type": "string", "pattern": CONSENT_ID_PATTERN},
+                        "revision": {"type": "integer"},
+                        "status": {"type": "string", "enum": statuses},
+                        "granted": {"type": "array", "items": vendor_id},
+                        "expires": {"type": "string", "format": "date-time"},
+                        "token": {"type": "string"},
+                    },
+                },
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["valid", "reason"],
+                    "properties": {
+                        "valid": {"const": False},
+                        "reason": {"type": "string", "enum": list(VERIFY_REASONS)},
+                    },
+                },
+            ]
+        },
+        "ConsentEvent": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": [
+                "seq",
+                "event_id",
+                "action",
+                "status",
+                "granted",
+                "grants",
+                "purposes",
+                "revision",
+                "catalogue_hash",
+                "language",
+                "page",
+                "gpc",
+                "region",
+                "device_class",
+                "recorded_at",
+                "expires",
+                "hash",
+            ],
+            "properties": {
+                "seq": {"type": "integer"},
+                "event_id": {"type": "string"},
+                "action": {"type": "string", "enum": list(ACTIONS)},
+                "status": {"type": "string", "enum": statuses},
+                "granted": {"type": "array", "items": {"type": "string"}},
+                "grants": {"type": "object", "additionalProperties": {"type": "boolean"}},
+                "purposes": {
+                    "type": "object",
+                    "additionalProperties": {"enum": ["granted", "denied", "partial"]},
+                },
+                "revision": {"type": "integer"},
+                "catalogue_hash": {"type": "string"},
+                "language": {"type": "string"},
+                "page": {"type": ["string", "null"]},
+                "gpc": {"type": "boolean"},
+                "region": {"type": ["string", "null"]},
+                "device_class": {"type": "string"},
+                "recorded_at": {"type": "string", "format": "date-time"},
+                "expires": {"type": "string", "format": "date-time"},
+                "hash": {"type": "string"},
+            },
+        },
+        "ConsentHistory": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["consent_id", "site", "current", "events", "receipt_url"],
+            "properties": {
+                "consent_id": {"type": "string", "pattern": CONSENT_ID_PATTERN},
+                "site": {"type": "string"},
+                "receipt_url": {"type": "string", "format": "uri"},
+                "current": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [
+                        "status",
+                        "granted",
+                        "revision",
+                        "recorded_at",
+                        "expires",
+                        "valid",
+                    ],
+                    "properties": {
+                        "status": {"type": "string", "enum": statuses},
+                        "granted": {"type": "array", "items": {"type": "string"}},
+                        "revision": {"type": "integer"},
+                        "recorded_at": {"type": "string", "format": "date-time"},
+                        "expires": {"type": "string", "format": "date-time"},
+                        "valid": {
+                            "type": "boolean",
+                            "description": "Given, unexpired and of the current revision.",
+                        },
+                    },
+                },
+                "events": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"$ref": "#/components/schemas/ConsentEvent"},
+                },
+            },
+        },
+    }
+
+
+def build(catalogue: Any | None = None) -> dict[str, Any]:
+    """The OpenAPI document; with a catalogue, its sites, languages and vendors become enums."""
+    sites = sorted(catalogue.sites) if catalogue is not None else []
+    languages = list(catalogue.languages) if catalogue is not None else []
+    vendor_ids = list(catalogue.vendor_ids) if catalogue is not None else []
+    consent_id_param = {
+        "name": "consent_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": f"A consent id ({CONSENT_ID_PATTERN}); anything else is a 400.",
+    }
+    no_store = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+    json_body_errors = {
+        "400": _problem_response("Malformed JSON, duplicate keys or invalid fields (all listed)."),
+        "403": _problem_response("The Origin header is not allowed for this site."),
+        "413": _problem_response("The body is larger than the configured limit (16 KiB)."),
+        "415": _problem_response("The body is not application/json."),
+        "503": _problem_response("The consent log is unreachable; nothing was recorded."),
+        "default": _problem_response("Any other error, as a problem document."),
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kelisim consent API",
+            "version": "1",
+            "description": (
+                "Records cookie and tracker consent as an append-only, hash-chained log and issues "
+                "signed consent tokens. Errors are RFC 9457 problem documents."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": {
+            "/config": {
+                "get": {
+                    "operationId": "getConfig",
+                    "summary": "The banner configuration of a site in one language",
+                    "parameters": [
+                        {
+                            "name": "site",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": sites}
+                            if sites
+                            else {"type": "string"},
+                            "description": "Defaults to `default`.",
+                        },
+                        {
+                            "name": "lang",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": languages}
+                            if languages
+                            else {"type": "string"},
+                            "description": "Defaults to the best Accept-Language match.",
+                        },
+                        {
+                            "name": "If-None-Match",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"$ref": "#/components/schemas/Config"},
+                            "The configuration.",
+                            {
+                                "ETag": {"schema": {"type": "string"}},
+                                "Cache-Control": {"schema": {"type": "string"}},
+                            },
+                        ),
+                        "304": {"description": "Not modified (If-None-Match matched the ETag)."},
+                        "400": _problem_response("Unknown site or language."),
+                        "default": _problem_response("Any other error, as a problem document."),
+                    },
+                }
+            },
+            "/consent": {
+                "post": {
+                    "operationId": "recordConsent",
+                    "summary": "Record one consent event (idempotent on event_id)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ConsentRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": _json(
+                            {"$ref": "#/components/schemas/ConsentResponse"},
+                            "Recorded.",
+                            no_store,
+                        ),
+                        "200": _json(
+                            {"$ref": "#/components/schemas/ConsentResponse"},
+                            "Already recorded (a retry of the same event_id).",
+                            no_store,
+                        ),
+                        "409": _problem_response(
+                            "Stale revision (`current_revision` says which is current), or the "
+                            "event_id was used before with other content."
+                        ),
+                        **json_body_errors,
+                    },
+                }
+            },
+            "/consent/verify": {
+                "post": {
+                    "operationId": "verifyConsent",
+                    "summary": "The latest state of the consent a token belongs to",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/VerifyRequest"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(
+                            {"$ref": "#/components/schemas/VerifyResponse"},
+                            "Whether the consent holds; a fresh token when it changed since.",
+                            no_store,
+                        ),
+                        **json_body_errors,
+                    },
+                }
+            },
+            "/consent/{consent_id}": {
+                "get": {
+                    "operationId": "getConsentHistory",
+                    "summary": "Every event of one consent, oldest first",
+                    "parameters": [consent_id_param],
+                    "responses": {
+                        "200": _json(
+                            {"$ref": "#/components/schemas/ConsentHistory"},
+                            "The history.",
+                            no_store,
+                        ),
+                        "400": _problem_response("Malformed consent id."),
+                        "404": _problem_response("No consent with that id."),
+                        "default": _problem_response("Any other error, as a problem document."),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "getOpenApi",
+                    "summary": "This document",
+                    "responses": {"200": _json({"type": "object"}, "The OpenAPI document.")},
+                }
+            },
+        },
+        "components": {"schemas": _schemas(sites, languages, vendor_ids)},
+    }
