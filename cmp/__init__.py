@@ -218,7 +218,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from cmp import api, receipt
+    from cmp import admin, api, receipt
 
     app.register_blueprint(api.bp)
     # The JSON API is guarded by its JSON-only content type and the Origin allow-list instead.
@@ -227,6 +227,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     if importlib.util.find_spec("cmp.banner") is not None:
         banner = importlib.import_module("cmp.banner")
         app.register_blueprint(banner.bp)
+    # The admin UI keeps Flask-WTF's CSRF protection and adds its own session cookie for /admin.
+    app.register_blueprint(admin.bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

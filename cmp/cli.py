@@ -8,6 +8,7 @@ the answer is no" (a broken chain), 2 means "could not run".
 from __future__ import annotations
 
 import argparse
+import importlib
 import re
 import sys
 from collections.abc import Sequence
@@ -24,6 +25,13 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 # Paths that carry a consent id, which the request log must not hold in clear (compliance.md §3.8).
 _CONSENT_PATH = re.compile(r"(/consent/)([A-Za-z0-9_-]+)")
 
+# Verbs that belong to another package keep their own options: the rest of the command line is
+# handed to that package's main() whole, so `kelisim demo --help` shows the demo's own help.
+_DELEGATED_VERBS = {
+    "demo": ("demo.run", "run the demo lender site, fake vendor hosts and the CMP together"),
+    "scan": ("scanner.cli", "scan a site in every consent state and report violations"),
+}
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -39,7 +47,23 @@ def _parser() -> argparse.ArgumentParser:
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
     db_verbs.add_parser("upgrade", help="create or migrate the schema to the newest version")
     db_verbs.add_parser("verify", help="recompute every event digest and hash-chain link")
+
+    users = verbs.add_parser("users", help="staff accounts of the admin UI", add_help=False)
+    users.add_argument("users_args", nargs=argparse.REMAINDER)
+
+    for verb, (_module, summary) in _DELEGATED_VERBS.items():
+        verbs.add_parser(verb, help=summary, add_help=False)
     return parser
+
+
+def _delegate(verb: str, argv: Sequence[str]) -> int:
+    module_name = _DELEGATED_VERBS[verb][0]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as error:
+        print(f"kelisim {verb}: not available in this installation ({error})", file=sys.stderr)
+        return EXIT_ERROR
+    return int(module.main(list(argv)))
 
 
 def _describe_database(url: str) -> str:
@@ -131,6 +155,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in _DELEGATED_VERBS:
+        return _delegate(argv[0], argv[1:])
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has already explained
@@ -143,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.verb == "serve":
             return _serve(settings, args.host, args.port)
+        if args.verb == "users":
+            from cmp.admin.cli_users import main_users
+
+            return main_users(args.users_args, settings)
         if args.db_verb == "upgrade":
             return _db_upgrade(settings)
         return _db_verify(settings)

@@ -200,6 +200,16 @@ class ConsentStore:
         # with SQLITE_BUSY without waiting when another writer committed since our snapshot.
         self._write_engine = self._engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
 
+    @property
+    def engine(self) -> Engine:
+        """For modules that keep their own tables in this database (admin accounts, audit log)."""
+        return self._engine
+
+    @property
+    def write_engine(self) -> Engine:
+        """Like `engine`, but each transaction takes SQLite's write lock at BEGIN."""
+        return self._write_engine
+
     def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe to run concurrently and repeatedly.
 

@@ -1,0 +1,275 @@
+"""What the banner costs a visitor: bytes on the wire and time until it shows, beside another CMP.
+
+Prints the size of what a first visit downloads for the banner (cmp.js as served, with cmp.css
+inlined; the 14-vendor config of each language) raw, gzip and brotli, and the time from navigation
+to the banner being visible under a 4x CPU slowdown (CDP Emulation.setCPUThrottlingRate), for
+Kelisim and for vanilla-cookieconsent 3.1.0 configured for the same 14 services and texts on the
+same page. Each run is a fresh browser context (cold cache); medians of several runs and the ratio.
+
+    .venv/bin/python bench/banner.py [--runs 9] [--throttle 4]
+
+vanilla-cookieconsent is fetched with `npm pack` into bench/.work/ on first use (npm registry only).
+Figures, not a test: the machines are shared and noisy, so read the ratio, not the milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import brotli
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cmp import create_app  # noqa: E402
+from cmp.settings import Settings  # noqa: E402
+from scanner.browser import launch  # noqa: E402
+
+WORK = ROOT / "bench" / ".work"
+CC_VERSION = "3.1.0"
+LANGUAGE = "ru"
+
+# What "visible" means for each: the dialog box is in the page and rendered.
+KELISIM_SELECTOR = "#kelisim .k-d"
+CC_SELECTOR = "html.show--consent #cc-main .cm"
+
+WATCH_JS = """(sel => {
+  const seen = () => {
+    if (window.__visibleAt) return;
+    const e = document.querySelector(sel);
+    if (e && e.getClientRects().length) window.__visibleAt = performance.now();
+  };
+  new MutationObserver(seen).observe(document, {childList: true, subtree: true, attributes: true});
+  const frame = () => { seen(); if (!window.__visibleAt) requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+})(%s);"""
+
+PAGE = """<!doctype html>
+<html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Кредит Плюс</title>
+%(head)s
+</head><body><main><h1>Кредит Плюс</h1><p>Займы онлайн.</p>%(body)s</main>%(tags)s</body></html>"""
+
+
+def sizes(data: bytes) -> tuple[int, int, int]:
+    return len(data), len(gzip.compress(data, 9)), len(brotli.compress(data))
+
+
+def cookieconsent_dist() -> Path:
+    """vanilla-cookieconsent's dist/ folder, packed from the npm registry once into bench/.work."""
+    dist = WORK / "package" / "dist"
+    if (dist / "cookieconsent.umd.js").exists():
+        return dist
+    WORK.mkdir(parents=True, exist_ok=True)
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SystemExit("npm is needed to fetch vanilla-cookieconsent for the comparison")
+    spec = f"vanilla-cookieconsent@{CC_VERSION}"
+    subprocess.run([npm, "pack", spec, "--pack-destination", str(WORK)], check=True, cwd=WORK)
+    with tarfile.open(WORK / f"vanilla-cookieconsent-{CC_VERSION}.tgz") as archive:
+        archive.extractall(WORK, filter="data")
+    return dist
+
+
+def cookieconsent_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The same purposes, 14 services and Russian texts, in vanilla-cookieconsent's shape."""
+    texts = config["texts"]
+    categories: dict[str, Any] = {}
+    sections = [{"title": texts["title"], "description": texts["description"]}]
+    for purpose in config["purposes"]:
+        vendors = [v for v in config["vendors"] if v["purposes"][0] == purpose["id"]]
+        categories[purpose["id"]] = {
+            "enabled": purpose["required"],
+            "readOnly": purpose["required"],
+            "services": {v["id"]: {"label": v["name"]} for v in vendors},
+        }
+        sections.append(
+            {
+                "title": purpose["name"],
+                "description": purpose["description"]
+                + "".join(f" {v['name']} ({v['company']}): {v['description']}" for v in vendors),
+                "linkedCategory": purpose["id"],
+            }
+        )
+    return {
+        # Its default hides the banner from automated browsers (navigator.webdriver), as here.
+        "hideFromBots": False,
+        "categories": categories,
+        "language": {
+            "default": LANGUAGE,
+            "translations": {
+                LANGUAGE: {
+                    "consentModal": {
+                        "title": texts["title"],
+                        "description": texts["description"],
+                        "acceptAllBtn": texts["accept_all"],
+                        "acceptNecessaryBtn": texts["reject_all"],
+                        "showPreferencesBtn": texts["settings"],
+                    },
+                    "preferencesModal": {
+                        "title": texts["settings"],
+                        "acceptAllBtn": texts["accept_all"],
+                        "acceptNecessaryBtn": texts["reject_all"],
+                        "savePreferencesBtn": texts["save"],
+                        "closeIconLabel": texts["close"],
+                        "sections": sections,
+                    },
+                }
+            },
+        },
+    }
+
+
+def inert_tags(attribute: str) -> str:
+    """The 14 vendors' tags, inert the way each CMP expects (content does not matter here)."""
+    return "\n".join(
+        f'<script type="text/plain" {attribute % vendor}>window.__v = 1;</script>'
+        for vendor in ("google_tag_manager", "yandex_metrika", "vk", "mail_ru", "amplitude")
+    )
+
+
+def serve(app: Any) -> tuple[Any, int]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_port
+
+
+def page_server(cmp_base: str, dist: Path, cc_config: dict[str, Any]) -> tuple[Any, int]:
+    kelisim_page = PAGE % {
+        "head": f'<script src="{cmp_base}/cmp.js" data-site="default" async></script>',
+        "body": "",
+        "tags": inert_tags('data-vendor="%s"'),
+    }
+    cc_page = PAGE % {
+        "head": '<link rel="stylesheet" href="/cc/cookieconsent.css">',
+        "body": "",
+        "tags": inert_tags('data-category="analytics" data-service="%s"')
+        + '<script src="/cc/cookieconsent.umd.js"></script>'
+        + f"<script>CookieConsent.run({json.dumps(cc_config, ensure_ascii=False)});</script>",
+    }
+
+    @Request.application
+    def app(request: Request) -> Response:
+        if request.path == "/kelisim":
+            return Response(kelisim_page, mimetype="text/html")
+        if request.path == "/cc":
+            return Response(cc_page, mimetype="text/html")
+        if request.path.startswith("/cc/"):
+            name = request.path.removeprefix("/cc/")
+            if name in ("cookieconsent.umd.js", "cookieconsent.css"):
+                kind = "text/javascript" if name.endswith(".js") else "text/css"
+                return Response((dist / name).read_bytes(), mimetype=kind)
+        return Response(status=404)
+
+    return serve(app)
+
+
+def time_to_banner(browser: Any, url: str, selector: str, throttle: float) -> float:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        session = context.new_cdp_session(page)
+        session.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+        page.add_init_script(WATCH_JS % json.dumps(selector))
+        page.goto(url)
+        page.wait_for_function("() => window.__visibleAt", timeout=30_000)
+        return float(page.evaluate("window.__visibleAt"))
+    finally:
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--throttle", type=float, default=4.0)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'bench.sqlite3'}",
+        catalogue_path=ROOT / "vendors.yaml",
+        token_keys=(secrets.token_urlsafe(32),),
+        secret_key=secrets.token_urlsafe(32),
+        ip_pepper=secrets.token_urlsafe(32),
+    )
+    app = create_app(settings)
+    client = app.test_client()
+    script = client.get("/cmp.js").get_data()
+    stylesheet = client.get("/cmp.css").get_data()
+    configs = {
+        lang: client.get(f"/api/v1/config?site=default&lang={lang}").get_data()
+        for lang in app.extensions["kelisim"].catalogue.languages
+    }
+    dist = cookieconsent_dist()
+    cc_js = (dist / "cookieconsent.umd.js").read_bytes()
+    cc_css = (dist / "cookieconsent.css").read_bytes()
+    cc_config = cookieconsent_config(json.loads(configs[LANGUAGE]))
+    cc_config_bytes = json.dumps(cc_config, ensure_ascii=False).encode()
+
+    print("Bytes a first visit downloads for the banner (raw / gzip / brotli)")
+    rows = [
+        ("cmp.js (served, cmp.css inlined)", script),
+        ("  of which cmp.css", stylesheet),
+        *((f"config, 14 vendors, {lang}", body) for lang, body in configs.items()),
+        (f"vanilla-cookieconsent {CC_VERSION} umd.js", cc_js),
+        (f"vanilla-cookieconsent {CC_VERSION} css", cc_css),
+        ("vanilla-cookieconsent config, same texts, ru", cc_config_bytes),
+    ]
+    for name, data in rows:
+        raw, gz, br = sizes(data)
+        print(f"  {name:<44} {raw:>7} {gz:>7} {br:>7}")
+    for lang, body in configs.items():
+        total = [a + b for a, b in zip(sizes(script), sizes(body), strict=True)]
+        print(f"  {'Kelisim total, ' + lang:<44} {total[0]:>7} {total[1]:>7} {total[2]:>7}")
+    cc_total = [
+        sum(x) for x in zip(sizes(cc_js), sizes(cc_css), sizes(cc_config_bytes), strict=True)
+    ]
+    cc = cc_total
+    print(f"  {'vanilla-cookieconsent total, ru':<44} {cc[0]:>7} {cc[1]:>7} {cc[2]:>7}")
+
+    cmp_server, cmp_port = serve(app)
+    pages, pages_port = page_server(f"http://localhost:{cmp_port}", dist, cc_config)
+    base = f"http://127.0.0.1:{pages_port}"
+    from playwright.sync_api import sync_playwright
+
+    kelisim_ms: list[float] = []
+    cc_ms: list[float] = []
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            for _ in range(args.runs):  # interleaved, so both see the same machine load
+                kelisim_ms.append(
+                    time_to_banner(browser, f"{base}/kelisim", KELISIM_SELECTOR, args.throttle)
+                )
+                cc_ms.append(time_to_banner(browser, f"{base}/cc", CC_SELECTOR, args.throttle))
+        finally:
+            browser.close()
+    pages.shutdown()
+    cmp_server.shutdown()
+    app.extensions["kelisim"].close()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"\nNavigation to banner visible, {args.throttle:g}x CPU slowdown, {args.runs} cold runs")
+    for name, values in (("Kelisim", kelisim_ms), (f"vanilla-cookieconsent {CC_VERSION}", cc_ms)):
+        runs = " ".join(f"{v:.0f}" for v in values)
+        print(f"  {name:<28} median {statistics.median(values):7.1f} ms   runs: {runs}")
+    ratio = statistics.median(kelisim_ms) / statistics.median(cc_ms)
+    print(f"  Kelisim / vanilla-cookieconsent: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()

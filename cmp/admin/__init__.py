@@ -1,0 +1,11 @@
+"""The marketers' admin UI at /admin: register `bp` on the app.
+
+Importing the view modules attaches their routes to the blueprint defined in `shell`.
+"""
+
+from __future__ import annotations
+
+from cmp.admin import audit_log, auth, dashboard, users
+from cmp.admin.shell import bp, requires_role
+
+__all__ = ["audit_log", "auth", "bp", "dashboard", "requires_role", "users"]
