@@ -1,0 +1,124 @@
+"""What the scanner knows without the catalogue: fingerprinting hosts, well-known tracker cookies,
+and the names vendors go by in Russian and Kazakh privacy policies.
+
+These lists back rules that judge the catalogue itself (V07 wrong purpose, V12 high-risk technique,
+V14 policy naming), so they cannot come from the catalogue. Sources: vendor-facts (DDG Tracker Radar
+marks privacy-cs.mail.ru as heavy fingerprinting; JuicyScore is a device-fingerprint scorer), the
+Open Cookie Database categories, and CookieBlock's classes (necessary / functional / analytics /
+advertising).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+
+# Hosts whose scripts fingerprint the device (canvas, WebGL, audio, fonts). Subdomains match too.
+FINGERPRINTING_HOSTS: tuple[str, ...] = (
+    "privacy-cs.mail.ru",
+    "score.juicyscore.com",
+    "score.juicyscore.net",
+    "score.jcsc.online",
+    "fpjs.io",
+    "fpcdn.io",
+    "openfpcdn.io",
+    "fpnpmcdn.net",
+    "fingerprintjs.com",
+    "fptls.com",
+    "threatmetrix.com",
+    "online-metrix.net",
+    "iovation.com",
+)
+
+# Shared static CDNs: cookieless hosts serving many unrelated libraries (fonts, reCAPTCHA, SDK
+# builds), so no vendor can be named by host. Requests to them are observed but not undeclared.
+SHARED_CDN_HOSTS: tuple[str, ...] = (
+    "www.gstatic.com",
+    "fonts.gstatic.com",
+    "fonts.googleapis.com",
+    "ajax.googleapis.com",
+    "cdnjs.cloudflare.com",
+    "cdn.jsdelivr.net",
+    "unpkg.com",
+)
+
+# Well-known tracker cookies and their purpose category (glob patterns).
+TRACKER_COOKIES: tuple[tuple[str, str], ...] = (
+    ("_ga", "analytics"),
+    ("_ga_*", "analytics"),
+    ("_gid", "analytics"),
+    ("_gat*", "analytics"),
+    ("_gcl_*", "marketing"),
+    ("_gac_*", "marketing"),
+    ("_fbp", "marketing"),
+    ("_ym_*", "analytics"),
+    ("yandexuid", "marketing"),
+    ("tmr_*", "marketing"),
+    ("_clck", "analytics"),
+    ("_clsk", "analytics"),
+    ("MUID", "marketing"),
+    ("AMP_*", "analytics"),
+    ("_pk_id*", "analytics"),
+    ("_pk_ses*", "analytics"),
+    ("afUserId", "marketing"),
+    ("AF_SYNC", "marketing"),
+    ("flocktory-uuid", "marketing"),
+    ("remixstid", "marketing"),
+)
+
+# Names a policy may use for each vendor, beside the catalogue's name and company.
+POLICY_ALIASES: dict[str, tuple[str, ...]] = {
+    "google_tag_manager": ("Google Tag Manager", "GTM", "Диспетчер тегов Google"),
+    "google_analytics": ("Google Analytics", "Гугл Аналитикс", "GA4"),
+    "firebase_analytics": ("Firebase", "Google Analytics for Firebase"),
+    "yandex_metrika": ("Яндекс.Метрика", "Яндекс Метрика", "Yandex.Metrica", "Yandex Metrika"),
+    "appsflyer": ("AppsFlyer", "Апсфлаер"),
+    "userx": ("UserX", "Юзер Икс"),
+    "vk": ("VK", "ВКонтакте", "ВК", "VK.com", "VK pixel", "пиксель VK"),
+    "mail_ru": ("Mail.ru", "Top.Mail.Ru", "Top@Mail.Ru", "Рейтинг Mail.ru"),
+    "amplitude": ("Amplitude",),
+    "mytarget": ("myTarget", "MyTarget", "Май Таргет"),
+    "microsoft_clarity": ("Microsoft Clarity", "Clarity"),
+    "juicyscore": ("JuicyScore", "Juicy Score"),
+    "matomo": ("Matomo", "Piwik"),
+    "flocktory": ("Flocktory", "Флоктори"),
+}
+
+
+def host_matches(host: str, pattern_host: str) -> bool:
+    """Exact host or a subdomain of it (mc.yandex.ru matches yandex.ru, not evilyandex.ru)."""
+    host = host.lower().rstrip(".")
+    pattern_host = pattern_host.lower().lstrip(".").rstrip(".")
+    return host == pattern_host or host.endswith("." + pattern_host)
+
+
+def is_fingerprinting_host(host: str) -> bool:
+    return any(host_matches(host, h) for h in FINGERPRINTING_HOSTS)
+
+
+def is_shared_cdn(host: str) -> bool:
+    return any(host_matches(host, h) for h in SHARED_CDN_HOSTS)
+
+
+def tracker_cookie_category(name: str) -> str | None:
+    return next((cat for pat, cat in TRACKER_COOKIES if fnmatch.fnmatchcase(name, pat)), None)
+
+
+# Second-level public suffixes common for the sites Kelisim serves (a full PSL is not needed to tell
+# "the site itself" from a vendor; unknown suffixes fall back to the last two labels).
+_TWO_LABEL_SUFFIXES = frozenset(
+    {
+        "com.kz", "org.kz", "net.kz", "edu.kz", "gov.kz", "mil.kz",
+        "com.ru", "org.ru", "net.ru", "co.uk", "org.uk", "com.ua", "co.il", "com.tr",
+    }
+)  # fmt: skip
+
+
+def site_of(host: str) -> str:
+    """The registrable domain ("eTLD+1") of a host; IP addresses and single labels stand alone."""
+    host = host.lower().rstrip(".")
+    if not host or host.replace(".", "").isdigit() or ":" in host or "." not in host:
+        return host
+    labels = host.split(".")
+    if len(labels) >= 3 and ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES:
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])

@@ -1,0 +1,122 @@
+"""The cookie declaration: the table a privacy-policy page embeds, generated from what the scan saw.
+
+Generated, not hand-written, so the policy lists what the site really stores: every cookie and
+storage key observed in any state, with its vendor, purpose, party, domain and the longest lifetime
+the site asked for. Written as HTML (a fragment to paste), CSV and JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from scanner.knowledge import site_of
+from scanner.model import Observation
+
+CMP_LABEL = {
+    "vendor": "kelisim",
+    "vendor_name": "Kelisim (consent manager)",
+    "purposes": "necessary",
+}
+FIELDS = (
+    "name", "type", "vendor", "vendor_name", "company", "country", "purposes", "party", "domain",
+    "lifetime", "lifetime_seconds", "declared",
+)  # fmt: skip
+
+
+def lifetime_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "session"
+    if seconds >= 86400 * 1.5:
+        return f"{round(seconds / 86400)} days"
+    if seconds >= 3600:
+        return f"{round(seconds / 3600)} hours"
+    return f"{max(1, round(seconds / 60))} minutes"
+
+
+def build(observations: list[Observation], catalogue: Any, sites: set[str]) -> list[dict[str, Any]]:
+    vendors = {v.id: v for v in catalogue.vendors}
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for obs in observations:
+        if obs.kind not in ("cookie", "storage") or not obs.name or obs.blocked:
+            continue
+        kind = "cookie" if obs.kind == "cookie" else f"{obs.storage_kind}Storage"
+        if obs.storage_kind == "indexeddb":
+            kind = "IndexedDB"
+        domain = (obs.host or "").lstrip(".")
+        key = (
+            obs.vendor or "",
+            kind,
+            obs.name + "@" + domain if obs.kind == "cookie" else obs.name,
+        )
+        row = rows.get(key)
+        if row is None:
+            vendor = vendors.get(obs.vendor or "")
+            row = {
+                "name": obs.name,
+                "type": kind,
+                "vendor": vendor.id if vendor else None,
+                "vendor_name": vendor.name if vendor else None,
+                "company": vendor.company if vendor else None,
+                "country": vendor.country if vendor else None,
+                "purposes": ", ".join(vendor.purposes) if vendor else None,
+                "party": "first" if site_of(domain) in sites else "third",
+                "domain": domain,
+                "lifetime_seconds": None,
+                "declared": obs.declared,
+                "_persistent": False,
+            }
+            if obs.name.startswith("kelisim"):
+                row.update(CMP_LABEL)
+            elif vendor is None and obs.necessary:
+                row.update(vendor_name="the site itself", purposes="necessary")
+            rows[key] = row
+        if obs.kind == "cookie" and obs.lifetime_seconds is not None and obs.lifetime_seconds > 0:
+            current = row["lifetime_seconds"]
+            row["lifetime_seconds"] = max(current or 0, round(obs.lifetime_seconds))
+    out = []
+    for row in sorted(rows.values(), key=lambda r: (r["vendor"] or "~", r["type"], r["name"])):
+        row.pop("_persistent", None)
+        if row["type"] == "cookie":
+            row["lifetime"] = lifetime_text(row["lifetime_seconds"])
+        else:
+            row["lifetime"] = "until cleared" if row["type"] != "sessionStorage" else "session"
+        out.append(row)
+    return out
+
+
+def to_csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def to_html(rows: list[dict[str, Any]]) -> str:
+    head = ("Name", "Type", "Service", "Company", "Purpose", "Party", "Domain", "Lifetime")
+    lines = [
+        '<table class="kelisim-declaration">',
+        "<thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead>",
+        "<tbody>",
+    ]
+    for r in rows:
+        cells = (
+            r["name"], r["type"], r.get("vendor_name") or "unknown", r.get("company") or "",
+            r.get("purposes") or "", r["party"], r["domain"], r["lifetime"],
+        )  # fmt: skip
+        lines.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    lines += ["</tbody>", "</table>"]
+    return "\n".join(lines) + "\n"
+
+
+def write(rows: list[dict[str, Any]], out: Path) -> None:
+    (out / "cookie-declaration.json").write_text(
+        json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    (out / "cookie-declaration.csv").write_text(to_csv(rows), encoding="utf-8")
+    (out / "cookie-declaration.html").write_text(to_html(rows), encoding="utf-8")

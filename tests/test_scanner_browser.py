@@ -1,0 +1,83 @@
+"""The scanner end to end in real Chromium against a small loopback site (tests/scanner/site.py):
+a clean page exits 0, the page with planted violations exits 1 with each one found, and an
+unreachable site exits 3."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from cmp.settings import PROJECT_ROOT
+from scanner.cli import main
+from tests.scanner.site import BAD_PAGE_VIOLATIONS, LoopbackSite
+
+pytestmark = pytest.mark.browser
+CATALOGUE = str(PROJECT_ROOT / "vendors.yaml")
+
+
+@pytest.fixture(scope="module")
+def site():
+    server = LoopbackSite()
+    yield server
+    server.stop()
+
+
+def scan(site, path, out, *extra):
+    argv = [
+        site.url + path,
+        "--out",
+        str(out),
+        "--catalogue",
+        CATALOGUE,
+        "--quiet",
+        *site.resolve_args,
+    ]
+    return main([*argv, *extra])
+
+
+def test_clean_site_exits_0_and_crawls_links_and_sitemap(site, tmp_path):
+    states = "none,reject,accept,withdraw,vendor:yandex_metrika"
+    code = scan(site, "/", tmp_path, "--states", states, "--pages", "2", "--depth", "1")
+    report = json.loads((tmp_path / "report.json").read_text())
+    failing = [f for f in report["findings"] if f["severity"] == "error"]
+    assert failing == [] and code == 0
+    assert report["target"]["pages"] == [site.url + "/", site.url + "/about/"]
+    assert {v["state"] for v in report["visits"]} >= {"none", "reject", "accept", "withdraw"}
+    assert all(v["ok"] for v in report["visits"])
+    accepted = [o for o in report["observations"] if o["state"] == "accept"]
+    ym = {
+        (o["kind"], o.get("name") or o.get("host"))
+        for o in accepted
+        if o.get("vendor") == "yandex_metrika"
+    }
+    assert {("cookie", "_ym_uid"), ("storage", "_ym_uid"), ("request", "mc.yandex.ru")} <= ym
+    beacon = next(o for o in accepted if "/watch/" in (o.get("url") or ""))
+    assert beacon["initiator"].startswith("http://mc.yandex.ru/metrika/tag.js")
+    for name in ("report.html", "junit.xml", "cookie-declaration.csv", "cookie-declaration.html"):
+        assert (tmp_path / name).stat().st_size > 0
+
+
+def test_planted_violations_are_found_with_rule_state_and_vendor(site, tmp_path):
+    code = scan(site, "/bad/", tmp_path, "--states", "none,reject,accept,vendor:vk", "--pages", "1",
+                "--policy-url", site.url + "/policy/")  # fmt: skip
+    report = json.loads((tmp_path / "report.json").read_text())
+    found = {(f["rule"], f["state"], f["vendor"]) for f in report["findings"]}
+    for violation in BAD_PAGE_VIOLATIONS:
+        assert violation in found, violation
+    assert ("V14", "any", "vk") in found  # the policy names only Yandex.Metrica
+    assert code == 1
+    v08 = next(f for f in report["findings"] if f["rule"] == "V08")
+    assert v08["evidence"]["source"] == "js" and v08["evidence"]["observed_seconds"] > 3e8
+
+
+def test_unreachable_site_exits_3(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [f"http://127.0.0.1:{port}/", "--out", str(tmp_path), "--catalogue", CATALOGUE,
+            "--quiet", "--retries", "0", "--states", "none"]  # fmt: skip
+    assert main(argv) == 3
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert f"http://127.0.0.1:{port}/" in report["target"]["unreachable"]

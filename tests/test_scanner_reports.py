@@ -1,0 +1,212 @@
+"""Scanner outputs and the command line without a browser: report.json, junit.xml, report.html,
+the cookie declaration, upload, Chromium flags and exit code 2 for bad usage."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import http.server
+import io
+import json
+import threading
+import xml.etree.ElementTree as ET
+from typing import ClassVar
+
+import pytest
+
+from cmp.catalogue import load
+from cmp.settings import PROJECT_ROOT
+from scanner.analyse import analyse, write_reports
+from scanner.browser import launch_args
+from scanner.cli import main
+from scanner.config import ScanConfig
+from scanner.model import BannerMetrics, Observation, Visit
+from scanner.run import ScanRun
+from scanner.tls import spki_hashes
+from scanner.upload import UploadError, upload
+
+SITE = "https://creditplus.kz/"
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load(PROJECT_ROOT / "vendors.yaml")
+
+
+def synthetic_run() -> ScanRun:
+    obs = [
+        Observation("request", "none", SITE, "pre", "request:vk.com", host="vk.com",
+                    url="https://vk.com/rtrg", source="cdp", initiator=SITE),
+        Observation("cookie", "none", SITE, "final", "cookie:_ym_uid@creditplus.kz",
+                    host="creditplus.kz", name="_ym_uid", source="js",
+                    lifetime_seconds=86400 * 365),
+        Observation("cookie", "none", SITE, "final", "cookie:kelisim_consent@creditplus.kz",
+                    host="creditplus.kz", name="kelisim_consent", source="jar"),
+    ]  # fmt: skip
+    banner = BannerMetrics(SITE, True, {"accept": {"text": "Принять", "width": 100, "height": 40,
+                           "area": 4000, "font_size": 16, "font_weight": 400}},
+                           screenshot_png_b64=PNG)  # fmt: skip
+    run = ScanRun(started_at="2026-01-01T00:00:00+00:00", finished_at="2026-01-01T00:01:00+00:00")
+    run.visits = [Visit(SITE, "none", observations=obs, banner=banner), Visit(SITE, "reject")]
+    run.pages = [SITE]
+    run.states = ["none", "reject", "accept", "withdraw", "vendor:vk"]
+    run.environment = {"cookie_policy": "allow-third-party", "browser": "Chromium test"}
+    return run
+
+
+@pytest.fixture
+def written(tmp_path, catalogue):
+    config = ScanConfig(urls=[SITE], out=tmp_path, catalogue=PROJECT_ROOT / "vendors.yaml")
+    run = synthetic_run()
+    outcome = analyse(run, config, catalogue)
+    write_reports(outcome, run, tmp_path)
+    return tmp_path, outcome
+
+
+def test_report_json_is_versioned_with_attributed_observations(written):
+    out, outcome = written
+    report = json.loads((out / "report.json").read_text())
+    assert report["schema"] == "kelisim-scan/1"
+    assert report["environment"]["cookie_policy"] == "allow-third-party"
+    kinds = {(o["kind"], o.get("vendor")) for o in report["observations"]}
+    assert ("request", "vk") in kinds and ("cookie", "yandex_metrika") in kinds
+    v02 = next(f for f in report["findings"] if f["rule"] == "V02")
+    assert v02["vendor"] == "vk" and v02["state"] == "none" and v02["page"] == SITE
+    assert v02["evidence"]["url"] == "https://vk.com/rtrg" and len(v02["id"]) == 16
+    assert report["summary"]["exit_code"] == outcome.exit_code == 1
+
+
+def test_junit_has_one_testcase_per_rule_and_state(written):
+    out, _ = written
+    root = ET.parse(out / "junit.xml").getroot()
+    cases = root.findall(".//testcase")
+    names = {(c.get("classname"), c.get("name").split()[0]) for c in cases}
+    assert ("kelisim.scan.none", "V01") in names
+    assert ("kelisim.scan.reject", "V03") in names
+    assert ("kelisim.scan.vendor:vk", "V04") in names
+    assert ("kelisim.scan.any", "V06") in names
+    assert len(names) == len(cases)
+    failed = {
+        (c.get("classname"), c.get("name").split()[0])
+        for c in cases
+        if c.find("failure") is not None
+    }
+    assert failed == {
+        ("kelisim.scan.none", "V01"),
+        ("kelisim.scan.none", "V02"),
+        ("kelisim.scan.none", "V13"),
+    }
+
+
+def test_html_report_is_self_contained(written):
+    out, _ = written
+    text = (out / "report.html").read_text()
+    assert "<style>" in text and f"data:image/png;base64,{PNG}" in text
+    assert "<link" not in text and "<script" not in text
+    assert "V02" in text and "allow-third-party" in text
+
+
+def test_cookie_declaration_in_three_formats(written):
+    out, _ = written
+    rows = json.loads((out / "cookie-declaration.json").read_text())
+    names = {r["name"]: r for r in rows}
+    assert (
+        names["_ym_uid"]["vendor"] == "yandex_metrika"
+        and names["_ym_uid"]["lifetime"] == "365 days"
+    )
+    assert names["kelisim_consent"]["purposes"] == "necessary"
+    table = list(csv.DictReader(io.StringIO((out / "cookie-declaration.csv").read_text())))
+    assert {r["name"] for r in table} == set(names)
+    assert "<table" in (out / "cookie-declaration.html").read_text()
+
+
+def test_feature_switches_are_merged_not_overridden():
+    args = launch_args(["--disable-features=IsolateOrigins", "--enable-features=A"])
+    disabled = [a for a in args if a.startswith("--disable-features=")]
+    assert disabled == ["--disable-features=RenderDocument,IsolateOrigins"]
+
+
+def test_ca_spki_hash_matches_cryptography(tmp_path):
+    import datetime as dt
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "test CA")])
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(7).not_valid_before(dt.datetime(2020, 1, 1))
+        .not_valid_after(dt.datetime(2040, 1, 1)).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    path = tmp_path / "ca.pem"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    assert spki_hashes(path) == [base64.b64encode(hashlib.sha256(spki).digest()).decode()]
+
+
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    received: ClassVar[list] = []
+
+    def log_message(self, *args):
+        return None
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Receiver.received.append((self.path, self.headers["Authorization"], json.loads(body)))
+        status = 201 if self.headers["Authorization"] == "Bearer good" else 401
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"id": "scan-1"}')
+
+
+def test_upload_posts_report_with_bearer_token():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        assert "scan-1" in upload(url, "good", {"schema": "kelisim-scan/1"})
+        path, auth, body = _Receiver.received[-1]
+        assert (path, auth, body["schema"]) == ("/api/v1/scans", "Bearer good", "kelisim-scan/1")
+        with pytest.raises(UploadError, match="HTTP 401 \\(token rejected\\)"):
+            upload(url, "bad", {})
+        with pytest.raises(UploadError, match="needs a token"):
+            upload(url, None, {})
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["not-a-url"], "not an http(s) URL"),
+        (["https://x.test/", "--pages", "0"], "--pages must be at least 1"),
+        (["https://x.test/", "--fail-on", "info"], "invalid choice"),
+        (["https://x.test/", "--catalogue", "missing.yaml"], "no such file"),
+        (["https://x.test/", "--states", "sometimes"], "unknown state 'sometimes'"),
+        (["https://x.test/", "--vendors", "google"], "unknown vendor id 'google'"),
+        (["https://x.test/", "--config", "CONFIG"], "unknown key(s) colour"),
+        (["https://x.test/", "--waivers", "WAIVERS"], "needs a reason"),
+        (["https://x.test/", "--baseline", "missing.json"], "no such file"),
+        (["https://x.test/", "--upload", "https://cmp.test"], "--upload needs"),
+    ],
+)
+def test_usage_and_configuration_errors_exit_2(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("KELISIM_UPLOAD_TOKEN", raising=False)
+    config = tmp_path / "scan.yaml"
+    config.write_text("colour: blue\n")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("- id: abc\n")
+    argv = [str(config) if a == "CONFIG" else str(waivers) if a == "WAIVERS" else a for a in argv]
+    if "--catalogue" not in argv:
+        argv += ["--catalogue", str(PROJECT_ROOT / "vendors.yaml")]
+    assert main([*argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
