@@ -22,16 +22,20 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, has_request_context, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from cmp import headers
+from cmp.audit import AuditLog
 from cmp.catalogue import Catalogue
 from cmp.context import ContextReader
 from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, problem_response
+from cmp.ratelimit import Admission, ConsentLimits, RateLimiter
+from cmp.revisions import LiveCatalogue, Revisions
 from cmp.settings import Settings
 from cmp.store import ConsentStore
 from cmp.tokens import TokenCodec
@@ -85,12 +89,24 @@ class Services:
     """The long-lived objects a request needs, kept at app.extensions["kelisim"]."""
 
     settings: Settings
-    catalogue: Catalogue
+    live: LiveCatalogue
+    revisions: Revisions
     store: ConsentStore
     tokens: TokenCodec
     context: ContextReader
     id_key: bytes
     log_key: bytes
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The live catalogue (cmp.revisions), the same one for the whole of a request even when
+        a publish lands meanwhile."""
+        if not has_request_context():
+            return self.live.current()
+        pinned = g.get("kelisim_catalogue")
+        if pinned is None:
+            pinned = g.kelisim_catalogue = self.live.current()
+        return pinned
 
     def log_id(self, value: str) -> str:
         """A short keyed hash for operational logs: correlates lines without revealing the value."""
@@ -107,16 +123,32 @@ def _subkey(secret: str, purpose: str) -> bytes:
 
 
 def build_services(settings: Settings) -> Services:
-    from cmp.catalogue import load
-
-    catalogue = load(settings.catalogue_path)
     store = ConsentStore(settings.database_url)
     context: ContextReader | None = None
     try:
         if settings.extra.get("auto_upgrade", True):
             store.upgrade()
+
         # Every catalogue_hash in the log must resolve to the exact texts the visitor was shown.
-        store.save_snapshot(catalogue.content_hash, catalogue.revision, catalogue.to_dict())
+        def save_snapshot(published: Catalogue) -> None:
+            store.save_snapshot(published.content_hash, published.revision, published.to_dict())
+
+        # The live catalogue is in the database; vendors.yaml seeds it (cmp.revisions).
+        revisions = Revisions(
+            store.engine,
+            store.write_engine,
+            audit=AuditLog(store.write_engine),
+            on_publish=save_snapshot,
+        )
+        catalogue = revisions.bootstrap(settings.catalogue_path)
+        save_snapshot(catalogue)
+        refresh = settings.extra.get("catalogue_refresh_seconds", 2.0)
+        live = LiveCatalogue(
+            revisions,
+            catalogue,
+            refresh_seconds=None if refresh is None else float(refresh),  # type: ignore[arg-type]
+            on_change=save_snapshot,
+        )
         tokens = TokenCodec(settings.token_keys)
         context = ContextReader(settings.geoip_database, settings.ip_pepper)
     except BaseException:
@@ -126,7 +158,8 @@ def build_services(settings: Settings) -> Services:
         raise
     return Services(
         settings=settings,
-        catalogue=catalogue,
+        live=live,
+        revisions=revisions,
         store=store,
         tokens=tokens,
         context=context,
@@ -229,6 +262,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
         app.register_blueprint(banner.bp)
     # The admin UI keeps Flask-WTF's CSRF protection and adds its own session cookie for /admin.
     app.register_blueprint(admin.bp)
+    # Scanner uploads (POST /api/v1/scans): a bearer-token JSON API that sets and reads no cookie,
+    # so a browser cannot be made to send it cross-site with credentials; no CSRF token.
+    app.register_blueprint(admin.scans.upload_bp)
+    csrf.exempt(admin.scans.upload_bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -254,6 +291,21 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
     csrf = CSRFProtect(app)
     _register_error_handlers(app)
+    # Before the blueprints, so its after_request runs after theirs and only fills in gaps.
+    headers.init_app(app, production=settings.production)
     _register_blueprints(app, csrf)
     app.extensions["kelisim"] = build_services(settings)
+    app.extensions["kelisim.limits"] = _consent_limits(settings)
     return app
+
+
+def _consent_limits(settings: Settings) -> ConsentLimits:
+    """Rate limits shared by all workers (one file per host) and this worker's write slots."""
+    return ConsentLimits(
+        limiter=RateLimiter(
+            settings.rate_limit_path, _subkey(settings.secret_key, "kelisim.ratelimit.v1")
+        ),
+        admission=Admission(settings.max_in_flight, settings.admission_wait_ms / 1000),
+        per_network=settings.consent_rate_per_network,
+        per_consent=settings.consent_rate_per_consent,
+    )

@@ -25,6 +25,7 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 from cmp.consent import ACTIONS, ConsentInputError, decide, expires_at
 from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, quote, validation_error
 from cmp.openapi import (
+    CONFIG_DETAILS,
     CONSENT_ID_PATTERN,
     EVENT_ID_PATTERN,
     PAGE_MAX_LENGTH,
@@ -32,7 +33,9 @@ from cmp.openapi import (
     TOKEN_MAX_LENGTH,
 )
 from cmp.openapi import build as build_openapi
+from cmp.ratelimit import ConsentLimits, network_of
 from cmp.store import EventConflict, NewEvent, StoredEvent
+from cmp.subjects import is_blocked
 from cmp.tokens import ConsentClaims
 
 if TYPE_CHECKING:
@@ -284,11 +287,17 @@ def config() -> Response:
     catalogue = services().catalogue
     site_id = request.args.get("site", DEFAULT_SITE)
     language = request.args.get("lang")
+    # "banner": the lean first layer cmp.js embeds; the default "full" adds the second layer.
+    detail = request.args.get("detail", "full")
     errors = []
     if site_id not in catalogue.sites:
         errors.append({"field": "site", "message": f"unknown site {quote(site_id)}"})
     else:
         _note_site(site_id)
+    if detail not in CONFIG_DETAILS:
+        errors.append(
+            {"field": "detail", "message": f"unknown detail {quote(detail)}; use full, banner"}
+        )
     if language is None:
         language = request.accept_languages.best_match(
             catalogue.languages, default=catalogue.default_language
@@ -300,7 +309,7 @@ def config() -> Response:
         )
     if errors:
         raise validation_error(errors)
-    body = catalogue.public_config(site_id, language)
+    body = catalogue.public_config(site_id, language, detail)
     response = _json_response(body, private=False)
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -379,8 +388,47 @@ def _validate_consent(body: Mapping[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
+RATE_LIMITED = "urn:kelisim:problem:rate-limited"
+
+
+def _limited(kind: str, value: str | None, per_minute: int) -> None:
+    """429 with Retry-After once `value` (a network, a consent id) is over its per-minute limit."""
+    limits: ConsentLimits | None = current_app.extensions.get("kelisim.limits")
+    if limits is None or value is None:
+        return
+    decision = limits.limiter.check(kind, value, per_minute)
+    if not decision.allowed:
+        raise ApiError(
+            429,
+            "Too Many Requests",
+            f"Too many consent requests; try again in {decision.retry_after} s.",
+            type=RATE_LIMITED,
+            headers={"Retry-After": str(decision.retry_after)},
+        )
+
+
 @bp.post("/consent")
 def record_consent() -> Response:
+    limits: ConsentLimits | None = current_app.extensions.get("kelisim.limits")
+    if limits is not None:
+        _limited("network", network_of(request.remote_addr), limits.per_network)
+    if limits is None or limits.admission.acquire():
+        try:
+            return _record_consent(limits)
+        finally:
+            if limits is not None:
+                limits.admission.release()
+    # Shed instead of queueing: nothing was read or written, so the client may simply retry.
+    raise ApiError(
+        503,
+        "Service Unavailable",
+        "The server is busy; nothing was recorded. Try again shortly.",
+        type=PROBLEM_TYPES["unavailable"],
+        headers={"Retry-After": "1"},
+    )
+
+
+def _record_consent(limits: ConsentLimits | None) -> Response:
     svc = services()
     catalogue = svc.catalogue
     body = json_body()
@@ -406,6 +454,8 @@ def record_consent() -> Response:
 
     consent_id = body.get("consent_id")
     if consent_id is not None:
+        if limits is not None:
+            _limited("consent", consent_id, limits.per_consent)
         previous = svc.store.latest(consent_id)
         if previous is None:
             raise validation_error([{"field": "consent_id", "message": "unknown consent id"}])
@@ -511,6 +561,9 @@ def verify_consent() -> Response:
         return _invalid("invalid_token")
     if latest is None:
         return _invalid("unknown_consent")
+    # A subject-request block (cmp.subjects) makes the consent count as none until it is lifted.
+    if is_blocked(svc.store.engine, latest.consent_id):
+        return _invalid("blocked")
     if latest.revision != svc.catalogue.revision:
         return _invalid("stale_revision")
     if _aware(latest.expires_at) <= datetime.now(UTC):
@@ -561,6 +614,7 @@ def is_current(event: StoredEvent) -> bool:
         event.status == "given"
         and event.revision == services().catalogue.revision
         and _aware(event.expires_at) > datetime.now(UTC)
+        and not is_blocked(services().store.engine, event.consent_id)
     )
 
 

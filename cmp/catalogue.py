@@ -47,6 +47,19 @@ MAX_CONSENT_LIFETIME_DAYS = 730
 
 # The banner, the settings layer and the receipt page read these keys; a language missing one would
 # show a blank button, so the loader asks for all of them.
+# The texts the banner's first layer (and the floating button) shows before Settings is opened.
+BANNER_TEXT_KEYS = (
+    "title",
+    "description",
+    "accept_all",
+    "reject_all",
+    "settings",
+    "close",
+    "language",
+    "policy_link",
+    "change_settings",
+    "save_error",
+)
 REQUIRED_TEXT_KEYS = frozenset(
     {
         "title",
@@ -355,11 +368,21 @@ class Catalogue:
             "vendors": [vendor.to_dict() for vendor in self.vendors],
         }
 
-    def public_config(self, site_id: str, language: str) -> dict[str, Any]:
-        """Raises KeyError for an unknown site or language; the API turns that into a 400."""
+    def public_config(self, site_id: str, language: str, detail: str = "full") -> dict[str, Any]:
+        """Raises KeyError for an unknown site or language; the API turns that into a 400.
+
+        ``detail="banner"`` is the lean first layer the runtime embeds in cmp.js: the layer-1 texts
+        (BANNER_TEXT_KEYS) and, per vendor, only what gating and consent signals need (id, name,
+        purposes, hosts, paths, consent_api when set); ``"detail": "banner"`` marks it. The full
+        body (the default) adds everything the second layer, deletion and the receipt show.
+        """
         site = self.sites[site_id]
         if language not in self.languages:
             raise KeyError(language)
+        if detail == "banner":
+            return self._banner_config(site, language)
+        if detail != "full":
+            raise KeyError(detail)
         return {
             "site": site.id,
             "revision": self.revision,
@@ -401,6 +424,34 @@ class Catalogue:
                 }
                 for vendor in self.vendors
             ],
+        }
+
+    def _banner_config(self, site: Site, language: str) -> dict[str, Any]:
+        texts = self.texts[language]
+        vendors = []
+        for vendor in self.vendors:
+            lean: dict[str, Any] = {
+                "id": vendor.id,
+                "purposes": list(vendor.purposes),
+            }
+            if vendor.hosts:
+                lean["hosts"] = list(vendor.hosts)
+            if vendor.paths:
+                lean["paths"] = list(vendor.paths)
+            if vendor.consent_api:
+                lean["consent_api"] = vendor.consent_api
+            vendors.append(lean)
+        return {
+            "detail": "banner",
+            "site": site.id,
+            "revision": self.revision,
+            "language": language,
+            "languages": list(self.languages),
+            "consent_lifetime_days": self.consent_lifetime_days,
+            "cookie_domain": site.cookie_domain,
+            "operator": {"privacy_policy_url": site.policy_url or self.operator.privacy_policy_url},
+            "texts": {key: texts[key] for key in BANNER_TEXT_KEYS if key in texts},
+            "vendors": vendors,
         }
 
 

@@ -42,11 +42,36 @@ def _parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="run the development server")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--production",
+        action="store_true",
+        help="run under gunicorn, refusing generated secrets and non-durable databases",
+    )
+    serve.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (production; sized by default)"
+    )
+    serve.add_argument(
+        "--threads", type=int, default=None, help="threads per worker (production; 8)"
+    )
 
     db = verbs.add_parser("db", help="the consent log database")
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
     db_verbs.add_parser("upgrade", help="create or migrate the schema to the newest version")
     db_verbs.add_parser("verify", help="recompute every event digest and hash-chain link")
+    purge = db_verbs.add_parser(
+        "purge",
+        help="destroy personal fields of consents that ended longer than the retention ago",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only count what would be destroyed")
+
+    export = verbs.add_parser("export", help="export the live catalogue as vendors.yaml")
+    export_verbs = export.add_subparsers(dest="export_verb", required=True, metavar="WHAT")
+    export_catalogue = export_verbs.add_parser("catalogue", help="the live catalogue as YAML")
+    export_catalogue.add_argument("--out", help="write to this file instead of standard output")
+    import_ = verbs.add_parser("import", help="load a vendors.yaml into the admin draft")
+    import_verbs = import_.add_subparsers(dest="import_verb", required=True, metavar="WHAT")
+    import_catalogue = import_verbs.add_parser("catalogue", help="validate FILE, load the draft")
+    import_catalogue.add_argument("file", help="the vendors.yaml to load")
 
     users = verbs.add_parser("users", help="staff accounts of the admin UI", add_help=False)
     users.add_argument("users_args", nargs=argparse.REMAINDER)
@@ -124,6 +149,93 @@ def _db_verify(settings: Settings) -> int:
     return EXIT_FAILED
 
 
+def _db_purge(settings: Settings, dry_run: bool) -> int:
+    """Retention (Settings.retention_days): redacts like a destroy request; verify still passes."""
+    from cmp.audit import AuditLog
+    from cmp.subjects import Subjects
+
+    store = _store(settings)
+    try:
+        subjects = Subjects(store.engine, store.write_engine, AuditLog(store.write_engine), b"")
+        report = subjects.purge(settings.retention_days, dry_run=dry_run)
+    finally:
+        store.close()
+    verb = "would destroy" if dry_run else "destroyed"
+    print(
+        f"{'dry run: ' if dry_run else 'ok: '}{verb} the personal fields of {report.consents} "
+        f"consent(s), {report.events} event(s), ended before {report.cutoff:%Y-%m-%d} "
+        f"(retention {settings.retention_days} days); {report.skipped_blocked} blocked consent(s) "
+        "kept"
+    )
+    return EXIT_OK
+
+
+def _revisions(settings: Settings, store: Any) -> Any:
+    """The live catalogue's revisions, seeded from vendors.yaml as the app would on start."""
+    from cmp.audit import AuditLog
+    from cmp.revisions import Revisions
+
+    revisions = Revisions(store.engine, store.write_engine, audit=AuditLog(store.write_engine))
+    if revisions.head() is None:
+        revisions.bootstrap(settings.catalogue_path)
+    return revisions
+
+
+def _export_catalogue(settings: Settings, out: str | None) -> int:
+    from cmp.revisions import to_yaml
+
+    store = _store(settings)
+    try:
+        live = _revisions(settings, store).live()
+    finally:
+        store.close()
+    text = to_yaml(live.document)
+    if out is None:
+        sys.stdout.write(text)
+        return EXIT_OK
+    with open(out, "w", encoding="utf-8") as file:
+        file.write(text)
+    print(f"ok: revision {live.number} written to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import_catalogue(settings: Settings, path: str) -> int:
+    """Validate FILE (every problem as file:line) and make it the draft; publishing stays a
+    reviewed step in the admin UI, where a new script host also needs a second admin."""
+    import getpass
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+    except UnicodeDecodeError:
+        print(f"kelisim: {path} is not UTF-8 text", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        who = getpass.getuser()
+    except Exception:
+        who = "unknown"
+    store = _store(settings)
+    try:
+        revisions = _revisions(settings, store)
+        catalogue = revisions.import_yaml(f"cli:{who}", text, path)
+        changes = revisions.changes()
+    except CatalogueError as error:
+        print(f"kelisim: {path} is not valid:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except ValueError as error:  # RevisionError: e.g. the draft awaits approval
+        print(f"kelisim: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        store.close()
+    print(
+        f"ok: {path} loaded into the draft ({catalogue.content_hash}, {len(changes)} change(s) "
+        "against the live revision); review and publish it in the admin UI under Revisions"
+    )
+    return EXIT_OK
+
+
 def _redacted_path(path: str) -> str:
     """The request path for the access log: no query string, consent ids replaced by a marker."""
     return _CONSENT_PATH.sub(r"\1<id>", path.split("?", 1)[0])
@@ -154,6 +266,21 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return EXIT_OK
 
 
+def _serve_production(settings: Settings, args: argparse.Namespace) -> int:
+    """gunicorn behind the startup checks of cmp/production.py; a refusal is one line, exit 2."""
+    from cmp.production import THREADS, ProductionError, ServeOptions, serve
+
+    options = ServeOptions(
+        host=args.host, port=args.port, workers=args.workers, threads=args.threads or THREADS
+    )
+    try:
+        serve(settings, options)
+    except ProductionError as error:
+        print(f"kelisim: refusing to start in production: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in _DELEGATED_VERBS:
@@ -168,12 +295,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kelisim: cannot read the settings: {error}", file=sys.stderr)
         return EXIT_ERROR
     try:
+        if args.verb == "serve" and args.production:
+            return _serve_production(settings, args)
         if args.verb == "serve":
             return _serve(settings, args.host, args.port)
+        if args.verb == "export":
+            return _export_catalogue(settings, args.out)
+        if args.verb == "import":
+            return _import_catalogue(settings, args.file)
         if args.verb == "users":
             from cmp.admin.cli_users import main_users
 
             return main_users(args.users_args, settings)
+        if args.db_verb == "purge":
+            return _db_purge(settings, args.dry_run)
         if args.db_verb == "upgrade":
             return _db_upgrade(settings)
         return _db_verify(settings)

@@ -22,8 +22,10 @@ PAGE_PATTERN = (
     r"^(?:[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#]+[^\x00-\x20\x7f]*|/[^\x00-\x20\x7f]*)$"
 )
 TOKEN_MAX_LENGTH = 4096
+# GET /config?detail=: "full" (the default) for everything, "banner" for the lean first layer.
+CONFIG_DETAILS = ("full", "banner")
 
-VERIFY_REASONS = ("invalid_token", "unknown_consent", "stale_revision", "expired")
+VERIFY_REASONS = ("invalid_token", "unknown_consent", "stale_revision", "expired", "blocked")
 
 _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -177,6 +179,54 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 },
             },
         },
+        "BannerConfig": {
+            "type": "object",
+            "description": "detail=banner: what the first layer and tag gating need, nothing more.",
+            "additionalProperties": False,
+            "required": [
+                "detail",
+                "site",
+                "revision",
+                "language",
+                "languages",
+                "consent_lifetime_days",
+                "cookie_domain",
+                "operator",
+                "texts",
+                "vendors",
+            ],
+            "properties": {
+                "detail": {"const": "banner"},
+                "site": site,
+                "revision": {"type": "integer", "minimum": 1},
+                "language": language,
+                "languages": {"type": "array", "items": language, "minItems": 1},
+                "consent_lifetime_days": {"type": "integer", "minimum": 1},
+                "cookie_domain": {"type": ["string", "null"]},
+                "operator": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["privacy_policy_url"],
+                    "properties": {"privacy_policy_url": {"type": ["string", "null"]}},
+                },
+                "texts": {"type": "object", "additionalProperties": {"type": "string"}},
+                "vendors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["id", "purposes"],
+                        "properties": {
+                            "id": vendor_id,
+                            "purposes": {"type": "array", "items": {"type": "string"}},
+                            "hosts": {"type": "array", "items": {"type": "string"}},
+                            "paths": {"type": "array", "items": {"type": "string"}},
+                            "consent_api": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
         "ConsentRequest": {
             "type": "object",
             "additionalProperties": False,
@@ -190,8 +240,11 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "language": language,
                 "action": {"type": "string", "enum": list(ACTIONS)},
                 "choices": {
-                    "type": "object",
-                    "description": "Vendor id -> granted; required for custom, missing = false.",
+                    "type": ["object", "null"],
+                    "description": (
+                        "Vendor id -> granted; required (an object) for custom, missing = false; "
+                        "null or absent for the other actions."
+                    ),
                     "propertyNames": vendor_id,
                     "additionalProperties": {"type": "boolean"},
                 },
@@ -210,7 +263,7 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 },
             },
             "if": {"properties": {"action": {"const": "custom"}}, "required": ["action"]},
-            "then": {"required": ["choices"]},
+            "then": {"required": ["choices"], "properties": {"choices": {"type": "object"}}},
         },
         "ConsentResponse": {
             "type": "object",
@@ -372,10 +425,15 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
         "name": "consent_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "pattern": CONSENT_ID_PATTERN},
         "description": f"A consent id ({CONSENT_ID_PATTERN}); anything else is a 400.",
     }
     no_store = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
+    schemas = _schemas(sites, languages, vendor_ids)
+    if catalogue is not None:
+        # Only the current revision is accepted (another is the documented 409), so say so: a
+        # client or fuzzer generating from this document then reaches the recording path.
+        schemas["ConsentRequest"]["properties"]["revision"]["const"] = catalogue.revision
     json_body_errors = {
         "400": _problem_response("Malformed JSON, duplicate keys or invalid fields (all listed)."),
         "403": _problem_response("The Origin header is not allowed for this site."),
@@ -420,6 +478,16 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                             "description": "Defaults to the best Accept-Language match.",
                         },
                         {
+                            "name": "detail",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": list(CONFIG_DETAILS)},
+                            "description": (
+                                "`full` (the default): everything the banner shows; `banner`: the "
+                                "lean first layer (BannerConfig) that cmp.js embeds."
+                            ),
+                        },
+                        {
                             "name": "If-None-Match",
                             "in": "header",
                             "required": False,
@@ -428,15 +496,20 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": _json(
-                            {"$ref": "#/components/schemas/Config"},
-                            "The configuration.",
+                            {
+                                "oneOf": [
+                                    {"$ref": "#/components/schemas/Config"},
+                                    {"$ref": "#/components/schemas/BannerConfig"},
+                                ]
+                            },
+                            "The configuration (BannerConfig for detail=banner).",
                             {
                                 "ETag": {"schema": {"type": "string"}},
                                 "Cache-Control": {"schema": {"type": "string"}},
                             },
                         ),
                         "304": {"description": "Not modified (If-None-Match matched the ETag)."},
-                        "400": _problem_response("Unknown site or language."),
+                        "400": _problem_response("Unknown site, language or detail."),
                         "default": _problem_response("Any other error, as a problem document."),
                     },
                 }
@@ -467,6 +540,10 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                         "409": _problem_response(
                             "Stale revision (`current_revision` says which is current), or the "
                             "event_id was used before with other content."
+                        ),
+                        "429": _problem_response(
+                            "Too many consent requests from this network or for this consent; "
+                            "`Retry-After` says when to try again."
                         ),
                         **json_body_errors,
                     },
@@ -511,6 +588,37 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                     },
                 }
             },
+            "/scans": {
+                "post": {
+                    "operationId": "uploadScan",
+                    "summary": "Store a scanner run (report.json, schema kelisim-scan/1)",
+                    "description": "For `kelisim scan --upload`: needs `Authorization: Bearer "
+                    "<token>` with a token from KELISIM_SCAN_UPLOAD_TOKENS; bodies up to 20 MB.",
+                    "security": [{"scanUpload": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    "responses": {
+                        "201": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "url"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "url": {"type": "string"},
+                                },
+                            },
+                            "Stored; `url` is the run's page in the admin UI.",
+                        ),
+                        "400": _problem_response("Not JSON, or not a kelisim-scan/1 report."),
+                        "401": _problem_response("Missing or unknown upload token."),
+                        "413": _problem_response("The report is larger than 20 MB."),
+                        "415": _problem_response("The body is not application/json."),
+                        "default": _problem_response("Any other error, as a problem document."),
+                    },
+                }
+            },
             "/openapi.json": {
                 "get": {
                     "operationId": "getOpenApi",
@@ -519,5 +627,8 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": _schemas(sites, languages, vendor_ids)},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"scanUpload": {"type": "http", "scheme": "bearer"}},
+        },
     }

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from cmp.api import granted_of, is_consent_id, is_current, services
 from cmp.consent import decide, expires_at
 from cmp.store import NewEvent, StoredEvent
+from cmp.subjects import is_blocked
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdrawn_done": "Ваше согласие отозвано.",
         "expired": "Срок действия согласия истёк: сайт спросит вас снова.",
         "stale": "Список сервисов изменился: сайт спросит вас снова.",
+        "blocked": "Обработка по этому согласию заблокирована по запросу субъекта данных: "
+        "сервисы не загружаются, пока блокировка не снята.",
         "history": "История",
         "time": "Время (UTC)",
         "action": "Действие",
@@ -103,6 +106,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdrawn_done": "Келісіміңіз кері қайтарылды.",
         "expired": "Келісімнің мерзімі өтті: сайт сізден қайта сұрайды.",
         "stale": "Сервистер тізімі өзгерді: сайт сізден қайта сұрайды.",
+        "blocked": "Бұл келісім бойынша өңдеу деректер субъектісінің сұрауы бойынша бұғатталған: "
+        "бұғат алынғанша сервистер жүктелмейді.",
         "history": "Тарих",
         "time": "Уақыты (UTC)",
         "action": "Әрекет",
@@ -146,6 +151,8 @@ LABELS: dict[str, dict[str, str]] = {
         "withdrawn_done": "Your consent has been withdrawn.",
         "expired": "This consent has expired: the site will ask you again.",
         "stale": "The list of services has changed: the site will ask you again.",
+        "blocked": "Processing under this consent is blocked after a data-subject request: "
+        "no service is loaded until the block is lifted.",
         "history": "History",
         "time": "Time (UTC)",
         "action": "Action",
@@ -295,6 +302,8 @@ def show(consent_id: str) -> Any:
         notice = "expired"
     elif latest.status == "given" and latest.revision != catalogue.revision:
         notice = "stale"
+    if is_blocked(services().store.engine, consent_id):
+        notice = "blocked"
     return render_template(
         "receipt.html",
         lang=language,

@@ -46,6 +46,31 @@ class Settings:
     geoip_database: Path | None = None
     max_body_bytes: int = 16 * 1024
     trusted_proxies: int = 0
+    # Production mode (`kelisim serve --production`): HSTS on every response, and startup checks
+    # that refuse generated secrets and non-durable databases (cmp/production.py).
+    production: bool = False
+    # Where the cross-worker rate-limit counters live (cmp/ratelimit.py); None keeps them in this
+    # process only, which is enough for tests and the development server.
+    rate_limit_path: Path | None = None
+    # Consent POSTs per minute: per client network (/24, /48; many visitors share a carrier NAT),
+    # and per consent id (one visitor changing their mind). 0 switches a limit off.
+    consent_rate_per_network: int = 600
+    consent_rate_per_consent: int = 30
+    # Load shedding: consent POSTs a worker handles at once, and how long one may wait for a slot
+    # before it gets a 503 instead of queueing behind an overloaded database.
+    max_in_flight: int = 4
+    admission_wait_ms: int = 50
+    # Which KELISIM_* secrets were set explicitly (production refuses generated ones).
+    explicit_secrets: frozenset[str] = frozenset()
+    # How long proof of a consent is kept after the consent ended (withdrawn or expired) before
+    # `kelisim db purge` destroys its personal fields. Three years: the general limitation period
+    # for civil claims in Kazakhstan (Civil Code Art. 178), i.e. as long as the operator may have
+    # to show the consent in a dispute (EDPB 05/2020 §108: keep proof no longer than legal claims
+    # need). KELISIM_RETENTION_DAYS.
+    retention_days: int = 3 * 365
+    # Bearer tokens the scanner may upload report.json with (POST /api/v1/scans), comma-separated
+    # in KELISIM_SCAN_UPLOAD_TOKENS; none = uploads are refused.
+    scan_upload_tokens: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -60,6 +85,11 @@ class Settings:
         secret_key = env.get("KELISIM_SECRET_KEY") or _persistent_secret(var_dir / "secret.key")
         ip_pepper = env.get("KELISIM_IP_PEPPER") or _persistent_secret(var_dir / "ip-pepper.key")
         geoip = env.get("KELISIM_GEOIP_DATABASE")
+        explicit = frozenset(
+            name
+            for name in ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
+            if env.get(name, "").strip()
+        )
         return cls(
             database_url=database_url,
             catalogue_path=catalogue,
@@ -69,6 +99,17 @@ class Settings:
             geoip_database=Path(geoip) if geoip else None,
             max_body_bytes=int(env.get("KELISIM_MAX_BODY_BYTES", 16 * 1024)),
             trusted_proxies=int(env.get("KELISIM_TRUSTED_PROXIES", 0)),
+            production=env.get("KELISIM_PRODUCTION", "") == "1",
+            rate_limit_path=Path(
+                env.get("KELISIM_RATE_LIMIT_DB") or var_dir / "rate-limits.sqlite3"
+            ),
+            consent_rate_per_network=int(env.get("KELISIM_CONSENT_RATE_PER_NETWORK", 600)),
+            consent_rate_per_consent=int(env.get("KELISIM_CONSENT_RATE_PER_CONSENT", 30)),
+            max_in_flight=int(env.get("KELISIM_MAX_IN_FLIGHT", 4)),
+            admission_wait_ms=int(env.get("KELISIM_ADMISSION_WAIT_MS", 50)),
+            explicit_secrets=explicit,
+            retention_days=int(env.get("KELISIM_RETENTION_DAYS", 3 * 365)),
+            scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -10,7 +10,10 @@ the planted violations listed in `demo.unsafe_plan`.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
+import re
 import secrets
 from importlib import resources
 from pathlib import Path
@@ -28,9 +31,13 @@ PAGES: tuple[str, ...] = ("home", "apply", "about", "privacy", "contact")
 SAFE, UNSAFE = "site", "unsafe"
 
 pages = Blueprint("pages", __name__)
-# Frames of the unsafe twin that do not load Kelisim (demo/unsafe_plan.py, U04, U05, U07).
+# Frames of the unsafe twin that do not load Kelisim (demo/unsafe_plan.py, U04, U05).
 unsafe_helpers = Blueprint("unsafe_helpers", __name__)
 HELPER_KINDS = ("quality", "attribution")
+CONSENT_COOKIE = "kelisim_consent"  # cmp.js keeps the visitor's signed consent token in it
+# U07: the unsafe twin's server "extends" Clarity's session cookie (declared: 1 day) to 30 days.
+CLSK_EXTENDED_SECONDS = 30 * 24 * 3600
+_COOKIE_VALUE = re.compile(r"[A-Za-z0-9%._|~-]{1,512}")
 
 
 def content_security_policy(nonce: str, cmp_origin: str) -> str:
@@ -157,11 +164,58 @@ def contact(lang: str) -> str:
     return _render("contact", lang)
 
 
+def consent_claims(token: str | None) -> dict[str, Any] | None:
+    """The claims of a consent token read the careless way: decoded, never verified.
+
+    Only the unsafe twin's helpers use this (that is part of what is wrong with them); Kelisim's
+    server verifies the signature (cmp/tokens.py) and cmp.js asks it to.
+    """
+    if not token:
+        return None
+    try:
+        payload = token.split(".", 1)[0]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def helper_loads(kind: str, claims: dict[str, Any] | None) -> bool:
+    """PLANTED VIOLATIONS U04, U05: what the unsafe twin's helper frames decide to load.
+
+    "quality" (Clarity) loads once the visitor has answered the banner at all, whatever the answer
+    (a refusal and a withdrawal included); "attribution" (AppsFlyer) loads when Google Analytics is
+    granted, as if an analytics grant covered attribution. Neither asks about its own vendor.
+    """
+    if claims is None:
+        return False
+    if kind == "quality":
+        return True
+    granted = claims.get("g")
+    return isinstance(granted, list) and "google_analytics" in granted
+
+
 @unsafe_helpers.route(f"{UNSAFE_PREFIX}/helpers/<kind>")
 def helper(kind: str) -> str:
     if kind not in HELPER_KINDS:
         abort(404)
-    return render_template("unsafe_helper.html", kind=kind, nonce=g.nonce, ids=ids)
+    load = helper_loads(kind, consent_claims(request.cookies.get(CONSENT_COOKIE)))
+    return render_template("unsafe_helper.html", kind=kind, load=load, nonce=g.nonce, ids=ids)
+
+
+def extend_clarity_session(response: Response) -> None:
+    """PLANTED VIOLATION U07: "server-side cookie extension" of Clarity's `_clsk`.
+
+    Sites re-issue script-written vendor cookies from their own server so they outlive browser caps
+    on such cookies; here every page of the unsafe twin re-sets `_clsk` for 30 days (Clarity and
+    the catalogue declare 1 day).
+    """
+    value = request.cookies.get("_clsk")
+    if value and _COOKIE_VALUE.fullmatch(value):
+        response.headers.add(
+            "Set-Cookie",
+            f"_clsk={value}; Path=/; Max-Age={CLSK_EXTENDED_SECONDS}; SameSite=Lax",
+        )
 
 
 def create_site(*, cmp_url: str, catalogue_path: Path, log: RequestLog | None = None) -> Flask:
@@ -189,6 +243,8 @@ def create_site(*, cmp_url: str, catalogue_path: Path, log: RequestLog | None = 
                 g.nonce, g.cmp_url
             )
             response.headers["Cache-Control"] = "no-store"
+            if request.path.startswith(UNSAFE_PREFIX + "/"):
+                extend_clarity_session(response)
         response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

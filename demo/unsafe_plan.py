@@ -5,6 +5,11 @@ finds each one (and nothing on the safe site); keeping the list as data here, ne
 that plants them, lets those tests say exactly what they expect, and docs/demo.md explains each
 entry.
 
+Every entry happens on every unsafe page, every time: none may depend on winning a race against
+cmp.js, which holds whatever it reaches (that is its job). So each goes where cmp.js cannot reach,
+as on real broken sites: synchronous tags above it, frames of the site's own that do not load it
+(whose content the server picks from the consent cookie), and the site's own server.
+
 `state` names the consent state in which the violation shows:
   "no_choice"   before the visitor has chosen anything
   "reject_all"  after "Reject all"
@@ -38,15 +43,16 @@ PLANTED: tuple[PlantedViolation, ...] = (
         "yandex_metrika",
         "no_choice",
         "request mc.yandex.ru/metrika/tag.js, /watch/",
-        "Yandex Metrica's snippet is pasted above cmp.js as plain scripts, so tag.js is requested "
-        "before Kelisim runs and before any choice.",
+        "Yandex Metrica is pasted above cmp.js as plain scripts with the synchronous tag.js: the "
+        "parser runs it, and it sends its hit, before it even reaches Kelisim's tag, so before any "
+        "choice.",
     ),
     PlantedViolation(
         "U02",
         "V01",
         "yandex_metrika",
         "no_choice",
-        "cookie _ym_uid; localStorage _ym_uid",
+        "cookies _ym_uid, _ym_d; localStorage _ym_uid",
         "The ungated Metrica tag writes its first-party cookies and localStorage before any "
         "choice.",
     ),
@@ -55,28 +61,29 @@ PLANTED: tuple[PlantedViolation, ...] = (
         "V02",
         "vk",
         "no_choice",
-        "request vk.com/rtrg (third-party cookie remixstid)",
-        "The VK retargeting pixel is a plain <img src>, so it fires before any choice.",
+        "request vk.com/rtrg; third-party cookie remixstid",
+        "VK's retargeting pixel code (new Image().src = 'https://vk.com/rtrg?p=…') is pasted above "
+        "cmp.js too, so the pixel fires, and its answer sets remixstid, before any choice.",
     ),
     PlantedViolation(
         "U04",
         "V03",
         "microsoft_clarity",
         "reject_all",
-        "request www.clarity.ms/tag/, k.clarity.ms/collect; cookies _clck, _clsk",
-        "A 'session quality' helper opens a frame of the site's own that does not load Kelisim "
-        "(/unsafe/helpers/quality) on every consent event, whatever the choice; the frame loads "
-        "Clarity, so Clarity runs after 'Reject all'.",
+        "requests www.clarity.ms/tag/, k.clarity.ms/collect; cookies _clck, _clsk",
+        "Every page carries a 'session quality' frame of the site's own that does not load Kelisim "
+        "(/unsafe/helpers/quality); the server renders Clarity into it once the consent cookie "
+        "exists, whatever it says, so Clarity runs after 'Reject all' (and after a withdrawal).",
     ),
     PlantedViolation(
         "U05",
         "V04",
         "appsflyer",
         "custom",
-        "request websdk.appsflyer.com, wa.appsflyer.com/events; cookie afUserId",
-        "An 'attribution helper' opens a frame without Kelisim (/unsafe/helpers/attribution) "
-        "that loads AppsFlyer as soon as the Google Analytics tag goes live, so a visitor who "
-        "granted only Google Analytics gets AppsFlyer too.",
+        "requests websdk.appsflyer.com, wa.appsflyer.com/events; cookie afUserId",
+        "Every page carries an 'attribution' frame without Kelisim (/unsafe/helpers/attribution); "
+        "the server renders AppsFlyer into it when the consent cookie grants Google Analytics, so "
+        "a visitor who granted only Google Analytics gets AppsFlyer too.",
         grants=("google_analytics",),
     ),
     PlantedViolation(
@@ -93,8 +100,9 @@ PLANTED: tuple[PlantedViolation, ...] = (
         "V08",
         "microsoft_clarity",
         "accept_all",
-        "cookie _clsk with a 30-day lifetime",
-        "The 'session quality' frame re-writes Clarity's _clsk with a 30-day lifetime, where the "
-        "vendor (and the catalogue) declare 1 day. It also shows after 'Reject all' (U04).",
+        "Set-Cookie _clsk with Max-Age 30 days on the site's own pages",
+        "The unsafe twin's server 'extends' Clarity's session cookie: every page it serves to a "
+        "visitor who has _clsk re-sets it for 30 days, where the vendor (and the catalogue) "
+        "declare 1 day. It also shows after 'Reject all' (U04).",
     ),
 )

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from scanner.config import (
@@ -179,6 +181,23 @@ def check_names(config: ScanConfig, catalogue) -> None:
             raise ConfigError(f"unknown vendor id '{vendor}' (catalogue has: {', '.join(ids)})")
 
 
+T = TypeVar("T")
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the async scan to completion, also from a thread that already runs an event loop.
+
+    A caller such as a test suite holding Playwright's sync API has a loop running in its thread,
+    where asyncio.run() refuses to start; the scan then gets a thread and a loop of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from scanner.analyse import analyse, write_reports
     from scanner.progress import Progress
@@ -199,7 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = Progress(quiet=args.quiet)
     vendor_ids = [v.id for v in catalogue.vendors]
     try:
-        run = asyncio.run(Scanner(config, vendor_ids, progress).scan())
+        run = run_coroutine(Scanner(config, vendor_ids, progress).scan())
         outcome = analyse(run, config, catalogue)
     except ConfigError as exc:
         sys.stderr.write(f"kelisim scan: error: {exc}\n")

@@ -4,8 +4,9 @@
 // full-line comments and indentation, so keep every comment on a line of its own and never split a
 // string or template over lines. Modern browsers only (ES2020: arrows, ?., ??).
 //
-// Page contract: <script src="https://CMP/cmp.js" data-site="default" async nonce="…"> first in
-// <head>; data-api="https://…" overrides the API origin (default: the script's own origin);
+// Page contract: <script src="https://CMP/cmp.js?site=default&lang=ru" data-site="default" async
+// nonce="…"> first in <head>, lang being the page's language; data-api="https://…" overrides the API
+// origin (default: the script's own origin);
 // data-floating-button="false" hides the "cookie settings" button (kelisim.show() still works).
 // Inert tags: <script type="text/plain" data-vendor="id"> (inline, or with data-src/src), and
 // <img|iframe data-vendor="id" data-src="…">; data-vendor may list several ids, all must be granted.
@@ -31,11 +32,18 @@
 // Then dataLayer.push({event: 'kelisim_consent', kelisim: {status, granted, revision}}) (no consent
 // id: the dataLayer feeds Google), a 'kelisim:consent' CustomEvent on document, kelisim.on('consent').
 //
+// Config: cmp/banner.py serves static/cmp.min.js (scripts/build-cmp: this file minified, cmp.css
+// inlined) with the lean first-layer config of the URL's site and language in place of the
+// __KELISIM_CONFIG__ global, so the banner needs no second request. It is used when its site is
+// data-site and its language the page's (html lang, then navigator.languages); otherwise, or when
+// this file is served as is, /api/v1/config?detail=banner is fetched. The second layer's details
+// (descriptions, company, country, what each vendor stores) come from the full /api/v1/config when
+// Settings opens, and before declared cookies and storage are deleted.
+//
 // Storage of its own: the kelisim_consent cookie (the signed token), sessionStorage kelisim:v (the
 // verified state for that token, so a normal page view makes no request), kelisim:lang (a language
 // picked in the banner) and kelisim:purge (vendors to clean again after a withdrawal's reload).
 ((W, D) => {
-'use strict';
 if (W.kelisim) return;
 let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
   X = S.dataset || {}, L = location, V = navigator,
@@ -44,16 +52,17 @@ let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
   GPC = V.globalPrivacyControl === true,
   // banner.py puts cmp.css here; when cmp.js is served as a plain file cmp.css is linked instead.
   CSS = "__KELISIM_CSS__",
+  SITE = X.site || 'default',
   // C config, T texts, G granted ids, A ids granted at some point of this page view, ST stored
-  // consent, CID its id, Q held elements, H [host, vendor] pairs, K activation chain.
-  C, T = {}, G = {}, A = {}, ST, CID, DM, RT, DG, FB, PV, TG, CS,
+  // consent, CID its id, Q held elements, H [host, vendor] pairs, K activation chain, FP the full
+  // config on its way, HX the consent cookie the page came with.
+  C, T = {}, G = {}, A = {}, ST, CID, DM, RT, DG, FB, PV, TG, CS, FP, HX,
   Q = [], H = [], LS = [], K = Promise.resolve(), F0 = W.fetch,
   dl = W.dataLayer = W.dataLayer || [],
   DEN = 'denied', GR = 'granted', STO = 'Storage',
   gtag = function () { dl.push(arguments) },
   noop = () => {},
   on = (e, n, f, c) => e.addEventListener(n, f, c),
-  each = (l, f) => [].forEach.call(l, f),
   F = (u, o) => F0.call(W, u, o),
   ss = (k, v) => { try { let s = W['session' + STO]; return v === undefined ? s.getItem(k) : v === null ? s.removeItem(k) : s.setItem(k, v) } catch {} },
   url = u => { try { return new URL(u, D.baseURI) } catch { return {} } },
@@ -179,7 +188,7 @@ let apply = (st, still) => {
   gtag('consent', 'update', {ad_storage: gs(gm), ad_user_data: gs(gm), ad_personalization: gs(gm), analytics_storage: gs(ga)});
   if (!still) {
     flush();
-    each(D.querySelectorAll('[data-vendor]'), enq);
+    D.querySelectorAll('[data-vendor]').forEach(enq);
     K = K.then(() => {
       for (let v of C.vendors) {
         let g = !!G[v.id], api = v.consent_api;
@@ -216,43 +225,51 @@ let post = (p, b, n = 0) => F(API + '/api/v1/consent' + p, {method: 'POST', head
     return new Promise(r => setTimeout(r, 300 << n)).then(() => post(p, b, n + 1));
   });
 let choose = (a, ch) => ready.then(() => {
-  let b = {site: X.site || 'default', revision: C.revision, language: C.language, action: a, choices: ch, event_id: [...crypto.getRandomValues(new Uint8Array(16))].map(x => (x + 256).toString(16).slice(1)).join(''), gpc: GPC, page: L.origin + L.pathname};
+  let b = {site: SITE, revision: C.revision, language: C.language, action: a, choices: ch, event_id: [...crypto.getRandomValues(new Uint8Array(16))].map(x => (x + 256).toString(16).slice(1)).join(''), gpc: GPC, page: L.origin + L.pathname};
   if (CID && a != 'dismiss') b.consent_id = CID;
   return post('', b);
 }).then(j => {
   if (a == 'dismiss') return get();
   keep(j);
-  let gone = C.vendors.map(v => v.id).filter(v => !j.granted.includes(v)), stop = gone.some(v => A[v]);
-  purge(gone);
+  let gone = C.vendors.map(v => v.id).filter(v => !j.granted.includes(v)), stop = gone.some(v => A[v]),
+    // Deleting needs the full config (fetched first if only the first layer's is here), and is
+    // needed only if a refused vendor ran in this page view or the visitor came with a consent
+    // cookie (an earlier choice, maybe of an older revision): else nothing of theirs ever ran.
+    p = gone[0] && (stop || HX) && full().then(() => purge(gone)).catch(noop);
   close();
   apply(j, stop);
   // Scripts already running cannot be unloaded: reload, and clean again before anything runs.
-  if (stop) { ss('kelisim:purge', gone.join(' ')); setTimeout(() => L.reload()) }
+  if (stop) { ss('kelisim:purge', gone.join(' ')); p.then(() => L.reload()) }
   return get();
 });
 
 // --- config and start ---------------------------------------------------------------------------
 let langs = () => [ss('kelisim:lang'), D.documentElement.lang, ...V.languages || []].filter(Boolean).map(l => (l = l.toLowerCase().split('-')[0]) == 'kz' ? 'kk' : l),
-  cfg = l => F(API + '/api/v1/config?site=' + encodeURIComponent(X.site || 'default') + (l ? '&lang=' + l : '')).then(r => {
+  // `d`: the full config; else the first layer's. An unknown language falls back to the server's pick.
+  cfg = (l, d) => F(API + '/api/v1/config?site=' + encodeURIComponent(SITE) + (l ? '&lang=' + l : '') + (d ? '' : '&detail=banner')).then(r => {
     if (r.ok) return r.json();
-    if (l) return cfg();
+    if (l) return cfg(0, d);
     throw r;
   }),
+  // The config in the visitor's language: the first known one of langs(), else what the server chose.
+  pickC = c => { let b = langs().find(l => c.languages.includes(l)); return b && b != c.language ? cfg(b) : c },
+  full = () => C.detail ? FP ||= cfg(C.language, 1).then(setC, e => { FP = 0; throw e }) : Promise.resolve(),
   setC = c => {
-    C = c; T = c.texts || {}; H = [];
+    C = c; FP = 0; T = c.texts || {}; H = [];
     for (let v of c.vendors) for (let h of [...v.hosts || [], ...v.paths || []]) H.push([h.toLowerCase().replace(/^\*?\./, ''), v.id]);
   },
   // A verified result is cached in sessionStorage with its token: a normal page view asks nothing.
   verify = t => {
     let c;
-    if (!t) return;
+    if (!(HX = t)) return;
     try { c = JSON.parse(ss('kelisim:v')) } catch {}
     return c?.token == t ? c : post('/verify', {token: t}).then(j => (j.was = t, j), noop);
   };
-let ready = Promise.all([cfg(langs()[0]), verify(D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1])]).then(async ([c, st]) => {
-  let best = langs().find(l => c.languages.includes(l)), p = ss('kelisim:purge');
-  setC(best && best != c.language ? await cfg(best) : c);
-  if (p) { ss('kelisim:purge', null); purge(p.split(' ')) }
+let E = window.__KELISIM_CONFIG__,
+  ready = Promise.all([E?.site == SITE ? E : cfg(langs()[0]), verify(D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1])]).then(async ([c, st]) => {
+  let p = ss('kelisim:purge');
+  setC(await pickC(c));
+  if (p) { ss('kelisim:purge', null); full().then(() => purge(p.split(' ')), noop) }
   if (st?.valid === false) {
     // Tampered, foreign or expired: no consent. A stale or expired one still names its history.
     if (/stale|expired/.test(st.reason)) try { CID = JSON.parse(atob(st.was.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).c } catch {}
@@ -282,12 +299,14 @@ let t = k => T[k] || k,
   link = (p, u, x) => { if (/^https?:/i.test(u)) { let a = el('a', 0, x, p); a.href = u; a.target = '_blank'; a.rel = 'noopener' } },
   css = () => {
     if (CS) return;
-    let raw = CSS[0] == '_', s = el(raw ? 'link' : 'style', 0, raw ? null : CSS);
+    // KELISIM_MIN is defined true by scripts/build-cmp (cmp.css is inlined there): this goes.
+    let raw = typeof KELISIM_MIN == 'undefined', s = el(raw ? 'link' : 'style', 0, raw ? null : CSS);
     if (raw) { s.rel = 'stylesheet'; s.href = API + '/cmp.css' }
     s.nonce = N;
     D.head.append(CS = s);
   },
-  intl = (k, o, x) => { try { return new Intl[k](C.language, o)[o.type ? 'of' : 'format'](x) } catch { return x } },
+  // `lc`: the locale, else the banner's language (a language is named in itself in the switcher).
+  intl = (k, o, x, lc) => { try { return new Intl[k](lc || C.language, o)[o.type ? 'of' : 'format'](x) } catch { return x } },
   life = s => {
     if (s == null) return t('session');
     let [n, u] = [[31536e3, 'year'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']].find(x => s >= x[0]) || [1, 'second'];
@@ -311,13 +330,16 @@ let t = k => T[k] || k,
     return b;
   },
   open = (l2, f) => {
-    let h, s, x, d, sc, bb;
+    let h, s, x, d, sc, bb, o = RT;
+    // The second layer needs the full config; a dialog closed meanwhile stays closed.
+    if (l2 && C.detail) return full().then(() => (!o || RT) && open(l2, f), noop);
     css();
     if (!RT) {
       PV = D.activeElement;
       RT = el('div', 0, 0, D.body); RT.id = 'kelisim';
       DG = el('div', 'k-d', 0, RT);
       for (let [k, v] of [['role', 'dialog'], ['aria-modal', 'true'], ['aria-labelledby', 'k-t'], ['aria-describedby', 'k-x'], ['tabindex', '-1']]) SA.call(DG, k, v);
+      // Added once (the same listener twice is one), idle while no dialog is open.
       on(D, 'keydown', key, true);
       on(D, 'focusin', trap, true);
     }
@@ -327,7 +349,7 @@ let t = k => T[k] || k,
     if (C.languages[1]) {
       s = el('select', 0, 0, h); SA.call(s, 'aria-label', t('language'));
       for (let l of C.languages) { let o = el('option', 0, {ru: 'Русский', kk: 'Қазақша', en: 'English'}[l] || l, s); o.value = l; o.selected = l == C.language }
-      on(s, 'change', () => { ss('kelisim:lang', s.value); cfg(s.value).then(c => { setC(c); open(l2, 1); fab() }, noop) });
+      on(s, 'change', () => { ss('kelisim:lang', s.value); cfg(s.value, l2).then(c => { setC(c); open(l2, 1); fab() }, noop) });
     }
     x = btn(h, '×', esc, 'k-c'); SA.call(x, 'aria-label', t('close'));
     d = el('p', 0, t('description') + ' ', DG); d.id = 'k-x';
@@ -359,9 +381,9 @@ let t = k => T[k] || k,
   },
   pick = (a, ch) => {
     let bs = DG.querySelectorAll('button');
-    each(bs, b => b.disabled = 1);
+    bs.forEach(b => b.disabled = 1);
     choose(a, ch).catch(() => {
-      each(bs, b => b.disabled = 0);
+      bs.forEach(b => b.disabled = 0);
       RT && !DG.querySelector('.k-e') && SA.call(el('p', 'k-e', t('save_error'), DG), 'role', 'alert');
     });
   },
@@ -373,13 +395,12 @@ let t = k => T[k] || k,
   close = () => {
     if (!RT) return;
     RT.remove(); RT = TG = 0;
-    D.removeEventListener('focusin', trap, true);
-    D.removeEventListener('keydown', key, true);
     fab();
     PV?.focus?.();
   },
   trap = e => RT && !DG.contains(e.target) && DG.focus(),
   key = e => {
+    if (!RT) return;
     if (e.key == 'Escape') { e.preventDefault(); esc() }
     if (e.key != 'Tab') return;
     let f = [...DG.querySelectorAll('button,select,input,a,summary')].filter(x => !x.disabled && x.getClientRects().length), a = D.activeElement, z = f[f.length - 1];

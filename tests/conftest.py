@@ -165,3 +165,9 @@ def demo_browser(playwright_instance, demo):
     browser = launch(playwright_instance, extra_args=demo.chromium_args)
     yield browser
     browser.close()
+
+
+# --- log hygiene (owned by tests/test_log_hygiene.py) ---
+# Every log record the suite produces is collected and scanned for IPs, tokens and consent ids at
+# the end of the session (compliance.md S9); a hit fails the run. See tests/log_capture.py.
+pytest_plugins = ["tests.log_capture"]

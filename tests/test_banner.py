@@ -1,13 +1,26 @@
-"""HTTP behaviour of /cmp.js and /cmp.css: types, caching, CORS, what the served script holds."""
+"""HTTP behaviour of /cmp.js and /cmp.css: types, caching, CORS, what the served script holds, the
+config embedded in it, and that the committed cmp.min.js is a build of today's sources."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from cmp.banner import CSS_PLACEHOLDER, IMMUTABLE_MAX_AGE, MAX_AGE, STATIC_DIR, compact_js
+from cmp.banner import (
+    CONFIG_PLACEHOLDER,
+    CSS_PLACEHOLDER,
+    IMMUTABLE_MAX_AGE,
+    MAX_AGE,
+    MINIFIED,
+    STATIC_DIR,
+    compact_css,
+    compact_js,
+    recorded_digests,
+    source_digests,
+)
 
 
 @pytest.fixture
@@ -28,12 +41,69 @@ def test_cmp_js_is_served_public_with_a_strong_etag(client) -> None:
     assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
 
 
+def embedded(body: str) -> dict | None:
+    """The lean config embedded in a served cmp.js, or None."""
+    start = body.find('{"detail":"banner"')
+    if start < 0:
+        return None
+    return json.JSONDecoder().raw_decode(body, start)[0]
+
+
 def test_cmp_js_carries_the_stylesheet_and_no_comment_lines(client) -> None:
     body = client.get("/cmp.js").get_data(as_text=True)
     css = client.get("/cmp.css").get_data(as_text=True)
-    assert CSS_PLACEHOLDER not in body
-    assert "#kelisim{" in css and '"#kelisim{' in body
-    assert not [line for line in body.splitlines() if line.lstrip().startswith("//")]
+    assert CSS_PLACEHOLDER.strip('"') not in body and CONFIG_PLACEHOLDER not in body
+    assert css == compact_css((STATIC_DIR / "cmp.css").read_text(encoding="utf-8"))
+    assert css.startswith("#kelisim{") and css[:200] in body
+    assert not [line for line in body.splitlines() if line.lstrip().startswith(("//", "/*"))]
+    assert "sha256:" not in body  # the build header is not served
+
+
+def test_committed_cmp_min_js_is_built_from_todays_sources() -> None:
+    """After editing static/cmp.js or cmp.css run scripts/build-cmp, and commit the result."""
+    minified = (STATIC_DIR / MINIFIED).read_text(encoding="utf-8")
+    assert recorded_digests(minified) == source_digests(), "static/cmp.min.js is stale"
+    assert minified.count(CONFIG_PLACEHOLDER) == 1
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_cmp_js_embeds_the_lean_config_of_the_site_and_language(client, language) -> None:
+    response = client.get(f"/cmp.js?site=default&lang={language}")
+    config = embedded(response.get_data(as_text=True))
+    assert config is not None and config["language"] == language and config["site"] == "default"
+    lean = client.get(f"/api/v1/config?site=default&lang={language}&detail=banner").get_json()
+    assert config == lean
+    assert "Accept-Language" not in response.headers.get("Vary", "")
+    assert set(config["texts"]) >= {"title", "description", "accept_all", "reject_all", "settings"}
+    assert "receipt_title" not in config["texts"] and "save" not in config["texts"]
+    for vendor in config["vendors"]:
+        assert set(vendor) <= {"id", "purposes", "hosts", "paths", "consent_api"}
+
+
+def test_without_lang_the_browser_language_picks_and_varies(client) -> None:
+    english = client.get("/cmp.js", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert embedded(english.get_data(as_text=True))["language"] == "en"
+    assert "Accept-Language" in english.headers["Vary"]
+    fallback = client.get("/cmp.js?lang=de", headers={"Accept-Language": "de"})
+    assert embedded(fallback.get_data(as_text=True))["language"] == "ru"  # the default language
+    russian = client.get("/cmp.js?lang=ru")
+    assert english.get_etag()[0] != russian.get_etag()[0]
+
+
+def test_an_unknown_site_gets_the_runtime_without_a_config(client) -> None:
+    body = client.get("/cmp.js?site=nosuchsite&lang=ru").get_data(as_text=True)
+    assert embedded(body) is None and "kelisim" in body
+
+
+def test_config_detail_banner_is_the_lean_first_layer_and_full_stays_the_default(client) -> None:
+    full = client.get("/api/v1/config?site=default&lang=ru").get_json()
+    assert full == client.get("/api/v1/config?site=default&lang=ru&detail=full").get_json()
+    assert "detail" not in full and full["vendors"][0]["cookies"] is not None
+    lean = client.get("/api/v1/config?site=default&lang=ru&detail=banner")
+    assert lean.status_code == 200 and lean.get_json()["detail"] == "banner"
+    assert len(lean.get_data()) * 4 < len(client.get("/api/v1/config?lang=ru").get_data())
+    bad = client.get("/api/v1/config?site=default&detail=everything")
+    assert bad.status_code == 400 and bad.get_json()["errors"][0]["field"] == "detail"
 
 
 def test_a_matching_etag_gets_304_without_a_body(client) -> None:
@@ -71,11 +141,11 @@ def test_an_edited_runtime_gets_a_new_etag(app, tmp_path: Path) -> None:
     app.config["KELISIM_STATIC_DIR"] = str(static)
     client = app.test_client()
     before = client.get("/cmp.js").get_etag()[0]
-    script = static / "cmp.js"
-    script.write_text(script.read_text(encoding="utf-8") + "\n// changed\n;\n", encoding="utf-8")
+    script = static / MINIFIED
+    script.write_text(script.read_text(encoding="utf-8") + ";0;\n", encoding="utf-8")
     after = client.get("/cmp.js")
     assert after.get_etag()[0] != before
-    assert after.get_data(as_text=True).endswith(";\n")
+    assert after.get_data(as_text=True).endswith(";0;\n")
 
 
 def test_compacting_keeps_code_and_drops_only_whole_comment_lines() -> None:

@@ -400,3 +400,25 @@ def test_shipped_default_site_accepts_local_development_origins(shipped):
     assert site.allows_origin("http://127.0.0.1:8000")
     assert site.allows_origin("https://localhost:8443")
     assert not site.allows_origin("https://creditplus.kz")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_banner_detail_is_the_first_layer_only(shipped, language):
+    full = shipped.public_config("default", language)
+    lean = shipped.public_config("default", language, detail="banner")
+    assert lean["detail"] == "banner" and lean["language"] == language
+    assert {k: lean[k] for k in ("site", "revision", "languages", "cookie_domain")} == {
+        k: full[k] for k in ("site", "revision", "languages", "cookie_domain")
+    }
+    assert lean["texts"] == {k: full["texts"][k] for k in catalogue.BANNER_TEXT_KEYS}
+    assert "purposes" not in lean and "hash" not in lean
+    assert lean["operator"] == {"privacy_policy_url": full["operator"]["privacy_policy_url"]}
+    assert [v["id"] for v in lean["vendors"]] == [v["id"] for v in full["vendors"]]
+    for small, big in zip(lean["vendors"], full["vendors"], strict=True):
+        # Gating and consent signals need these; descriptions, cookies and storage come later.
+        assert small["purposes"] == big["purposes"]
+        assert small.get("hosts", []) == big["hosts"] and small.get("paths", []) == big["paths"]
+        assert small.get("consent_api") == big["consent_api"]
+        assert not {"company", "country", "description", "cookies", "storage"} & set(small)
+    with pytest.raises(KeyError):
+        shipped.public_config("default", language, detail="everything")

@@ -5,7 +5,29 @@ Importing the view modules attaches their routes to the blueprint defined in `sh
 
 from __future__ import annotations
 
-from cmp.admin import audit_log, auth, dashboard, users
+from cmp.admin import (
+    audit_log,
+    auth,
+    dashboard,
+    log,
+    requests,
+    revisions,
+    scans,
+    users,
+    vendors,
+)
 from cmp.admin.shell import bp, requires_role
 
-__all__ = ["audit_log", "auth", "bp", "dashboard", "requires_role", "users"]
+__all__ = [
+    "audit_log",
+    "auth",
+    "bp",
+    "dashboard",
+    "log",
+    "requests",
+    "requires_role",
+    "revisions",
+    "scans",
+    "users",
+    "vendors",
+]

@@ -7,11 +7,27 @@ string the staff read lives in one translated file. Length caps bound the work a
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
 from cmp.accounts import PASSWORD_MAX_LENGTH, ROLES
+from cmp.catalogue import CONSENT_APIS, COOKIE_MATCHES, COOKIE_PARTIES, STORAGE_KINDS
 
 
 class LoginForm(FlaskForm):
@@ -32,3 +48,91 @@ class AddUserForm(FlaskForm):
 
 class RoleForm(FlaskForm):
     role = SelectField(choices=list(ROLES))
+
+
+# -- the catalogue: vendors, texts, purposes, revisions (cmp.admin.vendors, cmp.admin.revisions) --
+# Only shapes and sizes are checked here; what a value means (a host, a lifetime, a country) is
+# checked by the catalogue loader on the whole draft, so the admin UI and vendors.yaml obey the
+# same rules and report the same problems.
+
+CATALOGUE_UPLOAD_MAX_BYTES = 1024 * 1024
+
+
+class CookieRowForm(Form):
+    """One cookie row; a plain WTForms form, because the vendor form carries the CSRF token."""
+
+    name = StringField(validators=[Optional(), Length(max=200)])
+    match = SelectField(choices=list(COOKIE_MATCHES), default="exact")
+    party = SelectField(choices=list(COOKIE_PARTIES), default="first")
+    domain = StringField(validators=[Optional(), Length(max=253)])
+    lifetime = StringField(validators=[Optional(), Length(max=32)])
+
+
+class StorageRowForm(Form):
+    kind = SelectField(choices=list(STORAGE_KINDS), default="local")
+    key = StringField(validators=[Optional(), Length(max=200)])
+    match = SelectField(choices=list(COOKIE_MATCHES), default="exact")
+
+
+class VendorForm(FlaskForm):
+    """A vendor of the draft; `vendor_form()` adds one description field per catalogue language."""
+
+    vendor_id = StringField(validators=[Length(max=64)])
+    name = StringField(validators=[Length(max=200)])
+    company = StringField(validators=[Length(max=300)])
+    country = StringField(validators=[Length(max=8)])
+    data_leaves_kz = BooleanField()
+    purposes = SelectMultipleField(choices=[], validate_choice=False)
+    privacy_policy_url = StringField(validators=[Length(max=2048)])
+    consent_api = SelectField(choices=["", *CONSENT_APIS])  # "" = none
+    script_hosts = TextAreaField(validators=[Length(max=8000)])
+    beacon_hosts = TextAreaField(validators=[Length(max=8000)])
+    paths = TextAreaField(validators=[Length(max=4000)])
+    cookies = FieldList(FormField(CookieRowForm), max_entries=300)
+    storage = FieldList(FormField(StorageRowForm), max_entries=300)
+    unknown = TextAreaField(validators=[Length(max=16000)])
+
+
+def vendor_form(languages: Iterable[str], **kwargs: Any) -> VendorForm:
+    """The vendor form for a catalogue in `languages` (the catalogue decides which exist)."""
+
+    class LocalisedVendorForm(VendorForm):
+        pass
+
+    for language in languages:
+        field = TextAreaField(validators=[Length(max=10000)])
+        setattr(LocalisedVendorForm, f"description_{language}", field)
+    return LocalisedVendorForm(**kwargs)
+
+
+def texts_form(keys: Sequence[str], **kwargs: Any) -> FlaskForm:
+    """One field per banner text key, named by position (`k_0`, …): keys are free-form."""
+
+    class TextsForm(FlaskForm):
+        pass
+
+    for index, _key in enumerate(keys):
+        setattr(TextsForm, f"k_{index}", TextAreaField(validators=[Length(max=10000)]))
+    return TextsForm(**kwargs)
+
+
+def purpose_form(languages: Iterable[str], **kwargs: Any) -> FlaskForm:
+    class PurposeForm(FlaskForm):
+        pass
+
+    for language in languages:
+        setattr(PurposeForm, f"name_{language}", StringField(validators=[Length(max=300)]))
+        setattr(
+            PurposeForm, f"description_{language}", TextAreaField(validators=[Length(max=10000)])
+        )
+    return PurposeForm(**kwargs)
+
+
+class PublishForm(FlaskForm):
+    """Carries the hash of the draft the publisher reviewed, so a later edit cannot ride along."""
+
+    reviewed_hash = HiddenField(validators=[DataRequired(), Length(max=80)])
+
+
+class ImportForm(FlaskForm):
+    catalogue = FileField(validators=[FileRequired()])

@@ -36,6 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import IntegrityError
 
+from cmp import stats
 from cmp.store import chain
 from cmp.store.chain import VerifyReport
 from cmp.store.schema import UtcDateTime, catalogue_snapshots, chain_head, consent_events
@@ -295,6 +296,8 @@ class ConsentStore:
                     .where(chain_head.c.id == 1)
                     .values(last_seq=seq, last_hash=event_hash)
                 )
+                # The dashboard's counters, in this transaction: counted if and only if recorded.
+                stats.count_event(conn, event)
         except (_AlreadyRecorded, IntegrityError):
             existing = self._by_event_id(event.event_id)
             if existing is None:

@@ -248,6 +248,8 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
             "lang": f' lang="{lang}"' if lang else "",
             "nonce": nonce,
             "cmp": option["cmp"],
+            # As a real site includes it: the page's language in the URL (cmp.js embeds its config).
+            "cmp_lang": f"&amp;lang={lang}" if lang else "",
             "script_attrs": attrs,
             "amp": AMPLITUDE_KEY,
             "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
@@ -285,6 +287,9 @@ def start_kelisim(database_url: str, catalogue_path: Path, token_key: str) -> Ke
         token_keys=(token_key,),
         secret_key="browser-tests-secret-key-" + "k" * 24,
         ip_pepper="browser-tests-pepper-" + "p" * 24,
+        # Two servers share one consent log but each serves its own catalogue revision: neither
+        # adopts the other's as the live one (test_a_new_revision_asks_again needs both).
+        extra={"catalogue_refresh_seconds": None},
     )
     app = create_app(settings)
     server, port = serve(app)

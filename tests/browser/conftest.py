@@ -96,8 +96,19 @@ def vendor_hosts(catalogue: Any) -> tuple[str, ...]:
     return tuple(sorted({host for vendor in catalogue.vendors for host in vendor.hosts}))
 
 
-@pytest.fixture(scope="session")
-def gated_browser(playwright_instance, vendor_port: int, vendor_hosts: tuple[str, ...]):
+@pytest.fixture(scope="module")
+def banner_playwright() -> Iterator[Any]:
+    """Playwright per test module, not per session: the sync API marks its event loop as running
+    while it lives, and a session-long one breaks later tests that call asyncio.run (the scanner's).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def gated_browser(banner_playwright, vendor_port: int, vendor_hosts: tuple[str, ...]):
     """Chromium with every vendor hostname of the catalogue resolved to the fake vendor host."""
     from scanner.browser import launch, resolver_rules
 
@@ -105,7 +116,7 @@ def gated_browser(playwright_instance, vendor_port: int, vendor_hosts: tuple[str
     # The fake hosts speak plain HTTP: keep Chromium from upgrading iframe navigations to HTTPS (the
     # last --disable-features wins, so it repeats the one scanner.browser sets).
     extra = [f"--host-resolver-rules={rules}", "--disable-features=RenderDocument,HttpsUpgrades"]
-    browser = launch(playwright_instance, extra_args=extra)
+    browser = launch(banner_playwright, extra_args=extra)
     yield browser
     browser.close()
 

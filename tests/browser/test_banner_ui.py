@@ -21,6 +21,12 @@ def focus_in_dialog(visit: Visit) -> bool:
     return visit.page.evaluate("!!document.activeElement.closest('#kelisim [role=dialog]')")
 
 
+def open_settings(visit: Visit, texts) -> None:
+    """Click Settings and wait for the second layer (its details arrive with the full config)."""
+    dialog(visit).get_by_role("button", name=texts["settings"]).click()
+    dialog(visit).locator(".k-p").wait_for()
+
+
 def tab_to(visit: Visit, predicate: str, limit: int = 150) -> None:
     """Press Tab until `predicate(document.activeElement)` holds, as a keyboard user would."""
     for _ in range(limit):
@@ -50,7 +56,7 @@ def test_first_layer_offers_accept_reject_and_settings_with_equal_weight(visit: 
         styles.append((round(size["width"]), round(size["height"]), *look))
     assert styles[0] == styles[1] == styles[2]
     # Nothing but the necessary purpose is ticked in the second layer.
-    box.get_by_role("button", name=texts["settings"]).click()
+    open_settings(visit, texts)
     boxes = box.locator("input[type=checkbox]")
     ticked = [i for i in range(boxes.count()) if boxes.nth(i).is_checked()]
     assert len(ticked) == 1 and boxes.nth(ticked[0]).is_disabled()
@@ -60,7 +66,7 @@ def test_first_layer_offers_accept_reject_and_settings_with_equal_weight(visit: 
 def test_second_layer_shows_what_each_vendor_stores_and_where_data_goes(visit: Visit, texts):
     visit.open()
     box = dialog(visit)
-    box.get_by_role("button", name=texts["settings"]).click()
+    open_settings(visit, texts)
     yandex = box.locator(".k-v", has=visit.page.locator("input[value=yandex_metrika]"))
     summary = yandex.inner_text()
     assert "Yandex LLC" in summary and "Россия" in summary
@@ -172,7 +178,7 @@ def test_usable_on_a_narrow_screen_and_at_200_percent_zoom(
         box = button.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width
         assert box["height"] >= 44  # a comfortable touch target
-    dialog(visit).get_by_role("button", name=texts["settings"]).click()
+    open_settings(visit, texts)
     assert dialog(visit).bounding_box()["height"] <= height
     dialog(visit).locator("input[value=vk]").check()
     dialog(visit).get_by_role("button", name=texts["save"]).click()
@@ -204,7 +210,7 @@ def test_banner_shifts_nothing_on_the_page_and_its_text_has_enough_contrast(visi
     h1_top = visit.page.locator("h1").bounding_box()["y"]
     visit.ready()
     visit.page.locator("#kelisim .k-d").evaluate("d => d.getAnimations().forEach(a => a.finish())")
-    dialog(visit).get_by_role("button", name=texts["settings"]).click()
+    open_settings(visit, texts)
     pairs = visit.page.evaluate(
         """() => {
             const bg = e => { for (; e; e = e.parentElement) {
@@ -252,8 +258,8 @@ def test_vendor_texts_are_shown_as_text_never_as_markup(visit: Visit, texts):
 
     visit.page.route(f"{visit.kelisim.base}/api/v1/config**", tamper)
     visit.open()
+    open_settings(visit, texts)  # the full config (tampered here) replaces the embedded one
     assert dialog(visit).locator("h2").inner_text() == hostile
-    dialog(visit).get_by_role("button", name=texts["settings"]).click()
     dialog(visit).locator("summary").first.click()
     assert dialog(visit).locator("img, b").count() == 0
     assert dialog(visit).get_by_text(hostile).count() == 3

@@ -313,3 +313,25 @@ def test_global_privacy_control_preselects_refusal_of_marketing_and_is_recorded(
     granted = set(visit.ready()["granted"])
     assert granted == {v.id for v in catalogue.vendors if "marketing" not in v.purposes}
     visit.context.close()
+
+
+def test_a_choice_lost_on_the_network_is_retried_with_the_same_event_id(visit: Visit) -> None:
+    sent: list[dict] = []
+
+    def flaky(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        sent.append(json.loads(route.request.post_data))
+        if len(sent) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    visit.page.route(f"{visit.kelisim.base}/api/v1/consent", flaky)
+    visit.open()
+    state = visit.page.evaluate("kelisim.acceptAll()")
+    assert len(sent) == 2 and sent[0] == sent[1]
+    assert 8 <= len(sent[0]["event_id"]) <= 64
+    history = visit.kelisim.store.history(state["consent_id"])
+    assert [(e.event_id, e.action) for e in history] == [(sent[0]["event_id"], "accept_all")]

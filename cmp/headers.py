@@ -1,0 +1,52 @@
+"""Security headers on every response (compliance.md §3.6, ASVS 5.0 3.4.1–3.4.6).
+
+Pages that know what they load set their own Content-Security-Policy (the receipt: no scripts at
+all; the admin UI: per-response nonce + 'strict-dynamic'), and this module never weakens them: it
+only fills in what a response lacks. The default CSP is the strict one: a fresh nonce per response,
+'strict-dynamic', no objects, no <base>, no framing — for JSON it simply forbids everything, which
+is what a JSON document needs. HSTS is sent in production (TLS is terminated in front of us, so
+`request.is_secure` may be false there) and on any HTTPS request.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, g, request
+
+HSTS = "max-age=31536000; includeSubDomains"  # one year, as ASVS 5.0 3.4.1 (L2) asks
+
+
+def csp_nonce() -> str:
+    """This response's nonce; shared with the admin shell, which keeps it in the same `g` slot."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def default_csp(nonce: str) -> str:
+    return (
+        "default-src 'none'; "
+        f"script-src 'nonce-{nonce}' 'strict-dynamic'; "
+        f"style-src 'self' 'nonce-{nonce}'; "
+        "img-src 'self'; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    )
+
+
+def init_app(app: Flask, *, production: bool) -> None:
+    """Register the header filler; call before the blueprints so it runs after theirs."""
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        if "Content-Security-Policy" not in headers:
+            headers["Content-Security-Policy"] = default_csp(csp_nonce())
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        if production or request.is_secure:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        return response
+
+    app.jinja_env.globals.setdefault("csp_nonce", csp_nonce)

@@ -1,0 +1,225 @@
+"""`kelisim serve --production`: gunicorn, with the checks that keep the consent log trustworthy.
+
+The development server is convenient because it generates its secrets and accepts any database.
+In production those conveniences are how evidence gets lost or forged, so this runner refuses to
+start (one line, exit 2) unless:
+* KELISIM_SECRET_KEY, KELISIM_TOKEN_KEYS and KELISIM_IP_PEPPER are set explicitly — a key generated
+  into var/ on some machine is neither backed up nor rotated, and losing it invalidates every token;
+* the consent log is durable: SQLite in WAL mode with `synchronous=FULL` on the store's connections,
+  or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
+  acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
+
+The schema (and SQLite's switch to WAL, and the rate-limit file) is set up once in the master before
+the workers fork: when every worker did it on its first connection, a cold start under load raced
+for the exclusive lock and answered 500 (§4.6). Workers are gthread workers: a few threads per
+process let the admission limit in cmp/ratelimit.py answer an overloaded request with a fast 503
+instead of leaving it in the socket backlog until the client times out.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from cmp.settings import Settings
+
+__all__ = ["ProductionError", "check_durability", "check_secrets", "default_workers", "serve"]
+
+REQUIRED_SECRETS = ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
+MIN_SECRET_LENGTH = 32
+# SQLite allows one writer at a time: more workers only queue on its lock; 2 gave the best p99
+# on the reference machine (§4.6). PostgreSQL groups concurrent commits, so it takes more.
+SQLITE_WORKERS = 2
+MAX_WORKERS = 8
+THREADS = 8
+
+
+class ProductionError(Exception):
+    """A reason not to start, phrased as the one line an operator needs to fix it."""
+
+
+def default_workers(database_url: str, cores: int | None = None) -> int:
+    if database_url.startswith("sqlite"):
+        return SQLITE_WORKERS
+    return max(2, min(2 * (cores or os.cpu_count() or 1) + 1, MAX_WORKERS))
+
+
+def check_secrets(settings: Settings) -> None:
+    for name in REQUIRED_SECRETS:
+        if name not in settings.explicit_secrets:
+            raise ProductionError(
+                f"{name} is not set; production needs explicit secrets, "
+                "not the ones generated into the var directory"
+            )
+    values = {
+        "KELISIM_SECRET_KEY": [settings.secret_key],
+        "KELISIM_TOKEN_KEYS": list(settings.token_keys),
+        "KELISIM_IP_PEPPER": [settings.ip_pepper],
+    }
+    for name, secrets_ in values.items():
+        if any(len(value) < MIN_SECRET_LENGTH for value in secrets_):
+            raise ProductionError(
+                f"{name} is too short; use at least {MIN_SECRET_LENGTH} random characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+    if settings.secret_key == settings.ip_pepper or settings.secret_key in settings.token_keys:
+        raise ProductionError("KELISIM_SECRET_KEY must differ from the token keys and the pepper")
+
+
+def check_durability(store: Any) -> None:
+    """Raise ProductionError unless an acknowledged append survives a crash of app or database."""
+    engine = store.engine
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            database = engine.url.database or ""
+            if not database or database == ":memory:" or "mode=memory" in database:
+                raise ProductionError("the SQLite database is in memory; give it a file")
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if str(mode).lower() != "wal":
+                raise ProductionError(
+                    f"SQLite journal_mode is {mode}, not wal; run `kelisim db upgrade` on a "
+                    "local file system that supports WAL"
+                )
+            synchronous = conn.exec_driver_sql("PRAGMA synchronous").scalar()
+            if synchronous not in (2, 3):  # FULL, EXTRA
+                raise ProductionError(
+                    f"SQLite synchronous is {synchronous}, not FULL (2); acknowledged consents "
+                    "could be lost on power failure"
+                )
+            return
+        if engine.dialect.name == "postgresql":
+            commit = conn.execute(text("SHOW synchronous_commit")).scalar()
+            if str(commit).lower() in ("off", "false", "0", "no"):
+                raise ProductionError(
+                    "PostgreSQL synchronous_commit is off; acknowledged consents could be lost "
+                    "in a crash (set it to on for this database and role)"
+                )
+            fsync = conn.execute(text("SHOW fsync")).scalar()
+            if str(fsync).lower() != "on":
+                raise ProductionError(
+                    "PostgreSQL fsync is off; a crash could corrupt or lose the consent log"
+                )
+            return
+        raise ProductionError(f"unsupported database {engine.dialect.name}")
+
+
+def prepare(settings: Settings) -> None:
+    """The once-per-start work, in the master: checks, migrations, the shared rate-limit file."""
+    from cmp.ratelimit import RateLimiter
+    from cmp.store import ConsentStore
+
+    check_secrets(settings)
+    if settings.rate_limit_path is None:
+        raise ProductionError("KELISIM_RATE_LIMIT_DB is empty; workers must share the limits")
+    store = ConsentStore(settings.database_url)
+    try:
+        store.upgrade()
+        check_durability(store)
+    finally:
+        store.close()
+    RateLimiter(settings.rate_limit_path, b"-").close()
+
+
+def _access_logger() -> type:
+    """gunicorn's logger with an access line that holds neither the client IP nor a consent id."""
+    from gunicorn.glogging import Logger
+
+    from cmp import neutralise
+    from cmp.cli import _redacted_path
+
+    class AccessLog(Logger):
+        def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
+            if not self.access_log_enabled:
+                return
+            path = neutralise(_redacted_path(environ.get("PATH_INFO", "") or "/"))
+            method = neutralise(str(environ.get("REQUEST_METHOD", "-")))
+            status = str(getattr(resp, "status", "-")).split(" ", 1)[0]
+            millis = request_time.total_seconds() * 1000
+            self.access_log.info('"%s %s" %s %.1fms', method, path, status, millis)
+
+    return AccessLog
+
+
+@dataclass
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int | None = None
+    threads: int = THREADS
+    access_log: bool = True
+
+
+def _create_app_once_the_database_answers(
+    create_app: Callable[[Settings], Any], settings: Settings, wait_seconds: float = 20.0
+) -> Any:
+    """Build a worker's app, waiting out a database that is restarting.
+
+    Workers read the live catalogue from the database when they boot, and gunicorn halts the
+    whole server when a worker fails to boot. A worker replaced while PostgreSQL restarts must
+    therefore wait for it (clients meanwhile queue or time out and retry) instead of failing.
+    """
+    deadline = time.monotonic() + wait_seconds
+    delay = 0.25
+    while True:
+        try:
+            return create_app(settings)
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
+def serve(
+    settings: Settings, options: ServeOptions, on_ready: Callable[[], None] | None = None
+) -> None:
+    """Check, prepare, then run gunicorn in this process until it is stopped."""
+    from gunicorn.app.base import BaseApplication
+
+    from cmp import create_app
+
+    settings = settings.with_changes(production=True)
+    prepare(settings)
+    worker_settings = settings.with_changes(extra={**settings.extra, "auto_upgrade": False})
+    workers = options.workers or default_workers(settings.database_url)
+    config = {
+        "bind": f"{options.host}:{options.port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": options.threads,
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "loglevel": "info",
+        "logger_class": _access_logger(),
+        "accesslog": "-" if options.access_log else None,
+        "errorlog": "-",
+        "proc_name": "kelisim",
+        # One shared control socket per user would collide between instances; nothing uses it.
+        "control_socket_disable": True,
+        # Kelisim's own ProxyFix (KELISIM_TRUSTED_PROXIES) decides which forwarded headers count.
+        "forwarded_allow_ips": "",
+    }
+
+    class Application(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in config.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return _create_app_once_the_database_answers(create_app, worker_settings)
+
+    print(
+        f"Kelisim (production) on http://{options.host}:{options.port}/ "
+        f"with {workers} workers x {options.threads} threads",
+        flush=True,
+    )
+    if on_ready is not None:
+        on_ready()
+    Application().run()

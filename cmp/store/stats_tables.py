@@ -1,0 +1,95 @@
+"""Tables for consent statistics, subject-request blocks and uploaded scanner runs.
+
+Kept apart from the consent log's tables (own MetaData) because none of them is evidence in the
+hash chain: the counters are derived from it, a block is a staff decision about it, and a scan is a
+report about the website. The schema is created only by the Alembic migration
+`0004_statistics_and_requests`; these definitions are what cmp.stats, cmp.subjects and cmp.scans
+query through, and tests/test_stats.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from cmp.store.schema import UtcDateTime
+
+metadata = MetaData()
+
+# One counter per (dimension, day, site, value, outcome), upserted in the same transaction as the
+# event it counts, so the dashboard reads a few hundred rows per day instead of the whole log.
+# `dimension` leads the key because every dashboard query filters on it and then on a day range.
+consent_stats = Table(
+    "consent_stats",
+    metadata,
+    Column("dimension", String(16), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("site", String(64), primary_key=True),
+    Column("value", String(64), primary_key=True),
+    Column("outcome", String(16), primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+# A blocked consent reads as "no consent" everywhere (Law 94-V Art. 25(2)(8)); unblocking deletes
+# the row, and the audit log keeps the history of both decisions.
+subject_blocks = Table(
+    "subject_blocks",
+    metadata,
+    Column("consent_id", String(128), primary_key=True),
+    Column("blocked_at", UtcDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("reason", Text, nullable=False),
+)
+
+scan_runs = Table(
+    "scan_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uploaded_at", UtcDateTime, nullable=False, index=True),
+    Column("uploader", String(80), nullable=False),
+    Column("schema", String(32), nullable=False),
+    Column("started_at", String(40), nullable=True),
+    Column("finished_at", String(40), nullable=True),
+    Column("target", Text, nullable=True),
+    Column("catalogue_revision", Integer, nullable=True),
+    Column("catalogue_hash", String(80), nullable=True),
+    Column("findings", Integer, nullable=False),
+    Column("exit_code", Integer, nullable=True),
+    Column("summary", JSON, nullable=False),
+    Column("declaration", JSON, nullable=False),
+    Column("report", Text, nullable=False),  # the uploaded report.json, byte for byte
+)
+
+scan_findings = Table(
+    "scan_findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "run_id",
+        Integer,
+        ForeignKey("scan_runs.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("finding_id", String(64), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("page", Text, nullable=True),
+    Column("vendor", String(64), nullable=True),
+    Column("artefact", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("waived", Text, nullable=True),
+    Column("evidence", JSON, nullable=True),
+    Index("ix_scan_findings_run_rule", "run_id", "rule"),
+)

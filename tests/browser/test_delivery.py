@@ -1,0 +1,86 @@
+"""How the runtime and its config reach the page: one request for the first layer (the config is
+embedded in /cmp.js), the details fetched when Settings opens and before deleting."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from banner_site import Visit
+
+pytestmark = pytest.mark.browser
+
+
+def kelisim_requests(visit: Visit, path: str) -> list[dict[str, list[str]]]:
+    """Query strings of the requests the browser sent to Kelisim's `path`."""
+    found = []
+    for url in list(visit.requests):
+        parts = urlsplit(url)
+        if url.startswith(visit.kelisim.base) and parts.path == path:
+            found.append(parse_qs(parts.query))
+    return found
+
+
+def test_first_view_makes_one_request_for_runtime_and_config(visit: Visit, texts) -> None:
+    visit.open()
+    visit.page.get_by_role("button", name=texts["accept_all"], exact=True).wait_for()
+    visit.settle(0.3)
+    assert kelisim_requests(visit, "/cmp.js") == [{"site": ["default"], "lang": ["ru"]}]
+    assert kelisim_requests(visit, "/api/v1/config") == []
+    assert [u for u in visit.requests if u.startswith(visit.kelisim.base)] == [
+        f"{visit.kelisim.base}/cmp.js?site=default&lang=ru"
+    ]
+    assert visit.page.evaluate("kelisim.get().language") == "ru"
+
+
+def test_settings_fetches_the_details_once_and_shows_them(visit: Visit, texts) -> None:
+    visit.open()
+    box = visit.page.locator("#kelisim [role=dialog]")
+    box.get_by_role("button", name=texts["settings"]).click()
+    yandex = box.locator(".k-v", has=visit.page.locator("input[value=yandex_metrika]"))
+    summary = yandex.inner_text()
+    assert "Yandex LLC" in summary and "Россия" in summary and texts["data_leaves_kz"] in summary
+    yandex.locator("summary").click()
+    details = yandex.locator("details").inner_text()
+    assert "_ym_uid (1 год)" in details and "_ym_uid (local)" in details
+    fetched = kelisim_requests(visit, "/api/v1/config")
+    assert fetched == [{"site": ["default"], "lang": ["ru"]}]  # the full config, no detail=banner
+    # Back and forth needs nothing more.
+    visit.page.keyboard.press("Escape")
+    visit.page.evaluate("kelisim.show(true)")
+    box.locator(".k-p").wait_for()
+    assert len(kelisim_requests(visit, "/api/v1/config")) == 1
+
+
+def test_a_page_in_another_language_fetches_the_lean_config_of_its_own(
+    visit: Visit, catalogue
+) -> None:
+    # The script URL says ru (a site that forgot to change it), the page is in Kazakh.
+    visit.page.route(
+        f"{visit.kelisim.base}/cmp.js?site=default&lang=kk",
+        lambda route: route.continue_(url=f"{visit.kelisim.base}/cmp.js?site=default&lang=ru"),
+    )
+    visit.open(lang="kk")
+    box = visit.page.locator("#kelisim [role=dialog]")
+    assert box.locator("h2").inner_text() == catalogue.texts["kk"]["title"]
+    assert kelisim_requests(visit, "/api/v1/config") == [
+        {"site": ["default"], "lang": ["kk"], "detail": ["banner"]}
+    ]
+
+
+def test_withdraw_fetches_the_details_then_deletes_what_was_declared(visit: Visit) -> None:
+    visit.open()
+    visit.page.evaluate("kelisim.set({yandex_metrika: true, microsoft_clarity: true})")
+    visit.settle(0.5)
+    assert kelisim_requests(visit, "/api/v1/config") == []  # nothing to delete yet
+    before = visit.artefacts()
+    assert {"_ym_uid", "_ym_d", "_clck", "_clsk"} <= before["cookies"]
+    assert "_ym_uid" in before["local"] and "_cltk" in before["session"]
+
+    with visit.page.expect_navigation():
+        visit.page.evaluate("kelisim.withdraw().then(s => s.status)")
+    assert {"site": ["default"], "lang": ["ru"]} in kelisim_requests(visit, "/api/v1/config")
+    visit.ready()
+    visit.settle(0.5)
+    assert visit.artefacts() == {"cookies": set(), "local": set(), "session": set(), "idb": set()}
+    assert visit.page.evaluate("kelisim.get().status") == "withdrawn"

@@ -1,0 +1,108 @@
+"""No personal data in operational logs (compliance.md S9, §3.8). The whole suite's log lines are
+scanned by tests/log_capture.py at the end of the session; these tests make sure that scan can fail
+(a leak is caught) and send the traffic that would leak: client IPs through a trusted proxy, tokens
+in cookies and bodies, consent ids in URLs, CR/LF in logged fields."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from cmp import create_app
+from tests import log_capture
+
+CLIENT_IP = "203.0.113.77"
+CLIENT_IP6 = "2001:db8:1:2::77"
+
+
+def test_the_scanner_catches_each_kind_of_leak():
+    log_capture.forbid("Qm9ndXNDb25zZW50SWQxMjM0")
+    assert log_capture.problems_in(f"request from {CLIENT_IP}")
+    assert log_capture.problems_in(f"request from {CLIENT_IP6}")
+    assert log_capture.problems_in("mail from someone@example.kz")
+    assert log_capture.problems_in("consent Qm9ndXNDb25zZW50SWQxMjM0 recorded")
+    assert log_capture.problems_in("two\nrecords")
+    # What is allowed: loopback, network prefixes, times, versions, short hashes.
+    assert not log_capture.problems_in(
+        "127.0.0.1:8000 ::1 203.0.113.0/24 10:47:52 gunicorn 27.0.1 consent=600bef5e2f6a"
+    )
+
+
+@pytest.fixture
+def proxied_app(settings):
+    app = create_app(settings.with_changes(trusted_proxies=1))
+    yield app
+    app.extensions["kelisim"].close()
+
+
+def test_requests_from_real_client_addresses_leave_no_address_id_or_token_in_logs(
+    proxied_app, consent_body, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    client = proxied_app.test_client()
+    for ip in (CLIENT_IP, CLIENT_IP6):
+        headers = {"X-Forwarded-For": ip, "User-Agent": f"Mozilla/5.0 {ip}"}
+        given = client.post("/api/v1/consent", json=consent_body(), headers=headers).get_json()
+        consent_id, token = given["consent_id"], given["token"]
+        client.set_cookie("kelisim_consent", token)
+        client.post("/api/v1/consent/verify", json={"token": token}, headers=headers)
+        client.post("/api/v1/consent/verify", json={"token": token + "x"}, headers=headers)
+        client.get(f"/api/v1/consent/{consent_id}", headers=headers)
+        client.get(f"/consent/{consent_id}", headers=headers)
+        client.post("/api/v1/consent", data="{", content_type="application/json", headers=headers)
+        client.post(
+            "/admin/login",
+            data={"username": "someone@example.kz", "password": "x"},
+            headers=headers,
+        )
+    text = caplog.text
+    assert "consent recorded" in text  # the API did log, so the absence below means something
+    for line in text.splitlines():
+        assert log_capture.problems_in(line) == [], line
+
+
+def test_cr_lf_in_a_logged_field_stays_on_one_line():
+    """Through Kelisim's own handler (filter + formatter), as the server writes it."""
+    import io
+
+    from cmp import configure_logging
+
+    configure_logging()
+    handler = next(h for h in logging.getLogger("cmp").handlers if getattr(h, "_kelisim", False))
+    stream = io.StringIO()
+    old = handler.setStream(stream)
+    try:
+        logging.getLogger("cmp.test").warning("field=%s", "evil\r\nINFO cmp.api: consent forged")
+    finally:
+        handler.setStream(old)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1
+    assert "field=evil\\r\\nINFO cmp.api: consent forged" in lines[0]
+
+
+def test_the_production_access_log_holds_no_ip_and_no_consent_id():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from cmp.production import _access_logger
+
+    config = Config()
+    config.set("accesslog", "-")
+    logger = _access_logger()(config)
+    records = []
+    logger.access_log.handlers = []
+    logger.access_log.addHandler(
+        type("H", (logging.Handler,), {"emit": lambda self, r: records.append(r.getMessage())})()
+    )
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/consent/QUJDREVGR0hJSktMTU5PUFFS\r\nX",
+        "REMOTE_ADDR": CLIENT_IP,
+        "QUERY_STRING": "token=abc",
+    }
+    from datetime import timedelta
+
+    logger.access(SimpleNamespace(status="200 OK"), None, environ, timedelta(milliseconds=3))
+    assert records == ['"GET /consent/<id>\\r\\nX" 200 3.0ms']
