@@ -6,9 +6,23 @@ lean first-layer config of the 14 vendors embedded), and separately the full con
 when the visitor opens Settings; for vanilla-cookieconsent 3.1.0 its JS, CSS and a config with the
 same 14 services and texts. Then the time from navigation to the banner being visible under a 4x
 CPU slowdown (CDP Emulation.setCPUThrottlingRate), each page loading its CMP the way a real site
-would (Kelisim: the async script first in <head>; vanilla: its CSS, then its script and config
-inline at the end of <body>). Each run is a fresh browser context (cold cache); medians and ratios.
-Issue 3's targets: the first layer within 8 KB gzip (8,000 bytes), and faster than vanilla.
+would (Kelisim: the async fetchpriority="high" script first in <head>, as cmp.js's page contract
+says; vanilla: its CSS, then its script and config inline at the end of <body>), both pages with
+the same markup and the same inert tags of all 14 vendors (formerly 5 of them). Each run is a
+fresh browser context (cold cache); medians and ratios. Issue 3's targets: the first layer within
+8 KB gzip (8,000 bytes), and faster than vanilla.
+
+fetchpriority="high" is part of the page contract, not a bench favour: without it Chromium runs an
+async script in a low-priority task (LowPriorityAsyncScriptExecution), after the page is parsed and
+first painted, so cmp.js, downloaded early, sat idle for ~100-250 ms (4x slowdown) while the page
+rendered without the banner. Vanilla's parser-blocking script at the end of <body> is not affected.
+
+"Visible" is the same test for both, made on every DOM change and every animation frame: the dialog
+box has a layout box and Element.checkVisibility({opacityProperty, visibilityProperty}) holds, i.e.
+neither it nor an ancestor is visibility:hidden or opacity 0. (It used to be the layout box alone;
+vanilla inserts its dialog at opacity 0 / visibility:hidden and reveals it by a class it sets 100 ms
+later, so that counted it as shown while nothing could be seen.) The older, looser figure, "in the
+page" (a layout box only), is printed beside it.
 
     .venv/bin/python bench/banner.py [--runs 9] [--throttle 4]
 
@@ -56,7 +70,10 @@ WATCH_JS = """(sel => {
   const seen = () => {
     if (window.__visibleAt) return;
     const e = document.querySelector(sel);
-    if (e && e.getClientRects().length) window.__visibleAt = performance.now();
+    if (!e || !e.getClientRects().length) return;
+    window.__inPageAt ||= performance.now();
+    if (e.checkVisibility({opacityProperty: true, visibilityProperty: true}))
+      window.__visibleAt = performance.now();
   };
   new MutationObserver(seen).observe(document, {childList: true, subtree: true, attributes: true});
   const frame = () => { seen(); if (!window.__visibleAt) requestAnimationFrame(frame); };
@@ -139,11 +156,14 @@ def cookieconsent_config(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def inert_tags(attribute: str) -> str:
-    """The 14 vendors' tags, inert the way each CMP expects (content does not matter here)."""
+def inert_tags(config: dict[str, Any], attribute: str) -> str:
+    """The 14 vendors' tags, inert the way each CMP expects (content does not matter here).
+
+    `attribute` is formatted with the vendor's id and its (first) purpose."""
     return "\n".join(
-        f'<script type="text/plain" {attribute % vendor}>window.__v = 1;</script>'
-        for vendor in ("google_tag_manager", "yandex_metrika", "vk", "mail_ru", "amplitude")
+        f'<script type="text/plain" {attribute % {"id": v["id"], "purpose": v["purposes"][0]}}>'
+        "window.__v = 1;</script>"
+        for v in config["vendors"]
     )
 
 
@@ -153,17 +173,19 @@ def serve(app: Any) -> tuple[Any, int]:
     return server, server.server_port
 
 
-def page_server(cmp_base: str, dist: Path, cc_config: dict[str, Any]) -> tuple[Any, int]:
+def page_server(
+    cmp_base: str, dist: Path, config: dict[str, Any], cc_config: dict[str, Any]
+) -> tuple[Any, int]:
     kelisim_page = PAGE % {
         "head": f'<script src="{cmp_base}/cmp.js?site=default&amp;lang={LANGUAGE}" '
-        'data-site="default" async></script>',
+        'data-site="default" async fetchpriority="high"></script>',
         "body": "",
-        "tags": inert_tags('data-vendor="%s"'),
+        "tags": inert_tags(config, 'data-vendor="%(id)s"'),
     }
     cc_page = PAGE % {
         "head": '<link rel="stylesheet" href="/cc/cookieconsent.css">',
         "body": "",
-        "tags": inert_tags('data-category="analytics" data-service="%s"')
+        "tags": inert_tags(config, 'data-category="%(purpose)s" data-service="%(id)s"')
         + '<script src="/cc/cookieconsent.umd.js"></script>'
         + f"<script>CookieConsent.run({json.dumps(cc_config, ensure_ascii=False)});</script>",
     }
@@ -184,7 +206,8 @@ def page_server(cmp_base: str, dist: Path, cc_config: dict[str, Any]) -> tuple[A
     return serve(app)
 
 
-def time_to_banner(browser: Any, url: str, selector: str, throttle: float) -> float:
+def time_to_banner(browser: Any, url: str, selector: str, throttle: float) -> tuple[float, float]:
+    """(visible, in the page) in ms after navigation."""
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -193,7 +216,8 @@ def time_to_banner(browser: Any, url: str, selector: str, throttle: float) -> fl
         page.add_init_script(WATCH_JS % json.dumps(selector))
         page.goto(url)
         page.wait_for_function("() => window.__visibleAt", timeout=30_000)
-        return float(page.evaluate("window.__visibleAt"))
+        visible, in_page = page.evaluate("[window.__visibleAt, window.__inPageAt]")
+        return float(visible), float(in_page)
     finally:
         context.close()
 
@@ -252,20 +276,22 @@ def main() -> None:
     first_gz = sizes(first[LANGUAGE])[1]
 
     cmp_server, cmp_port = serve(app)
-    pages, pages_port = page_server(f"http://localhost:{cmp_port}", dist, cc_config)
+    pages, pages_port = page_server(
+        f"http://localhost:{cmp_port}", dist, json.loads(details[LANGUAGE]), cc_config
+    )
     base = f"http://127.0.0.1:{pages_port}"
     from playwright.sync_api import sync_playwright
 
-    kelisim_ms: list[float] = []
-    cc_ms: list[float] = []
+    kelisim_runs: list[tuple[float, float]] = []
+    cc_runs: list[tuple[float, float]] = []
     with sync_playwright() as playwright:
         browser = launch(playwright)
         try:
             for _ in range(args.runs):  # interleaved, so both see the same machine load
-                kelisim_ms.append(
+                kelisim_runs.append(
                     time_to_banner(browser, f"{base}/kelisim", KELISIM_SELECTOR, args.throttle)
                 )
-                cc_ms.append(time_to_banner(browser, f"{base}/cc", CC_SELECTOR, args.throttle))
+                cc_runs.append(time_to_banner(browser, f"{base}/cc", CC_SELECTOR, args.throttle))
         finally:
             browser.close()
     pages.shutdown()
@@ -273,12 +299,21 @@ def main() -> None:
     app.extensions["kelisim"].close()
     shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\nNavigation to banner visible, {args.throttle:g}x CPU slowdown, {args.runs} cold runs")
-    for name, values in (("Kelisim", kelisim_ms), (f"vanilla-cookieconsent {CC_VERSION}", cc_ms)):
-        runs = " ".join(f"{v:.0f}" for v in values)
-        print(f"  {name:<28} median {statistics.median(values):7.1f} ms   runs: {runs}")
+    print(f"\nNavigation to banner, {args.throttle:g}x CPU slowdown, {args.runs} cold runs, ms")
+    medians = {}
+    for what, index in (("visible", 0), ("in the page (layout box only)", 1)):
+        print(f"  {what}")
+        for name, results in (
+            ("Kelisim", kelisim_runs),
+            (f"vanilla-cookieconsent {CC_VERSION}", cc_runs),
+        ):
+            values = [r[index] for r in results]
+            medians[name, index] = statistics.median(values)
+            runs = " ".join(f"{v:.0f}" for v in values)
+            print(f"    {name:<28} median {medians[name, index]:7.1f}   runs: {runs}")
 
-    k_ms, c_ms = statistics.median(kelisim_ms), statistics.median(cc_ms)
+    k_ms, c_ms = medians["Kelisim", 0], medians[f"vanilla-cookieconsent {CC_VERSION}", 0]
+    k_in, c_in = medians["Kelisim", 1], medians[f"vanilla-cookieconsent {CC_VERSION}", 1]
     details_gz = sizes(details[LANGUAGE])[1]
     print(f"\nSummary ({LANGUAGE})                     Kelisim  vanilla  Kelisim/vanilla  target")
     table = [
@@ -290,7 +325,8 @@ def main() -> None:
             f"<= {SIZE_TARGET}",
         ),
         ("  + on opening Settings, bytes gzip", first_gz + details_gz, cc_total[1], None, ""),
-        ("time to banner, median ms", k_ms, c_ms, k_ms < c_ms, "< vanilla"),
+        ("time to banner visible, median ms", k_ms, c_ms, k_ms < c_ms, "< vanilla"),
+        ("  in the page (layout box), median ms", k_in, c_in, None, ""),
     ]
     for name, ours, theirs, ok, target in table:
         verdict = "" if ok is None else ("met" if ok else "MISSED")

@@ -410,16 +410,27 @@ def _limited(kind: str, value: str | None, per_minute: int) -> None:
 @bp.post("/consent")
 def record_consent() -> Response:
     limits: ConsentLimits | None = current_app.extensions.get("kelisim.limits")
+    # Time this request already spent queued in the server (gunicorn's thread-pool queue, stamped
+    # by cmp/production.py) counts against the admission budget: one that has spent it is shed at
+    # once, before the rate-limit file or the database is touched, so a 503 is never a late one.
+    queued_at = request.environ.get("kelisim.queued_at")
+    waited = time.monotonic() - queued_at if isinstance(queued_at, float) else 0.0
     if limits is not None:
+        if limits.admission.expired(waited):
+            raise overloaded()
         _limited("network", network_of(request.remote_addr), limits.per_network)
-    if limits is None or limits.admission.acquire():
+    if limits is None or limits.admission.acquire(waited):
         try:
             return _record_consent(limits)
         finally:
             if limits is not None:
                 limits.admission.release()
-    # Shed instead of queueing: nothing was read or written, so the client may simply retry.
-    raise ApiError(
+    raise overloaded()
+
+
+def overloaded() -> ApiError:
+    """503: shed instead of queued. Nothing was read or written, so the client may just retry."""
+    return ApiError(
         503,
         "Service Unavailable",
         "The server is busy; nothing was recorded. Try again shortly.",

@@ -416,6 +416,50 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
     }
 
 
+def _text(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "minLength": 1, "maxLength": max_length}
+
+
+_OPTIONAL_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+_LIST_OF_OBJECTS: dict[str, Any] = {"type": "array", "items": {"type": "object"}}
+
+# What cmp.scans.validate accepts, so a fuzzer's schema-valid report is one the server stores.
+SCAN_REPORT: dict[str, Any] = {
+    "type": "object",
+    "required": ["schema", "findings"],
+    "properties": {
+        "schema": {"const": "kelisim-scan/1"},
+        "started_at": _OPTIONAL_TEXT,
+        "finished_at": _OPTIONAL_TEXT,
+        "summary": {"type": "object"},
+        "target": {"type": "object"},
+        "catalogue": {"type": "object"},
+        "declaration": _LIST_OF_OBJECTS,
+        "observations": _LIST_OF_OBJECTS,
+        "findings": {
+            "type": "array",
+            "maxItems": 50_000,
+            "items": {
+                "type": "object",
+                "required": ["id", "rule", "severity", "state"],
+                "properties": {
+                    "id": _text(64),
+                    "rule": _text(16),
+                    "severity": _text(16),
+                    "state": _text(32),
+                    "vendor": {"anyOf": [_text(64), {"type": "null"}]},
+                    "page": _OPTIONAL_TEXT,
+                    "artefact": _OPTIONAL_TEXT,
+                    "message": _OPTIONAL_TEXT,
+                    "waived": _OPTIONAL_TEXT,
+                    "evidence": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+
+
 def build(catalogue: Any | None = None) -> dict[str, Any]:
     """The OpenAPI document; with a catalogue, its sites, languages and vendors become enums."""
     sites = sorted(catalogue.sites) if catalogue is not None else []
@@ -597,7 +641,7 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                     "security": [{"scanUpload": []}],
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": {"type": "object"}}},
+                        "content": {"application/json": {"schema": SCAN_REPORT}},
                     },
                     "responses": {
                         "201": _json(

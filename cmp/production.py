@@ -14,10 +14,23 @@ the workers fork: when every worker did it on its first connection, a cold start
 for the exclusive lock and answered 500 (§4.6). Workers are gthread workers: a few threads per
 process let the admission limit in cmp/ratelimit.py answer an overloaded request with a fast 503
 instead of leaving it in the socket backlog until the client times out.
+
+Load shedding needs to know how long a request has already waited, and most of that wait happens
+before the app sees it: a gthread worker accepts every connection it can (up to
+`worker_connections`) and queues it for its thread pool, so under overload a request could spend
+half a second in that queue and then be refused — a late 503 is no better than a timeout. The
+worker class here (`queue_stamping_worker`) stamps each connection with a monotonic time when it is
+queued (at accept, or when a kept-alive connection becomes readable). A consent POST whose wait
+already exceeds the admission budget (`KELISIM_ADMISSION_WAIT_MS`) when a thread picks it up is
+answered 503 by the worker itself, before Flask, the rate-limit file or the database; any other
+request reaches the app with the stamp in `environ["kelisim.queued_at"]`, and the consent API
+waits for a write slot only for what is left of the budget (bench/overload.py,
+tests/test_overload.py, docs/operations.md). The access log line gains `queued N ms`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -29,7 +42,16 @@ from sqlalchemy.exc import OperationalError
 
 from cmp.settings import Settings
 
-__all__ = ["ProductionError", "check_durability", "check_secrets", "default_workers", "serve"]
+__all__ = [
+    "QUEUED_AT",
+    "SHED_PATHS",
+    "ProductionError",
+    "check_durability",
+    "check_secrets",
+    "default_workers",
+    "queue_stamping_worker",
+    "serve",
+]
 
 REQUIRED_SECRETS = ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
 MIN_SECRET_LENGTH = 32
@@ -38,6 +60,8 @@ MIN_SECRET_LENGTH = 32
 SQLITE_WORKERS = 2
 MAX_WORKERS = 8
 THREADS = 8
+# The WSGI environ key holding time.monotonic() of the moment the request was queued in gunicorn.
+QUEUED_AT = "kelisim.queued_at"
 
 
 class ProductionError(Exception):
@@ -141,9 +165,111 @@ def _access_logger() -> type:
             method = neutralise(str(environ.get("REQUEST_METHOD", "-")))
             status = str(getattr(resp, "status", "-")).split(" ", 1)[0]
             millis = request_time.total_seconds() * 1000
+            queued_at = environ.get(QUEUED_AT)
+            if isinstance(queued_at, float):
+                # How long it waited for a thread before that: the figure load shedding acts on.
+                queued = max(0.0, (time.monotonic() - queued_at) * 1000 - millis)
+                self.access_log.info(
+                    '"%s %s" %s %.1fms queued %.1fms', method, path, status, millis, queued
+                )
+                return
             self.access_log.info('"%s %s" %s %.1fms', method, path, status, millis)
 
     return AccessLog
+
+
+# The endpoint whose requests are shed (the one that writes and fsyncs; reads stay cheap).
+SHED_PATHS = frozenset({"/api/v1/consent"})
+
+
+def _shed_response() -> tuple[str, list[tuple[str, str]], bytes]:
+    """The consent API's 503 (cmp.api.overloaded), prebuilt: shedding must cost next to nothing."""
+    from cmp.api import overloaded
+    from cmp.errors import PROBLEM_MIMETYPE
+    from cmp.headers import HSTS
+
+    error = overloaded()
+    body = json.dumps(error.to_dict(), ensure_ascii=True, separators=(",", ":")).encode()
+    headers = [
+        ("Content-Type", PROBLEM_MIMETYPE),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", "no-store"),
+        *error.headers.items(),
+        ("Content-Security-Policy", "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Strict-Transport-Security", HSTS),
+    ]
+    return "503 Service Unavailable", headers, body
+
+
+def queue_stamping_worker(shed_after: float | None) -> type:
+    """gunicorn's gthread worker, shedding consent POSTs that waited `shed_after` s for a thread.
+
+    The main loop of a gthread worker accepts connections and submits them to an unbounded thread
+    pool queue; the app only runs once a thread is free. Stamping the connection in
+    `enqueue_req` (new connections at accept, kept-alive ones when their next request arrives)
+    measures that queueing where it happens. A consent POST that has already waited `shed_after`
+    seconds when a thread picks it up is answered with the API's 503 right there, before Flask, the
+    rate-limit file or the database see it: under overload the shedding itself must stay far
+    cheaper than serving, or the queue grows until every answer is late. Everything else goes to
+    the app with `environ[QUEUED_AT]`, which the API counts against the same budget while it waits
+    for a write slot (cmp/api.py). Nothing is ever shed after it reached the database.
+
+    The prebuilt 503 carries no CORS headers: the banner and API are served under the site's own
+    host (docs/operations.md); a cross-origin caller sees a failed request and retries the same
+    event_id, which is what it does on a 503 too.
+    """
+    import threading
+
+    from gunicorn.workers.gthread import ThreadWorker
+
+    current = threading.local()
+    status, headers, body = _shed_response()
+
+    def shed(environ: dict, start_response: Callable) -> list[bytes]:
+        # Read the (small) body, so closing the connection cannot reset it under the answer.
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if 0 < length <= 64 * 1024:
+            environ["wsgi.input"].read(length)
+        start_response(status, headers)
+        return [body]
+
+    class QueueStampingWorker(ThreadWorker):  # type: ignore[misc]
+        def enqueue_req(self, conn: Any) -> None:
+            conn.kelisim_queued_at = time.monotonic()
+            super().enqueue_req(conn)
+
+        def handle(self, conn: Any) -> Any:
+            current.queued_at = getattr(conn, "kelisim_queued_at", None)
+            try:
+                return super().handle(conn)
+            finally:
+                current.queued_at = None
+
+        def load_wsgi(self) -> None:
+            super().load_wsgi()
+            app = self.wsgi
+
+            def stamped(environ: dict, start_response: Callable) -> Any:
+                queued_at = getattr(current, "queued_at", None)
+                if queued_at is not None:
+                    environ[QUEUED_AT] = queued_at
+                    if (
+                        shed_after is not None
+                        and time.monotonic() - queued_at >= shed_after
+                        and environ.get("REQUEST_METHOD") == "POST"
+                        and environ.get("PATH_INFO") in SHED_PATHS
+                    ):
+                        return shed(environ, start_response)
+                return app(environ, start_response)
+
+            self.wsgi = stamped
+
+    return QueueStampingWorker
 
 
 @dataclass
@@ -191,7 +317,10 @@ def serve(
     config = {
         "bind": f"{options.host}:{options.port}",
         "workers": workers,
-        "worker_class": "gthread",
+        # Admission off (KELISIM_MAX_IN_FLIGHT=0) sheds nothing, here or in the API.
+        "worker_class": queue_stamping_worker(
+            settings.admission_wait_ms / 1000 if settings.max_in_flight > 0 else None
+        ),
         "threads": options.threads,
         "timeout": 30,
         "graceful_timeout": 10,

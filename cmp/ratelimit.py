@@ -170,8 +170,16 @@ class Admission:
         self._slots = threading.BoundedSemaphore(max(1, slots)) if slots > 0 else None
         self._wait = wait
 
-    def acquire(self) -> bool:
-        return True if self._slots is None else self._slots.acquire(timeout=self._wait)
+    def expired(self, waited: float) -> bool:
+        """Whether a request that already waited `waited` seconds (queued in the server) is late."""
+        return self._slots is not None and waited >= self._wait
+
+    def acquire(self, waited: float = 0.0) -> bool:
+        """Take a slot within what is left of the wait budget after `waited` seconds queued."""
+        if self._slots is None:
+            return True
+        remaining = self._wait - waited
+        return remaining > 0 and self._slots.acquire(timeout=remaining)
 
     def release(self) -> None:
         if self._slots is not None:

@@ -4,7 +4,10 @@ The dashboard must stay fast on a log of ten million events, so it never reads t
 append upserts a handful of counter rows keyed by day × site × dimension × value × outcome inside
 the append's own transaction (ConsentStore.append calls `count_event`), so the counters are exactly
 the log: an event is counted if and only if it was committed, and a replayed event_id is not
-counted twice. A report then sums at most a few hundred rows per day of the range.
+counted twice. The same rows are kept per calendar month too (consent_stats_monthly), so a report's
+range totals sum whole months from there and only the days of a partial first or last month from
+the daily table: a year is 12 months and at most 60 days of rows, not 365 days of them. The daily
+series (action, vendor and purpose per day) are read from the daily table.
 
 What is counted, per recorded choice (not per visitor: a visitor who changes their mind counts
 twice, as with every event-based CMP report):
@@ -28,10 +31,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Table, func, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cmp.store.stats_tables import consent_stats
+from cmp.store.stats_tables import consent_stats, consent_stats_monthly
 
 if TYPE_CHECKING:
     from cmp.store import NewEvent
@@ -43,6 +46,7 @@ __all__ = [
     "StatsReport",
     "count_event",
     "counter_rows",
+    "full_months",
     "stats_day",
 ]
 
@@ -62,6 +66,19 @@ def stats_day(moment: datetime) -> date:
     if moment.tzinfo is None:
         raise ValueError("naive datetime given where UTC was expected")
     return (moment.astimezone(UTC) + DAY_OFFSET).date()
+
+
+def full_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last calendar months wholly inside [start, end], if any."""
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) - end == timedelta(days=1) else end.replace(day=1)
+    if first >= after:
+        return None
+    return first, (after - timedelta(days=1)).replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def counter_rows(event: NewEvent) -> list[dict[str, Any]]:
@@ -94,22 +111,35 @@ def counter_rows(event: NewEvent) -> list[dict[str, Any]]:
 
 
 def count_event(conn: Connection, event: NewEvent) -> None:
-    """Add one committed event to the counters, in the caller's (the append's) transaction.
+    """Add one committed event to the daily and monthly counters, in the caller's (the append's)
+    transaction.
 
-    One single-row INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24, PostgreSQL ≥ 9.5), executed
-    for all of the event's rows at once (executemany; psycopg pipelines it). The statement is the
-    same for every event, so SQLAlchemy compiles it once: a multi-row VALUES list is compiled
-    anew for each event, which cost more CPU than the rest of the append (bench/dashboard.py).
+    Per table one single-row INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24, PostgreSQL ≥ 9.5),
+    executed for all of the event's rows at once (executemany; psycopg pipelines it). The
+    statements are the same for every event, so SQLAlchemy compiles them once: a multi-row VALUES
+    list is compiled anew for each event, which cost more CPU than the rest of the append
+    (bench/dashboard.py).
     """
-    conn.execute(_upsert(conn.dialect.name), counter_rows(event))
+    rows = counter_rows(event)
+    dialect = conn.dialect.name
+    conn.execute(_upsert(dialect, consent_stats), rows)
+    month = rows[0]["day"].replace(day=1)
+    conn.execute(
+        _upsert(dialect, consent_stats_monthly),
+        [
+            {"dimension": r["dimension"], "month": month, "value": r["value"],
+             "outcome": r["outcome"], "site": r["site"], "count": r["count"]}
+            for r in rows
+        ],
+    )  # fmt: skip
 
 
 @cache
-def _upsert(dialect: str) -> Any:
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(consent_stats)
+def _upsert(dialect: str, table: Table) -> Any:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
     return statement.on_conflict_do_update(
-        index_elements=["dimension", "day", "site", "value", "outcome"],
-        set_={"count": consent_stats.c.count + statement.excluded.count},
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={"count": table.c.count + statement.excluded.count},
     )
 
 
@@ -166,25 +196,26 @@ class ConsentStats:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def report(self, start: date, end: date, site: str | None = None) -> StatsReport:
-        """Two indexed aggregate queries over the counters: range totals, then daily series."""
+    def report(
+        self, start: date, end: date, site: str | None = None, *, monthly: bool = True
+    ) -> StatsReport:
+        """Two indexed aggregate queries over the counters: range totals, then daily series.
+
+        The totals sum whole months from the monthly counters and the rest from the daily ones;
+        monthly=False sums every day from the daily counters (same numbers, more rows: the tests
+        compare the two, and bench/dashboard.py times both)."""
         start, end = clamp_range(start, end)
         report = StatsReport(start=start, end=end, site=site)
         stats = consent_stats.c
         total = func.sum(stats.count).label("n")
-
-        def scoped(query: Any, dimensions: tuple[str, ...]) -> Any:
-            query = query.where(stats.dimension.in_(dimensions), stats.day.between(start, end))
-            return query.where(stats.site == site) if site is not None else query
-
-        totals = scoped(
-            select(stats.dimension, stats.value, stats.outcome, total),
-            ("action", "bot", *BREAKDOWNS, "vendor", "purpose"),
-        ).group_by(stats.dimension, stats.value, stats.outcome)
-        daily = scoped(
-            select(stats.day, stats.dimension, stats.value, stats.outcome, total),
-            ("action", "vendor", "purpose"),
-        ).group_by(stats.day, stats.dimension, stats.value, stats.outcome)
+        totals = _range_totals(start, end, site, full_months(start, end) if monthly else None)
+        daily = select(stats.dimension, stats.day, stats.value, stats.outcome, total).where(
+            stats.dimension.in_(("action", "vendor", "purpose")), stats.day.between(start, end)
+        )
+        if site is not None:
+            daily = daily.where(stats.site == site)
+        # In key order (site last), so SQLite sums the series without sorting them.
+        daily = daily.group_by(stats.dimension, stats.day, stats.value, stats.outcome)
 
         breakdown: dict[str, dict[str, Counts]] = {name: defaultdict(dict) for name in BREAKDOWNS}
         vendors: dict[str, Counts] = defaultdict(dict)
@@ -204,7 +235,7 @@ class ConsentStats:
                     breakdown[dimension][value][outcome] = n
             vendor_daily: dict[str, dict[date, Counts]] = defaultdict(lambda: defaultdict(dict))
             purpose_daily: dict[str, dict[date, Counts]] = defaultdict(lambda: defaultdict(dict))
-            for day, dimension, value, outcome, n in conn.execute(daily):
+            for dimension, day, value, outcome, n in conn.execute(daily):
                 day = day if isinstance(day, date) else date.fromisoformat(str(day))
                 if dimension == "action":
                     report.daily.setdefault(day, {})[outcome] = int(n)
@@ -218,3 +249,42 @@ class ConsentStats:
         report.vendor_daily = {key: dict(days) for key, days in vendor_daily.items()}
         report.purpose_daily = {key: dict(days) for key, days in purpose_daily.items()}
         return report
+
+
+_TOTAL_DIMENSIONS = ("action", "bot", *BREAKDOWNS, "vendor", "purpose")
+
+
+def _range_totals(
+    start: date, end: date, site: str | None, months: tuple[date, date] | None
+) -> Any:
+    """SELECT dimension, value, outcome, n: the range's totals per counter key (summed over sites).
+
+    With `months` (first days of the first and last whole months) those months come from the
+    monthly counters and only the days before and after them from the daily ones; each part is an
+    indexed range scan summed on its own, then the (few hundred) partial sums are added up."""
+    parts: list[tuple[Table, Any, date, date]] = []
+    if months is None:
+        parts.append((consent_stats, consent_stats.c.day, start, end))
+    else:
+        first, last = months
+        parts.append((consent_stats_monthly, consent_stats_monthly.c.month, first, last))
+        if start < first:
+            parts.append((consent_stats, consent_stats.c.day, start, first - timedelta(days=1)))
+        after = _next_month(last)
+        if after <= end:
+            parts.append((consent_stats, consent_stats.c.day, after, end))
+    selects = []
+    for table, period, low, high in parts:
+        c = table.c
+        query = select(c.dimension, c.value, c.outcome, func.sum(c.count).label("n")).where(
+            c.dimension.in_(_TOTAL_DIMENSIONS), period.between(low, high)
+        )
+        if site is not None:
+            query = query.where(c.site == site)
+        selects.append(query.group_by(c.dimension, c.value, c.outcome))
+    if len(selects) == 1:
+        return selects[0]
+    both = union_all(*selects).subquery()
+    return select(both.c.dimension, both.c.value, both.c.outcome, func.sum(both.c.n)).group_by(
+        both.c.dimension, both.c.value, both.c.outcome
+    )

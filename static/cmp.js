@@ -5,7 +5,10 @@
 // string or template over lines. Modern browsers only (ES2020: arrows, ?., ??).
 //
 // Page contract: <script src="https://CMP/cmp.js?site=default&lang=ru" data-site="default" async
-// nonce="…"> first in <head>, lang being the page's language; data-api="https://…" overrides the API
+// fetchpriority="high" nonce="…"> first in <head>, lang being the page's language. fetchpriority
+// matters: Chromium runs a plain async script in a low-priority task, after the page is parsed and
+// first painted (LowPriorityAsyncScriptExecution); a high one runs as soon as it arrives, so the
+// banner is laid out and painted with the page. data-api="https://…" overrides the API
 // origin (default: the script's own origin);
 // data-floating-button="false" hides the "cookie settings" button (kelisim.show() still works).
 // Inert tags: <script type="text/plain" data-vendor="id"> (inline, or with data-src/src), and
@@ -336,7 +339,8 @@ let t = k => T[k] || k,
     css();
     if (!RT) {
       PV = D.activeElement;
-      RT = el('div', 0, 0, D.body); RT.id = 'kelisim';
+      // Built detached and attached once below: one insertion for the page's observers and styles.
+      RT = el('div'); RT.id = 'kelisim';
       DG = el('div', 'k-d', 0, RT);
       for (let [k, v] of [['role', 'dialog'], ['aria-modal', 'true'], ['aria-labelledby', 'k-t'], ['aria-describedby', 'k-x'], ['tabindex', '-1']]) SA.call(DG, k, v);
       // Added once (the same listener twice is one), idle while no dialog is open.
@@ -376,6 +380,7 @@ let t = k => T[k] || k,
     btn(bb, t('reject_all'), () => pick('reject_all'));
     l2 ? btn(bb, t('save'), () => pick('custom', TG)) : btn(bb, t('settings'), () => open(1));
     l2 && ST?.status == 'given' && btn(el('div', 'k-w', 0, DG), t('withdraw'), () => pick('withdraw'));
+    o || D.body.append(RT);
     if (FB) FB.hidden = 1;
     (f && s || DG).focus();
   },

@@ -108,3 +108,99 @@ def test_publish_a_new_description_and_the_banner_asks_again(chromium, world, ap
     finally:
         visitor.close()
         staff.close()
+
+
+NEW_HOST = "cdn.flocktory.example"
+
+
+def _login(page, cmp_url: str, username: str) -> None:
+    page.goto(f"{cmp_url}/admin/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{cmp_url}/admin/")
+
+
+def _live_config(context, cmp_url: str) -> tuple[int, list[str]]:
+    """What a visitor's banner is served now: the revision and flocktory's hosts."""
+    response = context.request.get(f"{cmp_url}/api/v1/config?site=default&lang=ru")
+    assert response.ok
+    config = response.json()
+    flocktory = next(v for v in config["vendors"] if v["id"] == "flocktory")
+    return config["revision"], flocktory["hosts"]
+
+
+def test_a_new_script_host_goes_live_only_after_a_second_admin_approves(chromium, world, app):
+    cmp_url, _site_url = world
+    add_user(app, "alice", "admin")
+    add_user(app, "bob", "admin")
+    alice_context = chromium.new_context(locale="ru-RU")
+    bob_context = chromium.new_context(locale="ru-RU")
+    try:
+        revision_before, hosts_before = _live_config(alice_context, cmp_url)
+        assert NEW_HOST not in hosts_before
+
+        # Alice adds a script host to flocktory and reads the diff before publishing.
+        alice = alice_context.new_page()
+        _login(alice, cmp_url, "alice")
+        alice.click("nav.side >> text=Сервисы")
+        alice.click("#vendor-flocktory >> text=Изменить")
+        hosts = alice.locator("#script_hosts")
+        hosts.fill(f"{hosts.input_value().rstrip()}\n{NEW_HOST}")
+        alice.click("#save-vendor")
+        alice.get_by_text("Сохранено в черновик").wait_for()
+        alice.goto(f"{cmp_url}/admin/vendors")
+        alice.click("text=Проверить изменения и опубликовать")
+        assert "Сервис flocktory" in alice.locator("main").inner_text()
+        assert NEW_HOST in alice.locator("main .diff").inner_text()
+        needs_approval = alice.locator("#needs-approval")
+        assert "должен одобрить другой администратор" in needs_approval.inner_text()
+        assert f"flocktory: {NEW_HOST}" in needs_approval.inner_text()
+        assert alice.locator("#publish").inner_text() == "Отправить на одобрение"
+
+        # Requesting publication leaves it pending: visitors are still served the old revision.
+        alice.click("#publish")
+        alice.get_by_text("Запрос на одобрение создан").wait_for()
+        approval_url = alice.url
+        assert "/admin/revisions/approvals/" in approval_url
+        assert alice.locator("#approval-status").inner_text() == "ожидает"
+        assert _live_config(alice_context, cmp_url) == (revision_before, hosts_before)
+
+        # Alice has no approve button, and sending the approve form anyway is refused.
+        assert alice.locator("#approve").count() == 0
+        alice.get_by_text("Свой запрос одобрить нельзя").wait_for()
+        alice.locator("form:has(#reject)").evaluate(
+            "(form, url) => { form.action = url; form.submit(); }", f"{approval_url}/approve"
+        )
+        alice.locator("[role=alert]").filter(has_text="Свой запрос одобрить нельзя").wait_for()
+        assert alice.url == approval_url
+        assert alice.locator("#approval-status").inner_text() == "ожидает"
+        assert _live_config(alice_context, cmp_url) == (revision_before, hosts_before)
+
+        # Bob, in his own browser session, opens the pending request, reads it and approves.
+        bob = bob_context.new_page()
+        _login(bob, cmp_url, "bob")
+        bob.click("nav.side >> text=Редакции")
+        bob.click("#pending-approval >> text=Открыть")
+        bob.wait_for_url(approval_url)
+        assert "alice" in bob.locator("main").inner_text()
+        assert NEW_HOST in bob.locator("main .diff").inner_text()
+        bob.click("#approve")
+        bob.get_by_text(f"Опубликована редакция {revision_before + 1}").wait_for()
+        assert bob.locator("#pending-approval").count() == 0
+
+        revision_after, hosts_after = _live_config(bob_context, cmp_url)
+        assert revision_after == revision_before + 1
+        assert NEW_HOST in hosts_after
+
+        # The audit log names who asked and who approved.
+        bob.click("nav.side >> text=Журнал действий")
+        rows = bob.locator("main table tbody tr")
+        request_row = rows.filter(has_text="catalogue.approval.request")
+        approve_row = rows.filter(has_text="catalogue.approval.approve")
+        assert request_row.locator("td").nth(1).inner_text() == "alice"
+        assert approve_row.locator("td").nth(1).inner_text() == "bob"
+        assert NEW_HOST in request_row.inner_text() and NEW_HOST in approve_row.inner_text()
+    finally:
+        alice_context.close()
+        bob_context.close()

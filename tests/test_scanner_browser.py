@@ -81,3 +81,40 @@ def test_unreachable_site_exits_3(tmp_path):
     assert main(argv) == 3
     report = json.loads((tmp_path / "report.json").read_text())
     assert f"http://127.0.0.1:{port}/" in report["target"]["unreachable"]
+
+
+def test_an_uploaded_scan_shows_in_the_admin_with_its_findings(site, tmp_path, settings):
+    """`--upload` to the real CMP: the run, its findings and its cookie declaration reach the
+    marketers' admin pages exactly as the scanner wrote them."""
+    import threading
+
+    from admin_support import add_user, login
+    from werkzeug.serving import make_server
+
+    from cmp import create_app
+
+    token = "scan-upload-token-for-this-test-0123"
+    app = create_app(settings.with_changes(scan_upload_tokens=(token,)))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cmp_url = f"http://127.0.0.1:{server.server_port}"
+        code = scan(site, "/bad/", tmp_path, "--states", "none,accept", "--pages", "1",
+                    "--upload", cmp_url, "--upload-token", token)  # fmt: skip
+        assert code == 1
+        report = json.loads((tmp_path / "report.json").read_text())
+        assert report["findings"], "the bad page must give findings to upload"
+        add_user(app, "marketer", "viewer")
+        staff = app.test_client()
+        login(staff, "marketer")
+        listing = staff.get("/admin/scans").get_data(as_text=True)
+        assert site.url in listing
+        run_path = listing.split('href="/admin/scans/', 1)[1].split('"', 1)[0]
+        page = staff.get(f"/admin/scans/{run_path}").get_data(as_text=True)
+        for finding in report["findings"]:
+            assert finding["rule"] in page
+        declared = {row["name"] for row in report["declaration"]}
+        assert declared and all(name in page for name in declared)
+    finally:
+        server.shutdown()
+        app.extensions["kelisim"].close()

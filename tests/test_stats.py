@@ -4,18 +4,19 @@ and the dashboard shows them."""
 from __future__ import annotations
 
 import json
+import random
 import secrets
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from admin_support import add_user, login
 from sqlalchemy import inspect, select
 
-from cmp.stats import ConsentStats, stats_day
+from cmp.stats import ConsentStats, full_months, stats_day
 from cmp.store import NewEvent
 from cmp.store.schema import consent_events
-from cmp.store.stats_tables import metadata
+from cmp.store.stats_tables import consent_stats, consent_stats_monthly, metadata
 
 BOT_UA = "Googlebot/2.1 (+http://www.google.com/bot.html)"
 PHONE_UA = (
@@ -137,3 +138,82 @@ def test_the_dashboard_shows_the_numbers_and_charts(app, client, mixed):
     assert 'id="stat-answers">0<' in empty and "За этот период ответов нет." in empty
     # Rubbish in the filters falls back to the default range rather than failing.
     assert client.get("/admin/?from=yesterday&to=&site=nope").status_code == 200
+
+
+def _event(catalogue, at, rng, site="default"):
+    action = rng.choice(["accept_all", "reject_all", "custom", "dismiss", "withdraw"])
+    states = ("granted", "partial", "denied")
+    return NewEvent(
+        event_id=secrets.token_urlsafe(12), consent_id=secrets.token_urlsafe(18), site=site,
+        action=action, status="given",
+        grants={v: rng.random() < 0.5 for v in catalogue.vendor_ids[:3]},
+        purposes={p.id: rng.choice(states) for p in catalogue.purposes[:2]}, revision=1,
+        catalogue_hash=catalogue.content_hash, language=rng.choice(["ru", "kk", "en"]),
+        page=None, region=rng.choice(["KZ-ALA", "KZ-AST", None]),
+        device_class=rng.choice(["mobile", "desktop"]),
+        is_bot=rng.random() < 0.1, ip_prefix=None, ip_hmac=None, gpc=False, recorded_at=at,
+        expires_at=at + timedelta(days=180),
+    )  # fmt: skip
+
+
+def _as_dict(report):
+    return {
+        "actions": report.actions, "bots": report.bots, "daily": report.daily,
+        "breakdown": report.breakdown, "vendors": report.vendors, "purposes": report.purposes,
+        "vendor_daily": report.vendor_daily, "purpose_daily": report.purpose_daily,
+    }  # fmt: skip
+
+
+def test_monthly_rollups_give_the_numbers_of_the_daily_counters(app):
+    """Whole months summed from consent_stats_monthly plus partial months from the daily counters
+    equal every day summed from the daily counters, and the monthly rows are the daily rows rolled
+    up by Kazakhstan month."""
+    store = app.extensions["kelisim"].store
+    catalogue = app.extensions["kelisim"].catalogue
+    rng = random.Random(4)
+    # 28 February 20:30 UTC is 01:30 on 1 March in Kazakhstan: a March event.
+    moments = [datetime(2026, 2, 28, 20, 30, tzinfo=UTC), datetime(2026, 1, 31, 18, 59, tzinfo=UTC)]
+    moments += [
+        datetime(2025, 12, 20, 9, tzinfo=UTC) + timedelta(days=rng.randrange(0, 160), hours=n % 24)
+        for n in range(90)
+    ]
+    for n, at in enumerate(moments):
+        store.append(_event(catalogue, at, rng, site="cabinet" if n % 3 == 0 else "default"))
+
+    with store.engine.connect() as conn:
+        daily = conn.execute(select(consent_stats)).mappings().all()
+        monthly = conn.execute(select(consent_stats_monthly)).mappings().all()
+    rolled: Counter = Counter()
+    for row in daily:
+        day = row["day"] if not isinstance(row["day"], str) else date.fromisoformat(row["day"])
+        key = (row["dimension"], day.replace(day=1), row["value"], row["outcome"], row["site"])
+        rolled[key] += row["count"]
+    got = Counter(
+        {
+            (r["dimension"], r["month"] if not isinstance(r["month"], str) else
+             date.fromisoformat(r["month"]), r["value"], r["outcome"], r["site"]): r["count"]
+            for r in monthly
+        }
+    )  # fmt: skip
+    assert got == rolled
+    assert any(key[1] == date(2026, 3, 1) for key in got)  # the Kazakhstan-day event above
+
+    stats = ConsentStats(store.engine)
+    ranges = [
+        (date(2025, 12, 20), date(2026, 5, 31)),  # mid-month start, month-end end
+        (date(2026, 1, 1), date(2026, 4, 30)),  # whole months only
+        (date(2026, 1, 15), date(2026, 4, 10)),  # mid-month at both ends
+        (date(2026, 1, 31), date(2026, 3, 1)),  # one whole month, one day either side
+        (date(2026, 2, 3), date(2026, 2, 25)),  # inside one month: no whole month
+        (date(2026, 2, 1), date(2026, 2, 28)),  # exactly one month
+        (date(2025, 6, 1), date(2026, 12, 31)),  # more than the data
+    ]
+    assert full_months(*ranges[2]) == (date(2026, 2, 1), date(2026, 3, 1))
+    assert full_months(*ranges[4]) is None
+    for start, end in ranges:
+        for site in (None, "cabinet"):
+            rollup = stats.report(start, end, site)
+            plain = stats.report(start, end, site, monthly=False)
+            assert _as_dict(rollup) == _as_dict(plain), (start, end, site)
+    whole = stats.report(date(2025, 6, 1), date(2026, 12, 31))
+    assert sum(whole.actions.values()) + whole.bots == len(moments)

@@ -23,18 +23,23 @@ TIME = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    op.create_table(
-        "consent_stats",
-        sa.Column("dimension", sa.String(16), nullable=False),
-        sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("site", sa.String(64), nullable=False),
-        sa.Column("value", sa.String(64), nullable=False),
-        sa.Column("outcome", sa.String(16), nullable=False),
-        sa.Column("count", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint(
-            "dimension", "day", "site", "value", "outcome", name="pk_consent_stats"
-        ),
-    )
+    # Daily and monthly (Kazakhstan days/months) counters, kept together by every append. WITHOUT
+    # ROWID on SQLite (ignored elsewhere): the key is the table, so a range scan reads `count`
+    # from the key's own B-tree rather than looking each row up by rowid.
+    for name, period in (("consent_stats", "day"), ("consent_stats_monthly", "month")):
+        op.create_table(
+            name,
+            sa.Column("dimension", sa.String(16), nullable=False),
+            sa.Column(period, sa.Date(), nullable=False),
+            sa.Column("value", sa.String(64), nullable=False),
+            sa.Column("outcome", sa.String(16), nullable=False),
+            sa.Column("site", sa.String(64), nullable=False),
+            sa.Column("count", sa.BigInteger(), nullable=False),
+            sa.PrimaryKeyConstraint(
+                "dimension", period, "value", "outcome", "site", name=f"pk_{name}"
+            ),
+            sqlite_with_rowid=False,
+        )
     op.create_table(
         "subject_blocks",
         sa.Column("consent_id", sa.String(128), primary_key=True),
@@ -90,4 +95,5 @@ def downgrade() -> None:
     op.drop_table("scan_findings")
     op.drop_table("scan_runs")
     op.drop_table("subject_blocks")
+    op.drop_table("consent_stats_monthly")
     op.drop_table("consent_stats")

@@ -1,0 +1,389 @@
+"""Capacity of consent POSTs on the production server (compliance.md §4.3, §4.6, R5).
+
+Starts `kelisim serve --production` (gunicorn) on 127.0.0.1 with a fresh SQLite database in WAL +
+FULL mode (or, with `--postgres`, a throwaway PostgreSQL cluster with `synchronous_commit=on`),
+then drives `POST /api/v1/consent` from `--connections` keep-alive connections for `--seconds`
+with wrk (a Lua script builds a body with its own event_id for every request), or with a threaded
+Python client when wrk is not installed (or with `--python`). Prints req/s, p50/p99, the non-2xx
+count, and checks the log against the client: every acknowledged consent is stored, and the
+stored rows exceed the 2xx count by at most the requests still in flight when the client stopped
+(committed, response never read: a closed-loop client abandons at most one per connection).
+
+The per-network rate limit is switched off: every request comes from loopback, so the limiter
+would answer instead of the server (it is tested in tests/test_ratelimit.py).
+
+Bounded by construction: one run of fixed duration, loopback only, the server stopped at the end.
+Usage: .venv/bin/python bench/load.py [--seconds 10] [--connections 16] [--postgres] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, text
+
+from tests.crash_support import Server, pg_cluster, production_env
+
+PATH = "/api/v1/consent"
+
+# One request per call of request(): a fresh event_id each time (prefix, wrk thread, counter). The
+# response() hook counts statuses and keeps the consent id of every 2xx; done() writes them out.
+WRK_SCRIPT = r"""
+local prefix = "%(prefix)s"
+local out_path = "%(out)s"
+local threads = {}
+local number = 0
+
+function setup(thread)
+  number = number + 1
+  thread:set("tid", number)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter = 0
+  ok = 0
+  statuses = {}
+  acked = {}
+end
+
+function request()
+  counter = counter + 1
+  local body = '{"site":"default","revision":1,"language":"ru","action":"accept_all",' ..
+    '"page":"/credit","event_id":"' .. prefix .. "-" .. tid .. "-" .. counter .. '"}'
+  return wrk.format("POST", "%(path)s", {["Content-Type"] = "application/json"}, body)
+end
+
+function response(status, headers, body)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+  if status >= 200 and status < 300 then
+    ok = ok + 1
+    local id = string.match(body, '"consent_id"%%s*:%%s*"([^"]+)"')
+    if id then acked[#acked + 1] = id end
+  end
+end
+
+function done(summary, latency, requests)
+  local out = io.open(out_path, "w")
+  local counts = {}
+  out:write("{\"requests\":", summary.requests, ",\"duration_us\":", summary.duration,
+    ",\"socket_errors\":", summary.errors.connect + summary.errors.read +
+      summary.errors.write + summary.errors.timeout,
+    ",\"timeouts\":", summary.errors.timeout,
+    ",\"p50_us\":", latency:percentile(50), ",\"p99_us\":", latency:percentile(99),
+    ",\"max_us\":", latency.max, ",\"statuses\":{")
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      counts[status] = (counts[status] or 0) + count
+    end
+  end
+  local first = true
+  for status, count in pairs(counts) do
+    if not first then out:write(",") end
+    first = false
+    out:write('"', status, '":', count)
+  end
+  out:write("},\"acked\":[")
+  first = true
+  for _, thread in ipairs(threads) do
+    for _, id in ipairs(thread:get("acked")) do
+      if not first then out:write(",") end
+      first = false
+      out:write('"', id, '"')
+    end
+  end
+  out:write("]}\n")
+  out:close()
+end
+"""
+
+
+@dataclass
+class Run:
+    client: str
+    seconds: float
+    statuses: dict[int, int]
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    socket_errors: int
+    acked: list[str] = field(repr=False)
+
+    @property
+    def ok(self) -> int:
+        return sum(count for status, count in self.statuses.items() if 200 <= status < 300)
+
+    @property
+    def non_2xx(self) -> int:
+        return sum(count for status, count in self.statuses.items() if not 200 <= status < 300)
+
+
+def run_wrk(port: int, seconds: float, connections: int, prefix: str, workdir: Path) -> Run:
+    out = workdir / f"{prefix}.json"
+    script = workdir / f"{prefix}.lua"
+    script.write_text(WRK_SCRIPT % {"prefix": prefix, "out": out, "path": PATH})
+    subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "5s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{PATH}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=seconds + 60,
+    )
+    data = json.loads(out.read_text())
+    return Run(
+        client="wrk",
+        seconds=data["duration_us"] / 1e6,
+        statuses={int(status): count for status, count in data["statuses"].items()},
+        p50_ms=data["p50_us"] / 1000,
+        p99_ms=data["p99_us"] / 1000,
+        max_ms=data["max_us"] / 1000,
+        socket_errors=data["socket_errors"],
+        acked=data["acked"],
+    )
+
+
+def run_python(port: int, seconds: float, connections: int, prefix: str) -> Run:
+    """The fallback: one thread per keep-alive connection, closed loop, exact accounting."""
+    lock = threading.Lock()
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    acked: list[str] = []
+    errors = [0]
+    start = time.perf_counter()
+    deadline = start + seconds
+
+    def client(number: int) -> None:
+        conn: http.client.HTTPConnection | None = None
+        sequence = 0
+        while time.perf_counter() < deadline:
+            sequence += 1
+            body = json.dumps(
+                {
+                    "site": "default",
+                    "revision": 1,
+                    "language": "ru",
+                    "action": "accept_all",
+                    "page": "/credit",
+                    "event_id": f"{prefix}-{number}-{sequence}",
+                }
+            ).encode()
+            began = time.perf_counter()
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("POST", PATH, body, {"Content-Type": "application/json"})
+                response = conn.getresponse()
+                payload = response.read()
+            except (OSError, http.client.HTTPException):
+                if conn is not None:
+                    conn.close()
+                conn = None
+                with lock:
+                    errors[0] += 1
+                continue
+            elapsed = time.perf_counter() - began
+            consent_id = None
+            if 200 <= response.status < 300:
+                consent_id = json.loads(payload)["consent_id"]
+            with lock:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+                latencies.append(elapsed)
+                if consent_id:
+                    acked.append(consent_id)
+        if conn is not None:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 10)
+    cut = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return Run(
+        client="python",
+        seconds=time.perf_counter() - start,
+        statuses=statuses,
+        p50_ms=cut[49] * 1000,
+        p99_ms=cut[98] * 1000,
+        max_ms=max(latencies, default=0) * 1000,
+        socket_errors=errors[0],
+        acked=acked,
+    )
+
+
+def _stored(database_url: str, column: str, prefix: str) -> set[str]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(f"SELECT {column} FROM consent_events WHERE event_id LIKE :prefix"),
+                {"prefix": f"{prefix}-%"},
+            )
+            return {row[0] for row in rows}
+    finally:
+        engine.dispose()
+
+
+def stored_ids(database_url: str, prefix: str) -> set[str]:
+    """Consent ids of the rows whose event_id starts with `prefix`-."""
+    return _stored(database_url, "consent_id", prefix)
+
+
+def stored_event_ids(database_url: str, prefix: str) -> set[str]:
+    """Event ids of the rows whose event_id starts with `prefix`-."""
+    return _stored(database_url, "event_id", prefix)
+
+
+@contextmanager
+def production_server(
+    workdir: Path,
+    postgres: bool = False,
+    workers: int | None = None,
+    threads: int | None = None,
+    **env: str,
+) -> Iterator[tuple[Server, str]]:
+    """`kelisim serve --production` on a fresh database; yields (server, database URL)."""
+    with _database(workdir, postgres) as database_url:
+        args: list[str] = []
+        if workers:
+            args += ["--workers", str(workers)]
+        if threads:
+            args += ["--threads", str(threads)]
+        server_env = production_env(
+            database_url,
+            workdir / "var",
+            KELISIM_CONSENT_RATE_PER_NETWORK="0",
+            **env,
+        )
+        server = Server(server_env, workdir / "server.log", args=tuple(args)).start()
+        try:
+            yield server, database_url
+        finally:
+            server.stop()
+
+
+@contextmanager
+def _database(workdir: Path, postgres: bool) -> Iterator[str]:
+    if not postgres:
+        yield f"sqlite:///{workdir / 'kelisim.sqlite3'}"
+        return
+    with pg_cluster() as cluster:
+        yield cluster.url
+
+
+def measure(
+    port: int,
+    database_url: str,
+    seconds: float,
+    connections: int,
+    workdir: Path,
+    python: bool = False,
+) -> dict:
+    """One closed-loop run: figures plus the log check (acked ⊆ stored, surplus ≤ in flight)."""
+    prefix = f"ld{secrets.token_hex(4)}"
+    if python or shutil.which("wrk") is None:
+        run = run_python(port, seconds, connections, prefix)
+    else:
+        run = run_wrk(port, seconds, connections, prefix, workdir)
+    stored = stored_ids(database_url, prefix)
+    lost = len(set(run.acked) - stored)
+    surplus = len(stored) - run.ok
+    return {
+        "client": run.client,
+        "connections": connections,
+        "seconds": round(run.seconds, 2),
+        "requests": sum(run.statuses.values()),
+        "req_per_s": round(sum(run.statuses.values()) / run.seconds, 1),
+        "2xx_per_s": round(run.ok / run.seconds, 1),
+        "p50_ms": round(run.p50_ms, 1),
+        "p99_ms": round(run.p99_ms, 1),
+        "max_ms": round(run.max_ms, 1),
+        "non_2xx": run.non_2xx,
+        "statuses": dict(sorted(run.statuses.items())),
+        "socket_errors": run.socket_errors,
+        "2xx": run.ok,
+        "rows": len(stored),
+        "acked_not_stored": lost,
+        # Committed but the client stopped before reading the answer: at most one per connection.
+        "stored_not_acked": surplus,
+        "log_matches": lost == 0 and 0 <= surplus <= connections,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--python", action="store_true", help="the Python client even with wrk")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KELISIM_NAME=VALUE",
+        help="a server setting, e.g. --set KELISIM_MAX_IN_FLIGHT=2 (repeatable)",
+    )
+    args = parser.parse_args()
+    if not 0 < args.seconds <= 600 or not 0 < args.connections <= 256:
+        parser.error("--seconds must be in (0, 600] and --connections in (0, 256]")
+    extra = dict(item.split("=", 1) for item in args.set if "=" in item)
+    if any(not name.startswith("KELISIM_") for name in extra) or len(extra) != len(args.set):
+        parser.error("--set takes KELISIM_NAME=VALUE")
+    with tempfile.TemporaryDirectory(prefix="kelisim-load-") as tmp:
+        workdir = Path(tmp)
+        with production_server(workdir, args.postgres, args.workers, args.threads, **extra) as (
+            server,
+            url,
+        ):
+            run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
+            figures = measure(
+                server.port, url, args.seconds, args.connections, workdir, args.python
+            )
+    figures["database"] = "postgresql" if args.postgres else "sqlite"
+    if args.json:
+        print(json.dumps(figures))
+    else:
+        print(
+            f"{figures['database']}, {figures['client']}, {figures['connections']} connections, "
+            f"{figures['seconds']} s: {figures['req_per_s']} req/s "
+            f"(2xx {figures['2xx_per_s']}/s), p50 {figures['p50_ms']} ms, "
+            f"p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms, "
+            f"non-2xx {figures['non_2xx']} {figures['statuses']}, "
+            f"socket errors {figures['socket_errors']}; rows {figures['rows']} vs 2xx "
+            f"{figures['2xx']} (acked not stored {figures['acked_not_stored']}, stored not acked "
+            f"{figures['stored_not_acked']}): {'OK' if figures['log_matches'] else 'MISMATCH'}"
+        )
+    return 0 if figures["log_matches"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Overload of the production server (compliance.md R7, issue 7 item 6).
+
+At twice the measured capacity `kelisim serve --production` must shed consent POSTs with a quick
+429/503, let no request hang, and lose nothing it acknowledged. The mechanism: the gunicorn worker
+stamps each request when it is queued for a thread (cmp/production.py) and a consent POST that has
+already waited `KELISIM_ADMISSION_WAIT_MS` is answered 503 before the app does any work.
+
+CI machines are shared and noisy, so the end-to-end test asserts what stays robust there:
+no request hangs past the 5 s client timeout, every answer is 2xx, 429 or 503, every acknowledged
+consent is in the log and every row was acknowledged, and the shed answers' p99 is below 250 ms
+(in one of at most two 3-s runs: the invariants must hold in both).
+The real target, p99 < 100 ms, is what bench/overload.py measures and reports
+(docs/operations.md has the figures and the command). The shedding paths themselves are checked
+deterministically below, without timing.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import pytest
+
+from bench.load import production_server, run_python, stored_event_ids
+from bench.overload import open_loop
+from cmp.production import QUEUED_AT
+from cmp.ratelimit import Admission
+
+SHED_P99_CI_MS = 250
+
+
+def test_a_consent_post_that_waited_out_the_budget_is_shed_before_any_work(client, consent_body):
+    """The API's half: time queued in the server counts against the admission budget."""
+    body = consent_body()
+    late = client.post(
+        "/api/v1/consent", json=body, environ_overrides={QUEUED_AT: time.monotonic() - 1.0}
+    )
+    assert late.status_code == 503
+    assert late.headers["Retry-After"] == "1"
+    assert late.get_json()["type"] == "urn:kelisim:problem:unavailable"
+    # The same event_id retried in time is *created* (201, not a replay): the 503 stored nothing.
+    fresh = client.post(
+        "/api/v1/consent", json=body, environ_overrides={QUEUED_AT: time.monotonic()}
+    )
+    assert fresh.status_code == 201
+
+
+def test_admission_counts_the_time_already_queued():
+    admission = Admission(1, 0.05)
+    assert admission.expired(0.05) and not admission.expired(0.01)
+    assert not admission.acquire(waited=0.06)  # budget spent in the queue: no slot wait at all
+    assert admission.acquire(waited=0.01)
+    started = time.monotonic()
+    assert not admission.acquire(waited=0.03)  # the slot is busy: waits only the rest (20 ms)
+    assert time.monotonic() - started < 0.04
+    admission.release()
+    assert not Admission(0, 0.05).expired(10.0)  # admission off: nothing is shed
+
+
+def _ms(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] * 1000 if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+def _check(results: list, stored: set[str], label: str) -> float:
+    """The invariants that hold however loaded the machine is; returns the shed p99 in ms."""
+    statuses: dict[int, int] = {}
+    for _, status, _ in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    shed = [latency for _, status, latency in results if status in (429, 503)]
+    acked = {event_id for event_id, status, _ in results if 200 <= status < 300}
+    summary = (
+        f"{label}: {statuses}, shed p50 {_ms(shed, 50):.1f} ms p99 {_ms(shed, 99):.1f} ms, "
+        f"acked {len(acked)} stored {len(stored)}"
+    )
+    print(summary)
+    assert statuses.get(-2, 0) == 0, f"requests hung past 5 s: {summary}"
+    assert set(statuses) <= {200, 201, 429, 503}, summary  # -1: reset or no answer
+    assert acked == stored, summary  # every request was answered: stored == acknowledged exactly
+    assert acked, summary
+    return _ms(shed, 99)
+
+
+@pytest.mark.slow
+def test_twice_the_capacity_is_shed_quickly_and_nothing_acknowledged_is_lost(tmp_path):
+    """Up to two overload runs: every run must keep the invariants, one must shed within 250 ms.
+
+    The second run only exists for the latency figure: on a shared CI machine another job can
+    starve the server of CPU for a few seconds, which delays every answer alike.
+    """
+    p99s = []
+    with production_server(tmp_path) as (server, database_url):
+        run_python(server.port, 1.0, 4, "warmup")
+        # Capacity, quickly: the closed-loop client of bench/load.py, 16 connections, 2 s.
+        probe = run_python(server.port, 2.0, 16, "probe")
+        capacity = max(20.0, probe.ok / probe.seconds)
+        for attempt in range(2):
+            prefix = f"overload{attempt}"
+            results = open_loop(server.port, 2 * capacity, 3.0, prefix)
+            stored = stored_event_ids(database_url, prefix)
+            p99s.append(_check(results, stored, f"capacity {capacity:.0f}/s, 2x run {attempt}"))
+            if p99s[-1] < SHED_P99_CI_MS:
+                break
+    assert "Traceback" not in (tmp_path / "server.log").read_text()
+    assert min(p99s) < SHED_P99_CI_MS, f"shed p99 per run (ms): {p99s}"
