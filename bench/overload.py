@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import measure as measure_capacity
 from bench.load import production_server, run_python, stored_event_ids
+from scanner.cli import run_coroutine
 
 TIMEOUT = 5.0
 PATH = "/api/v1/consent"
@@ -92,7 +93,8 @@ async def _open_loop(port: int, rate: float, seconds: float, prefix: str) -> lis
 
 
 def open_loop(port: int, rate: float, seconds: float, prefix: str) -> list:
-    return asyncio.run(_open_loop(port, rate, seconds, prefix))
+    # Also from a thread that already runs an event loop (a test session holding Playwright).
+    return run_coroutine(_open_loop(port, rate, seconds, prefix))
 
 
 def _ms(values: list[float], q: int) -> float:

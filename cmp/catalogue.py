@@ -543,7 +543,8 @@ def _kind(node: Node) -> str:
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_TOP_KEYS = (
+# The top-level keys of vendors.yaml, in the order the file and its exports use.
+TOP_KEYS = (
     "schema",
     "revision",
     "consent_lifetime_days",
@@ -837,7 +838,7 @@ class _Reader:
     # -- the sections ----------------------------------------------------------------------------
 
     def catalogue(self, root: Node) -> Catalogue | None:
-        top = self.fields(root, "", _TOP_KEYS)
+        top = self.fields(root, "", TOP_KEYS)
         if top is None:
             return None
         schema = self.integer(top.get("schema"), "schema", 1)

@@ -41,7 +41,7 @@ import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from cmp.audit import AuditLog
-from cmp.catalogue import Catalogue, CatalogueError, Problem, loads
+from cmp.catalogue import TOP_KEYS, Catalogue, CatalogueError, Problem, loads
 from cmp.store.revision_tables import catalogue_approvals, catalogue_draft, catalogue_revisions
 
 __all__ = [
@@ -67,18 +67,7 @@ DRAFT_SOURCE = "draft"
 FILE_ACTOR = "vendors.yaml"
 _LOCK_KEY = 0x4B454C5245564953  # "KELREVIS": serialises bootstraps across PostgreSQL workers
 
-TOP_ORDER = (
-    "schema",
-    "revision",
-    "consent_lifetime_days",
-    "default_language",
-    "languages",
-    "operator",
-    "sites",
-    "texts",
-    "purposes",
-    "vendors",
-)
+TOP_ORDER = TOP_KEYS
 VENDOR_ORDER = (
     "id",
     "name",

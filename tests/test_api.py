@@ -8,27 +8,13 @@ import secrets
 import time
 
 import pytest
+from contract import VENDOR_IDS as CONTRACT_VENDOR_IDS
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from cmp.tokens import ConsentClaims, TokenCodec
 
-VENDOR_IDS = {
-    "google_tag_manager",
-    "google_analytics",
-    "firebase_analytics",
-    "yandex_metrika",
-    "appsflyer",
-    "userx",
-    "vk",
-    "mail_ru",
-    "amplitude",
-    "mytarget",
-    "microsoft_clarity",
-    "juicyscore",
-    "matomo",
-    "flocktory",
-}
+VENDOR_IDS = set(CONTRACT_VENDOR_IDS)
 ALLOWED_ORIGIN = "http://localhost:3000"
 FOREIGN_ORIGIN = "https://evil.example"
 

@@ -6,27 +6,13 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from contract import VENDOR_IDS
 
 from cmp import catalogue
 from cmp.catalogue import CatalogueError, CookieSpec, Site, StorageSpec
 
 REPO_CATALOGUE = Path(__file__).resolve().parent.parent / "vendors.yaml"
-POLICY_VENDORS = (
-    "google_tag_manager",
-    "google_analytics",
-    "firebase_analytics",
-    "yandex_metrika",
-    "appsflyer",
-    "userx",
-    "vk",
-    "mail_ru",
-    "amplitude",
-    "mytarget",
-    "microsoft_clarity",
-    "juicyscore",
-    "matomo",
-    "flocktory",
-)
+POLICY_VENDORS = VENDOR_IDS
 LANGUAGES = ("ru", "kk", "en")
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")
 

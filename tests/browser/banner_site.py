@@ -28,22 +28,6 @@ from cmp.settings import PROJECT_ROOT, Settings
 
 CATALOGUE = PROJECT_ROOT / "vendors.yaml"
 AMPLITUDE_KEY = "4b656c6973696d2064656d6f206b6579"
-VENDOR_IDS = (
-    "google_tag_manager",
-    "google_analytics",
-    "firebase_analytics",
-    "yandex_metrika",
-    "appsflyer",
-    "userx",
-    "vk",
-    "mail_ru",
-    "amplitude",
-    "mytarget",
-    "microsoft_clarity",
-    "juicyscore",
-    "matomo",
-    "flocktory",
-)
 
 
 # --- servers ---------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ import secrets
 import time
 
 import pytest
-from banner_site import VENDOR_IDS, new_visit
+from banner_site import new_visit
+from contract import VENDOR_IDS
 
 from cmp.tokens import ConsentClaims, TokenCodec
 

@@ -7,7 +7,8 @@ import base64
 import json
 
 import pytest
-from banner_site import VENDOR_IDS, Visit, new_visit
+from banner_site import Visit, new_visit
+from contract import VENDOR_IDS
 
 pytestmark = pytest.mark.browser
 
