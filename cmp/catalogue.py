@@ -556,7 +556,8 @@ TOP_KEYS = (
     "purposes",
     "vendors",
 )
-_VENDOR_REQUIRED = (
+# The keys of a vendor in vendors.yaml, in the order the file and its exports use.
+VENDOR_KEYS = (
     "id",
     "name",
     "company",
@@ -567,11 +568,14 @@ _VENDOR_REQUIRED = (
     "consent_api",
     "script_hosts",
     "beacon_hosts",
+    "paths",
     "cookies",
     "storage",
+    "unknown",
     "description",
 )
 _VENDOR_OPTIONAL = ("unknown", "paths")
+_VENDOR_REQUIRED = tuple(key for key in VENDOR_KEYS if key not in _VENDOR_OPTIONAL)
 _UNKNOWN_KEYS = frozenset((*_VENDOR_REQUIRED, *_VENDOR_OPTIONAL, "hosts")) - {"id", "unknown"}
 
 

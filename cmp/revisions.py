@@ -41,7 +41,7 @@ import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from cmp.audit import AuditLog
-from cmp.catalogue import TOP_KEYS, Catalogue, CatalogueError, Problem, loads
+from cmp.catalogue import TOP_KEYS, VENDOR_KEYS, Catalogue, CatalogueError, Problem, loads
 from cmp.store.revision_tables import catalogue_approvals, catalogue_draft, catalogue_revisions
 
 __all__ = [
@@ -68,23 +68,7 @@ FILE_ACTOR = "vendors.yaml"
 _LOCK_KEY = 0x4B454C5245564953  # "KELREVIS": serialises bootstraps across PostgreSQL workers
 
 TOP_ORDER = TOP_KEYS
-VENDOR_ORDER = (
-    "id",
-    "name",
-    "company",
-    "country",
-    "data_leaves_kz",
-    "purposes",
-    "privacy_policy_url",
-    "consent_api",
-    "script_hosts",
-    "beacon_hosts",
-    "paths",
-    "cookies",
-    "storage",
-    "unknown",
-    "description",
-)
+VENDOR_ORDER = VENDOR_KEYS
 _ITEM_ORDERS = {
     "purposes": ("id", "required", "name", "description"),
     "cookies": ("name", "match", "party", "domain", "lifetime"),
