@@ -11,10 +11,12 @@ purpose: cmp.js is always loaded cross-origin on the real site, and the demo mus
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import shlex
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -57,6 +59,7 @@ class DemoHandle:
     log: RequestLog
     _servers: list[ServerThread] = field(default_factory=list, repr=False)
     _cmp_app: Any = field(default=None, repr=False)
+    replaced_ports: dict[int, int] = field(default_factory=dict)  # wanted port -> the free one used
 
     @property
     def unsafe_url(self) -> str:
@@ -156,8 +159,14 @@ def start_demo(
     state_dir: Path = DEFAULT_STATE_DIR,
     catalogue_path: Path | None = None,
     cmp_factory: CmpFactory | None = None,
+    free_port_fallback: bool = False,
 ) -> DemoHandle:
-    """Start the CMP, the site and the fake vendor hosts in threads; port 0 picks a free port."""
+    """Start the CMP, the site and the fake vendor hosts in threads; port 0 picks a free port.
+
+    With `free_port_fallback`, a port that is already taken is replaced by a free one, so a newcomer
+    whose machine already runs something on 8000 still gets a demo (the printed URLs say where).
+    """
+    ports = _PortChooser(free_port_fallback)
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     certificates = ensure_certificates(state_dir / "ca", HOSTNAMES)
@@ -166,7 +175,7 @@ def start_demo(
     servers: list[ServerThread] = []
     try:
         cmp_app = (cmp_factory or default_cmp)(state_dir, catalogue)
-        cmp_server = serve_http(cmp_app, host, cmp_port, "kelisim-demo-cmp")
+        cmp_server = ports.bind(serve_http, cmp_app, host, cmp_port, "kelisim-demo-cmp")
         servers.append(cmp_server)
         cmp_url = f"http://{host}:{cmp_server.port}"
         site = create_site(
@@ -174,13 +183,14 @@ def start_demo(
             catalogue_path=catalogue,
             log=request_log,
         )
-        site_server = serve_http(site, host, site_port, "kelisim-demo-site")
+        site_server = ports.bind(serve_http, site, host, site_port, "kelisim-demo-site")
         servers.append(site_server)
-        vendors = serve_https(
+        tls = certificates.server_context()
+        vendors = ports.bind(
+            lambda app, h, port, name: serve_https(app, h, port, tls, name),
             FakeVendors(request_log),
             host,
             vendor_port,
-            certificates.server_context(),
             "kelisim-demo-vendors",
         )
         servers.append(vendors)
@@ -201,7 +211,45 @@ def start_demo(
         log=request_log,
         _servers=servers,
         _cmp_app=cmp_app,
+        replaced_ports=ports.replaced,
     )
+
+
+class _PortChooser:
+    """Binds each server, falling back to a free port when asked and the wanted one is taken."""
+
+    def __init__(self, fallback: bool) -> None:
+        self._fallback = fallback
+        self.replaced: dict[int, int] = {}
+
+    def bind(
+        self,
+        serve: Callable[[WSGIApp, str, int, str], ServerThread],
+        app: WSGIApp,
+        host: str,
+        port: int,
+        name: str,
+    ) -> ServerThread:
+        if port and not _port_is_free(host, port):
+            if not self._fallback:
+                raise OSError(errno.EADDRINUSE, f"port {port} on {host} is already in use")
+            server = serve(app, host, 0, name)
+            self.replaced[port] = server.port
+            return server
+        return serve(app, host, port, name)
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    """Asked before Werkzeug binds, because its server exits the process on a taken port."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
 
 
 def desktop_command(handle: DemoHandle, url: str) -> str:
@@ -242,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             vendor_port=args.vendor_port,
             state_dir=args.state_dir,
             catalogue_path=args.catalogue,
+            free_port_fallback=True,
         )
     except OSError as error:
         print(
@@ -251,6 +300,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     site = f"{handle.site_url}/ru/"
+    for wanted, chosen in sorted(handle.replaced_ports.items()):
+        print(f"kelisim demo: port {wanted} is in use; using {chosen} instead", flush=True)
     print(
         f"""Kelisim demo is running.
 

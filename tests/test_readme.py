@@ -6,6 +6,7 @@ banner; the banner screenshots the README shows are taken here, so they never go
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -92,12 +93,25 @@ def test_readme_first_command_shows_the_banner_at_the_printed_url(playwright_ins
         finally:
             browser.close()
     finally:
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """Stops the first command's process group without masking the test's own failure.
+
+    A command that already exited (its port in use, say) leaves no group to signal, and that must
+    not raise over the assertion that says why it exited."""
+    if process.poll() is not None:
+        return
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.wait()
 
 
 @pytest.mark.browser
