@@ -5,6 +5,7 @@ In production those conveniences are how evidence gets lost or forged, so this r
 start (one line, exit 2) unless:
 * KELISIM_SECRET_KEY, KELISIM_TOKEN_KEYS and KELISIM_IP_PEPPER are set explicitly — a key generated
   into var/ on some machine is neither backed up nor rotated, and losing it invalidates every token;
+  so is KELISIM_LOG_SIGNING_KEY, the key that signs the log's checkpoints (docs/log.md);
 * the consent log is durable: SQLite in WAL mode with `synchronous=FULL` on the store's connections,
   or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
   acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
@@ -94,6 +95,23 @@ def check_secrets(settings: Settings) -> None:
             )
     if settings.secret_key == settings.ip_pepper or settings.secret_key in settings.token_keys:
         raise ProductionError("KELISIM_SECRET_KEY must differ from the token keys and the pepper")
+    check_log_key(settings)
+
+
+def check_log_key(settings: Settings) -> None:
+    """The checkpoint key is what makes a receipt worth keeping: it must be the operator's own
+    (set, backed up, published), never one generated on some machine's disk."""
+    from cmp.store.note import NoteError, Signer
+
+    if "KELISIM_LOG_SIGNING_KEY" not in settings.explicit_secrets:
+        raise ProductionError(
+            "KELISIM_LOG_SIGNING_KEY is not set; production signs its log checkpoints with an "
+            "explicit key (make one with `kelisim log keygen ORIGIN`)"
+        )
+    try:
+        Signer.parse(settings.log_signing_key)
+    except NoteError as error:
+        raise ProductionError(f"KELISIM_LOG_SIGNING_KEY is not a signing key: {error}") from None
 
 
 def check_durability(store: Any) -> None:

@@ -134,6 +134,33 @@ def count_event(conn: Connection, event: NewEvent) -> None:
     )  # fmt: skip
 
 
+def count_events(conn: Connection, events: list[NewEvent]) -> None:
+    """count_event for a whole batch of appends (cmp.store.group_commit): increments for the same
+    counter are summed first, so a batch costs two statements whatever its size."""
+    if not events:
+        return
+    daily: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for event in events:
+        for row in counter_rows(event):
+            key = (row["dimension"], row["day"], row["value"], row["outcome"], row["site"])
+            if key in daily:
+                daily[key]["count"] += 1
+            else:
+                daily[key] = dict(row)
+    monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in daily.values():
+        month = row["day"].replace(day=1)
+        key = (row["dimension"], month, row["value"], row["outcome"], row["site"])
+        if key in monthly:
+            monthly[key]["count"] += row["count"]
+        else:
+            monthly[key] = {**row, "month": month}
+            del monthly[key]["day"]
+    dialect = conn.dialect.name
+    conn.execute(_upsert(dialect, consent_stats), list(daily.values()))
+    conn.execute(_upsert(dialect, consent_stats_monthly), list(monthly.values()))
+
+
 @cache
 def _upsert(dialect: str, table: Table) -> Any:
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

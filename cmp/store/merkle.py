@@ -13,7 +13,7 @@ only O(log n) of them: the functions below say which (`*_indexes`) and combine w
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
@@ -58,15 +58,14 @@ def stored_hash_count(size: int) -> int:
     return count
 
 
-def new_stored_hashes(
-    n: int, leaf: Hash, read: Callable[[Sequence[int]], Sequence[Hash]]
-) -> list[tuple[int, Hash]]:
+def new_stored_hashes(n: int, leaf: Hash, edge: Mapping[int, Hash]) -> list[tuple[int, Hash]]:
     """The (index, hash) pairs that appending leaf number `n` (with hash `leaf`) adds.
 
-    `read` returns the stored hashes at the given indexes: the left siblings this leaf completes.
+    `edge` holds at least the tree's right edge (`root_indexes(n)`): the left siblings this leaf
+    completes are among them.
     """
     completed = ((n + 1) & -(n + 1)).bit_length() - 1  # trailing one bits of n
-    siblings = read([stored_hash_index(level, (n >> level) - 1) for level in range(completed)])
+    siblings = [edge[stored_hash_index(level, (n >> level) - 1)] for level in range(completed)]
     result = [(stored_hash_index(0, n), leaf)]
     current = leaf
     for level in range(completed):
