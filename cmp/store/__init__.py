@@ -332,6 +332,12 @@ class ConsentStore:
             ).all()
         return [_stored_event(row) for row in rows]
 
+    def event_at(self, seq: int) -> StoredEvent | None:
+        """The event at leaf index seq - 1, whoever it belongs to (proofs, `kelisim log`)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(consent_events).where(consent_events.c.seq == seq)).first()
+        return None if row is None else _stored_event(row)
+
     def latest(self, consent_id: str) -> StoredEvent | None:
         with self._engine.connect() as conn:
             row = conn.execute(
