@@ -39,7 +39,7 @@ from sqlalchemy.engine import Connection, Row, make_url
 from cmp import stats
 from cmp.store import leaves, merkle
 from cmp.store.group_commit import GroupCommit, Pending
-from cmp.store.log import MerkleLog, read_hashes
+from cmp.store.log import MerkleLog, SignedCheckpoint, read_hashes
 from cmp.store.schema import catalogue_snapshots, consent_events, log_hashes, log_head
 from cmp.store.verify import VerifyReport, walk
 
@@ -376,10 +376,12 @@ class ConsentStore:
             ).scalar()
         return None if body is None else json.loads(body)
 
-    def verify(self) -> VerifyReport:
+    def verify(self, checkpoints: list[SignedCheckpoint] | None = None) -> VerifyReport:
         """Re-derive the whole tree from the rows; report every changed, missing or unprovable
-        leaf and every checkpoint the tree no longer matches (cmp.store.verify)."""
-        checkpoints = self.log.checkpoints()
+        leaf and every checkpoint the tree no longer matches (cmp.store.verify). `checkpoints`
+        replaces the stored ones (a witness's copy, `kelisim log check`)."""
+        if checkpoints is None:
+            checkpoints = self.log.checkpoints()
         options: dict[str, Any] = {}
         if not self._sqlite:
             # One snapshot for the head and all rows, so appends during the walk are not "problems".
