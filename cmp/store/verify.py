@@ -163,6 +163,10 @@ def walk(
     stored = _StoredHashes(conn)
     last_good_checkpoint = 0
     checkpoints_checked = 0
+    while pending and pending[0].tree_size == 0:  # the empty tree: nothing to rebuild
+        checkpoints_checked += 1
+        if pending.pop(0).root != merkle.EMPTY_ROOT:
+            checks.report("checkpoint of tree size 0: its root is not the empty tree's")
     rows = _pages(conn, select(*columns), consent_events.c.seq)
     checked = 0
     for row in rows:
@@ -187,7 +191,7 @@ def walk(
                     f"leaf {index}: stored tree hash {hash_index} does not match the leaf hashes",
                     index,
                 )
-        while pending and pending[0].tree_size == content_tree.size:
+        while pending and pending[0].tree_size <= content_tree.size:
             checkpoint = pending.pop(0)
             checkpoints_checked += 1
             if content_tree.root() == checkpoint.root:
