@@ -375,24 +375,29 @@ def hello_server(workdir: Path, workers: int, threads: int) -> Iterator[int]:
 
 
 def run_database(
-    database: str, seconds: float, connection_counts: list[int], python: bool, extra: dict
+    database: str,
+    seconds: float,
+    connection_counts: list[int],
+    python: bool,
+    extra: dict,
+    threads: int = THREADS,
 ) -> list[dict]:
     """Consent POSTs, then the hello baseline on the same worker shape, per connection count."""
     postgres = database == "postgres"
     rows = []
     with tempfile.TemporaryDirectory(prefix="kelisim-load-") as tmp:
         workdir = Path(tmp)
-        with production_server(workdir, postgres, **extra) as (server, url):
+        with production_server(workdir, postgres, threads=threads, **extra) as (server, url):
             run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
             for connections in connection_counts:
                 rows.append(measure(server.port, url, seconds, connections, workdir, python))
             workers = default_workers(url)
-        with hello_server(workdir, workers, THREADS) as port:
+        with hello_server(workdir, workers, threads) as port:
             run_python(port, 1.0, 4, "warmup", HELLO_PATH)
             for row, connections in zip(rows, connection_counts, strict=True):
                 hello = measure(port, None, seconds, connections, workdir, python, HELLO_PATH)
                 row["database"] = database
-                row["workers"], row["threads"] = workers, THREADS
+                row["workers"], row["threads"] = workers, threads
                 row["hello_req_per_s"] = hello["req_per_s"]
                 row["hello_p99_ms"] = hello["p99_ms"]
                 row["ratio"] = round(row["2xx_per_s"] / max(hello["req_per_s"], 0.1), 2)
@@ -406,6 +411,7 @@ def main() -> int:
         "--connections", type=int, action="append", help="repeatable; 16 and 64 by default"
     )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--threads", type=int, default=THREADS, help="per worker, both servers")
     parser.add_argument("--python", action="store_true", help="the Python client even with wrk")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument(
@@ -426,7 +432,7 @@ def main() -> int:
     rows = [
         row
         for database in databases
-        for row in run_database(database, args.seconds, counts, args.python, extra)
+        for row in run_database(database, args.seconds, counts, args.python, extra, args.threads)
     ]
     if args.json:
         print(json.dumps(rows))

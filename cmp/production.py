@@ -60,7 +60,11 @@ MIN_SECRET_LENGTH = 32
 # on the reference machine (§4.6). PostgreSQL groups concurrent commits, so it takes more.
 SQLITE_WORKERS = 2
 MAX_WORKERS = 8
-THREADS = 8
+# A consent POST spends most of its time waiting for its batch's fsync (cmp.store.group_commit),
+# holding a thread but no CPU. With 8 threads per worker, 16 keep-alive connections already queued
+# for threads past the 30 ms admission budget and were shed (bench/load.py on the shared 2-core
+# machine: 152 of 1,740 shed with 8 threads, none with 32, and 33 % more acknowledged).
+THREADS = 32
 # The WSGI environ key holding time.monotonic() of the moment the request was queued in gunicorn.
 QUEUED_AT = "kelisim.queued_at"
 
