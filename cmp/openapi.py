@@ -542,7 +542,8 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
             "version": "1",
             "description": (
                 "Records cookie and tracker consent in an append-only Merkle log (RFC 6962) with "
-                "signed checkpoints and proofs, and issues signed consent tokens. Errors are RFC 9457 problem documents."
+                "signed checkpoints and proofs, and issues signed consent tokens. Errors are RFC "
+                "9457 problem documents."
             ),
         },
         "servers": [{"url": "/api/v1"}],
