@@ -183,6 +183,7 @@ class ConsentStore:
         self._group: GroupCommit[_Append] = GroupCommit(self._commit_batch)
         self.log = MerkleLog(self._engine, self._write_engine)
         self._batch_lock = _SqliteBatchLock(self._engine) if self._sqlite else None
+        self._edge: tuple[int, dict[int, bytes]] = (-1, {})
 
     @property
     def engine(self) -> Engine:
@@ -255,8 +256,13 @@ class ConsentStore:
                     )
                 )
             }
-            # The right edge of the tree: all that appending leaves to it will read.
-            edge = read_hashes(conn, merkle.root_indexes(size))
+            # The right edge of the tree: all that appending leaves to it will read. Known already
+            # when this process committed the last batch (hashes never change once written).
+            cached_size, cached_edge = self._edge
+            if cached_size == size:
+                edge = dict(cached_edge)
+            else:
+                edge = read_hashes(conn, merkle.root_indexes(size))
             new_rows: list[dict[str, Any]] = []
             new_hashes: list[tuple[int, bytes]] = []
             first_of: dict[str, Pending[_Append]] = {}
@@ -292,6 +298,7 @@ class ConsentStore:
                 conn.execute(update(log_head).where(log_head.c.id == 1).values(tree_size=size))
                 # The dashboard's counters, in this transaction: counted if and only if recorded.
                 stats.count_events(conn, [first.item.event for first in first_of.values()])
+        self._edge = (size, {index: edge[index] for index in merkle.root_indexes(size)})
         for pending, first in repeats:
             pending.result = (first.result[0], False)
 
