@@ -30,9 +30,11 @@ def _text(body: str) -> Response:
 
 @bp.get("/checkpoint")
 def checkpoint() -> Response:
-    """The newest signed checkpoint, as the C2SP signed note a verifier reads."""
+    """The newest signed checkpoint, as the C2SP signed note a verifier reads: at most
+    KELISIM_CHECKPOINT_SECONDS old, or of the current tree when checkpoints are signed on demand."""
     svc = services()
-    latest = svc.checkpoints.covering(0)
+    wanted = svc.store.log.size() if svc.checkpoints.on_demand else 0
+    latest = svc.checkpoints.covering(wanted)
     if latest is None:
         raise http_problem(503, "No checkpoint could be signed right now; try again.")
     return _text(latest.note)

@@ -26,6 +26,11 @@ class Checkpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @property
+    def on_demand(self) -> bool:
+        """No periodic signing: whoever needs a checkpoint of the current tree signs it."""
+        return self._interval <= 0
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kelisim-checkpoints", daemon=True)
         self._thread.start()
