@@ -14,12 +14,13 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
-# Consent POSTs a worker lets in at once: one per gunicorn thread (cmp.production.THREADS). Appends
-# are group-committed (cmp.store.group_commit): the requests in flight share one transaction and
-# one fsync, so a slot per thread costs the database nothing more, and the admission limit sheds
-# only load beyond what the worker can serve. (One slot per worker, when every append had its own
-# fsync, capped SQLite at a few dozen acknowledged consents a second.)
-DEFAULT_MAX_IN_FLIGHT = 16
+# Consent POSTs a worker lets in at once. Appends are group-committed (cmp.store.group_commit): the
+# requests in flight share one transaction and one fsync, so many slots cost the database nothing
+# more. (One slot per worker, when every append had its own fsync, capped SQLite at a few dozen
+# acknowledged consents a second.) 12 of the 16 threads (cmp.production.THREADS): 16 connections
+# spread over two workers fit, and under overload four threads stay free to answer the 503s at
+# once instead of after the admitted requests' commit.
+DEFAULT_MAX_IN_FLIGHT = 12
 # The name (and checkpoint origin) of the log key generated for the embedded default.
 DEFAULT_LOG_ORIGIN = "localhost/kelisim-consent-log"
 
