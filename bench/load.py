@@ -381,17 +381,18 @@ def run_database(
     python: bool,
     extra: dict,
     threads: int = THREADS,
+    workers: int | None = None,
 ) -> list[dict]:
     """Consent POSTs, then the hello baseline on the same worker shape, per connection count."""
     postgres = database == "postgres"
     rows = []
     with tempfile.TemporaryDirectory(prefix="kelisim-load-") as tmp:
         workdir = Path(tmp)
-        with production_server(workdir, postgres, threads=threads, **extra) as (server, url):
+        with production_server(workdir, postgres, workers, threads, **extra) as (server, url):
             run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
             for connections in connection_counts:
                 rows.append(measure(server.port, url, seconds, connections, workdir, python))
-            workers = default_workers(url)
+            workers = workers or default_workers(url)
         with hello_server(workdir, workers, threads) as port:
             run_python(port, 1.0, 4, "warmup", HELLO_PATH)
             for row, connections in zip(rows, connection_counts, strict=True):
@@ -412,6 +413,7 @@ def main() -> int:
     )
     parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--threads", type=int, default=THREADS, help="per worker, both servers")
+    parser.add_argument("--workers", type=int, default=None, help="both servers; sized by default")
     parser.add_argument("--python", action="store_true", help="the Python client even with wrk")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument(
@@ -432,7 +434,9 @@ def main() -> int:
     rows = [
         row
         for database in databases
-        for row in run_database(database, args.seconds, counts, args.python, extra, args.threads)
+        for row in run_database(
+            database, args.seconds, counts, args.python, extra, args.threads, args.workers
+        )
     ]
     if args.json:
         print(json.dumps(rows))
