@@ -57,7 +57,10 @@ __all__ = [
 REQUIRED_SECRETS = ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
 MIN_SECRET_LENGTH = 32
 # SQLite allows one writer at a time: more workers only queue on its lock; 2 gave the best p99
-# on the reference machine (§4.6). PostgreSQL groups concurrent commits, so it takes more.
+# on the reference machine (§4.6). On PostgreSQL too, appends are now batched per worker behind one
+# row lock (cmp.store.group_commit), so workers beyond the cores only make batches smaller and
+# hand the lock over more often (bench/load.py, 16 connections on the shared 2-core machine:
+# 170-210 acknowledged/s with 2 workers, 130-170/s with 5): one per core.
 SQLITE_WORKERS = 2
 MAX_WORKERS = 8
 # A consent POST spends much of its time waiting for its batch's fsync (cmp.store.group_commit),
@@ -79,7 +82,7 @@ class ProductionError(Exception):
 def default_workers(database_url: str, cores: int | None = None) -> int:
     if database_url.startswith("sqlite"):
         return SQLITE_WORKERS
-    return max(2, min(2 * (cores or os.cpu_count() or 1) + 1, MAX_WORKERS))
+    return max(2, min(cores or os.cpu_count() or 1, MAX_WORKERS))
 
 
 def check_secrets(settings: Settings) -> None:
