@@ -52,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="gunicorn workers (production; sized by default)"
     )
     serve.add_argument(
-        "--threads", type=int, default=None, help="threads per worker (production; 16)"
+        "--threads", type=int, default=None, help="threads per worker (production; 24)"
     )
 
     db = verbs.add_parser("db", help="the consent log database")

@@ -66,11 +66,12 @@ MAX_WORKERS = 8
 # A consent POST spends much of its time waiting for its batch's fsync (cmp.store.group_commit),
 # holding a thread but no CPU. With 8 threads per worker, 16 keep-alive connections already queued
 # for threads past the 30 ms admission budget and were shed (bench/load.py on the shared 2-core
-# machine: 152 of 1,740 shed with 8 threads, none with 32). More threads than that make every
-# runnable thread wait its turn for the GIL under overload, so shed answers came late (p99 370-550
-# ms with 32 threads at twice capacity, 101 ms with 16: tests/test_overload.py). 16 per worker
-# serve 16 connections even if one worker holds them all.
-THREADS = 16
+# machine: 152 of 1,740 shed with 8 threads, none with 32). Only 12 of them take consent POSTs at
+# once (cmp.settings.DEFAULT_MAX_IN_FLIGHT): the others stay free to answer 503s at once under
+# overload. With 32 threads every runnable one waited its turn for the GIL and shed answers came
+# late (tests/test_overload.py at twice capacity: p99 370-550 ms); with 16, admitted requests held
+# most threads (p99 260-620 ms); with 24, p99 122-140 ms on the same busy machine.
+THREADS = 24
 # The WSGI environ key holding time.monotonic() of the moment the request was queued in gunicorn.
 QUEUED_AT = "kelisim.queued_at"
 

@@ -17,9 +17,9 @@ DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
 # Consent POSTs a worker lets in at once. Appends are group-committed (cmp.store.group_commit): the
 # requests in flight share one transaction and one fsync, so many slots cost the database nothing
 # more. (One slot per worker, when every append had its own fsync, capped SQLite at a few dozen
-# acknowledged consents a second.) 12 of the 16 threads (cmp.production.THREADS): 16 connections
-# spread over two workers fit, and under overload four threads stay free to answer the 503s at
-# once instead of after the admitted requests' commit.
+# acknowledged consents a second.) 12 of the 24 threads (cmp.production.THREADS): 16 connections
+# spread over two workers fit, and under overload the other threads stay free to answer the 503s
+# at once instead of after the admitted requests' commit.
 DEFAULT_MAX_IN_FLIGHT = 12
 # The name (and checkpoint origin) of the log key generated for the embedded default.
 DEFAULT_LOG_ORIGIN = "localhost/kelisim-consent-log"
