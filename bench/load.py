@@ -1,19 +1,23 @@
-"""Capacity of consent POSTs on the production server (compliance.md §4.3, §4.6, R5).
+"""Capacity of consent POSTs on the production server against a Flask hello POST (compliance.md
+§4.3, §4.6, R5; docs/log.md).
 
-Starts `kelisim serve --production` (gunicorn) on 127.0.0.1 with a fresh SQLite database in WAL +
-FULL mode (or, with `--postgres`, a throwaway PostgreSQL cluster with `synchronous_commit=on`),
-then drives `POST /api/v1/consent` from `--connections` keep-alive connections for `--seconds`
-with wrk (a Lua script builds a body with its own event_id for every request), or with a threaded
-Python client when wrk is not installed (or with `--python`). Prints req/s, p50/p99, the non-2xx
-count, and checks the log against the client: every acknowledged consent is stored, and the
-stored rows exceed the 2xx count by at most the requests still in flight when the client stopped
-(committed, response never read: a closed-loop client abandons at most one per connection).
+For each database — a fresh SQLite file in WAL + FULL mode, and a throwaway PostgreSQL cluster with
+`synchronous_commit=on` — starts `kelisim serve --production` (gunicorn) on 127.0.0.1 and drives
+`POST /api/v1/consent` from 16, then 64 keep-alive connections for `--seconds` each, with wrk (a
+Lua script builds a body with its own event_id for every request) or a threaded Python client when
+wrk is not installed (or with `--python`). Then the baseline: a Flask app that only parses the
+JSON and answers (bench/hello_app.py), on gunicorn with the same worker class, worker and thread
+counts, driven the same way. Prints acknowledged consents/s, the ratio to hello req/s measured in
+the same run, p50/p99 and the 503 count, and checks the log against the client: every acknowledged
+consent is stored, and the stored rows exceed the 2xx count by at most the requests still in
+flight when the client stopped (committed, response never read: at most one per connection).
 
 The per-network rate limit is switched off: every request comes from loopback, so the limiter
 would answer instead of the server (it is tested in tests/test_ratelimit.py).
 
 Bounded by construction: one run of fixed duration, loopback only, the server stopped at the end.
-Usage: .venv/bin/python bench/load.py [--seconds 10] [--connections 16] [--postgres] [--json]
+Usage: .venv/bin/python bench/load.py [--seconds 10] [--connections 16 --connections 64]
+       [--database sqlite|postgres|both] [--json]
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +36,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,9 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
 
-from tests.crash_support import Server, pg_cluster, production_env
+from cmp.production import THREADS, default_workers
+from cmp.settings import PROJECT_ROOT
+from tests.crash_support import Server, free_port, pg_cluster, production_env, wait_for_port
 
 PATH = "/api/v1/consent"
+HELLO_PATH = "/hello"
 
 # One request per call of request(): a fresh event_id each time (prefix, wrk thread, counter). The
 # response() hook counts statuses and keeps the consent id of every 2xx; done() writes them out.
@@ -135,10 +144,12 @@ class Run:
         return sum(count for status, count in self.statuses.items() if not 200 <= status < 300)
 
 
-def run_wrk(port: int, seconds: float, connections: int, prefix: str, workdir: Path) -> Run:
+def run_wrk(
+    port: int, seconds: float, connections: int, prefix: str, workdir: Path, path: str = PATH
+) -> Run:
     out = workdir / f"{prefix}.json"
     script = workdir / f"{prefix}.lua"
-    script.write_text(WRK_SCRIPT % {"prefix": prefix, "out": out, "path": PATH})
+    script.write_text(WRK_SCRIPT % {"prefix": prefix, "out": out, "path": path})
     subprocess.run(
         [
             "wrk",
@@ -149,7 +160,7 @@ def run_wrk(port: int, seconds: float, connections: int, prefix: str, workdir: P
             "5s",
             "-s",
             str(script),
-            f"http://127.0.0.1:{port}{PATH}",
+            f"http://127.0.0.1:{port}{path}",
         ],
         check=True,
         capture_output=True,
@@ -168,7 +179,7 @@ def run_wrk(port: int, seconds: float, connections: int, prefix: str, workdir: P
     )
 
 
-def run_python(port: int, seconds: float, connections: int, prefix: str) -> Run:
+def run_python(port: int, seconds: float, connections: int, prefix: str, path: str = PATH) -> Run:
     """The fallback: one thread per keep-alive connection, closed loop, exact accounting."""
     lock = threading.Lock()
     statuses: dict[int, int] = {}
@@ -197,7 +208,7 @@ def run_python(port: int, seconds: float, connections: int, prefix: str) -> Run:
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("POST", PATH, body, {"Content-Type": "application/json"})
+                conn.request("POST", path, body, {"Content-Type": "application/json"})
                 response = conn.getresponse()
                 payload = response.read()
             except (OSError, http.client.HTTPException):
@@ -210,7 +221,7 @@ def run_python(port: int, seconds: float, connections: int, prefix: str) -> Run:
             elapsed = time.perf_counter() - began
             consent_id = None
             if 200 <= response.status < 300:
-                consent_id = json.loads(payload)["consent_id"]
+                consent_id = json.loads(payload).get("consent_id")
             with lock:
                 statuses[response.status] = statuses.get(response.status, 0) + 1
                 latencies.append(elapsed)
@@ -299,21 +310,23 @@ def _database(workdir: Path, postgres: bool) -> Iterator[str]:
 
 def measure(
     port: int,
-    database_url: str,
+    database_url: str | None,
     seconds: float,
     connections: int,
     workdir: Path,
     python: bool = False,
+    path: str = PATH,
 ) -> dict:
-    """One closed-loop run: figures plus the log check (acked ⊆ stored, surplus ≤ in flight)."""
+    """One closed-loop run: figures plus the log check (acked ⊆ stored, surplus ≤ in flight);
+    without a database (the hello baseline) the check is skipped."""
     prefix = f"ld{secrets.token_hex(4)}"
     if python or shutil.which("wrk") is None:
-        run = run_python(port, seconds, connections, prefix)
+        run = run_python(port, seconds, connections, prefix, path)
     else:
-        run = run_wrk(port, seconds, connections, prefix, workdir)
-    stored = stored_ids(database_url, prefix)
+        run = run_wrk(port, seconds, connections, prefix, workdir, path)
+    stored = stored_ids(database_url, prefix) if database_url else set(run.acked)
     lost = len(set(run.acked) - stored)
-    surplus = len(stored) - run.ok
+    surplus = len(stored) - run.ok if database_url else 0
     return {
         "client": run.client,
         "connections": connections,
@@ -325,6 +338,7 @@ def measure(
         "p99_ms": round(run.p99_ms, 1),
         "max_ms": round(run.max_ms, 1),
         "non_2xx": run.non_2xx,
+        "shed_503": run.statuses.get(503, 0),
         "statuses": dict(sorted(run.statuses.items())),
         "socket_errors": run.socket_errors,
         "2xx": run.ok,
@@ -336,13 +350,70 @@ def measure(
     }
 
 
+@contextmanager
+def hello_server(workdir: Path, workers: int, threads: int) -> Iterator[int]:
+    """bench/hello_app.py on gunicorn, gthread workers of the production shape; yields its port."""
+    port = free_port()
+    log = workdir / "hello.log"
+    command = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+        "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--keep-alive", "5",
+        "--access-logfile", str(log), "--error-logfile", str(log), "bench.hello_app:app",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, start_new_session=True)
+    try:
+        wait_for_port(port, 60, process)
+        deadline = time.monotonic() + 60
+        while run_python(port, 0.2, 1, "hello-up", HELLO_PATH).ok == 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the hello server never answered")
+        yield port
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def run_database(
+    database: str,
+    seconds: float,
+    connection_counts: list[int],
+    python: bool,
+    extra: dict,
+    threads: int = THREADS,
+    workers: int | None = None,
+) -> list[dict]:
+    """Consent POSTs, then the hello baseline on the same worker shape, per connection count."""
+    postgres = database == "postgres"
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="kelisim-load-") as tmp:
+        workdir = Path(tmp)
+        with production_server(workdir, postgres, workers, threads, **extra) as (server, url):
+            run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
+            for connections in connection_counts:
+                rows.append(measure(server.port, url, seconds, connections, workdir, python))
+            workers = workers or default_workers(url)
+        with hello_server(workdir, workers, threads) as port:
+            run_python(port, 1.0, 4, "warmup", HELLO_PATH)
+            for row, connections in zip(rows, connection_counts, strict=True):
+                hello = measure(port, None, seconds, connections, workdir, python, HELLO_PATH)
+                row["database"] = database
+                row["workers"], row["threads"] = workers, threads
+                row["hello_req_per_s"] = hello["req_per_s"]
+                row["hello_p99_ms"] = hello["p99_ms"]
+                row["ratio"] = round(row["2xx_per_s"] / max(hello["req_per_s"], 0.1), 2)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument(
+        "--connections", type=int, action="append", help="repeatable; 16 and 64 by default"
+    )
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--threads", type=int, default=THREADS, help="per worker, both servers")
+    parser.add_argument("--workers", type=int, default=None, help="both servers; sized by default")
     parser.add_argument("--python", action="store_true", help="the Python client even with wrk")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     parser.add_argument(
@@ -353,36 +424,35 @@ def main() -> int:
         help="a server setting, e.g. --set KELISIM_MAX_IN_FLIGHT=2 (repeatable)",
     )
     args = parser.parse_args()
-    if not 0 < args.seconds <= 600 or not 0 < args.connections <= 256:
+    counts = args.connections or [16, 64]
+    if not 0 < args.seconds <= 600 or not all(0 < count <= 256 for count in counts):
         parser.error("--seconds must be in (0, 600] and --connections in (0, 256]")
     extra = dict(item.split("=", 1) for item in args.set if "=" in item)
     if any(not name.startswith("KELISIM_") for name in extra) or len(extra) != len(args.set):
         parser.error("--set takes KELISIM_NAME=VALUE")
-    with tempfile.TemporaryDirectory(prefix="kelisim-load-") as tmp:
-        workdir = Path(tmp)
-        with production_server(workdir, args.postgres, args.workers, args.threads, **extra) as (
-            server,
-            url,
-        ):
-            run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
-            figures = measure(
-                server.port, url, args.seconds, args.connections, workdir, args.python
-            )
-    figures["database"] = "postgresql" if args.postgres else "sqlite"
-    if args.json:
-        print(json.dumps(figures))
-    else:
-        print(
-            f"{figures['database']}, {figures['client']}, {figures['connections']} connections, "
-            f"{figures['seconds']} s: {figures['req_per_s']} req/s "
-            f"(2xx {figures['2xx_per_s']}/s), p50 {figures['p50_ms']} ms, "
-            f"p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms, "
-            f"non-2xx {figures['non_2xx']} {figures['statuses']}, "
-            f"socket errors {figures['socket_errors']}; rows {figures['rows']} vs 2xx "
-            f"{figures['2xx']} (acked not stored {figures['acked_not_stored']}, stored not acked "
-            f"{figures['stored_not_acked']}): {'OK' if figures['log_matches'] else 'MISMATCH'}"
+    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    rows = [
+        row
+        for database in databases
+        for row in run_database(
+            database, args.seconds, counts, args.python, extra, args.threads, args.workers
         )
-    return 0 if figures["log_matches"] else 1
+    ]
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        print(f"load average before the report: {os.getloadavg()[0]:.2f}")
+        for row in rows:
+            print(
+                f"{row['database']:>8}, {row['connections']:>3} connections, {row['client']}, "
+                f"{row['workers']}x{row['threads']} gthread: consent 2xx {row['2xx_per_s']}/s "
+                f"vs hello {row['hello_req_per_s']}/s = ratio {row['ratio']}; "
+                f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, 503 {row['shed_503']}, "
+                f"non-2xx {row['non_2xx']} {row['statuses']}; rows {row['rows']} vs 2xx "
+                f"{row['2xx']} (acked not stored {row['acked_not_stored']}): "
+                f"{'OK' if row['log_matches'] else 'MISMATCH'}"
+            )
+    return 0 if all(row["log_matches"] for row in rows) else 1
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ from cmp.context import ContextReader
 from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, problem_response
 from cmp.ratelimit import Admission, ConsentLimits, RateLimiter
 from cmp.revisions import LiveCatalogue, Revisions
-from cmp.settings import Settings
+from cmp.settings import DEFAULT_LOG_ORIGIN, Settings
 from cmp.store import ConsentStore
+from cmp.store.checkpointer import Checkpointer
+from cmp.store.note import Signer
 from cmp.tokens import TokenCodec
 
 __all__ = ["Services", "create_app"]
@@ -96,6 +98,8 @@ class Services:
     context: ContextReader
     id_key: bytes
     log_key: bytes
+    # Signs the log's checkpoints (cmp.store.checkpointer); proofs for receipts point at them.
+    checkpoints: Checkpointer
 
     @property
     def catalogue(self) -> Catalogue:
@@ -113,6 +117,7 @@ class Services:
         return hmac.new(self.log_key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:12]
 
     def close(self) -> None:
+        self.checkpoints.close()
         self.context.close()
         self.store.close()
 
@@ -150,12 +155,20 @@ def build_services(settings: Settings) -> Services:
             on_change=save_snapshot,
         )
         tokens = TokenCodec(settings.token_keys)
+        # Settings built in code (tests) may carry no key: a key for this process alone then.
+        signer = (
+            Signer.parse(settings.log_signing_key)
+            if settings.log_signing_key
+            else Signer.generate(DEFAULT_LOG_ORIGIN)
+        )
         context = ContextReader(settings.geoip_database, settings.ip_pepper)
     except BaseException:
         if context is not None:
             context.close()
         store.close()
         raise
+    checkpoints = Checkpointer(store.log, signer, settings.checkpoint_seconds)
+    checkpoints.start()
     return Services(
         settings=settings,
         live=live,
@@ -165,6 +178,7 @@ def build_services(settings: Settings) -> Services:
         context=context,
         id_key=_subkey(settings.secret_key, "kelisim.consent-id.v1"),
         log_key=_subkey(settings.secret_key, "kelisim.log-id.v1"),
+        checkpoints=checkpoints,
     )
 
 
@@ -251,11 +265,13 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from cmp import admin, api, receipt
+    from cmp import admin, api, log_api, receipt
 
     app.register_blueprint(api.bp)
     # The JSON API is guarded by its JSON-only content type and the Origin allow-list instead.
     csrf.exempt(api.bp)
+    # The Merkle log's checkpoints, keys and proofs: public, read-only (docs/log.md).
+    app.register_blueprint(log_api.bp)
     app.register_blueprint(receipt.bp)
     if importlib.util.find_spec("cmp.banner") is not None:
         banner = importlib.import_module("cmp.banner")

@@ -33,6 +33,7 @@ from cmp.openapi import (
     TOKEN_MAX_LENGTH,
 )
 from cmp.openapi import build as build_openapi
+from cmp.proofs import proof_document
 from cmp.ratelimit import ConsentLimits, network_of
 from cmp.store import EventConflict, NewEvent, StoredEvent
 from cmp.subjects import is_blocked
@@ -616,6 +617,7 @@ def event_json(event: StoredEvent) -> dict[str, Any]:
         "recorded_at": iso(event.recorded_at),
         "expires": iso(event.expires_at),
         "hash": event.hash,
+        "leaf_index": event.leaf_index,
     }
 
 
@@ -633,7 +635,8 @@ def is_current(event: StoredEvent) -> bool:
 def consent_history(consent_id: str) -> Response:
     if not is_consent_id(consent_id):
         raise validation_error([{"field": "consent_id", "message": "is not a consent id"}])
-    events = services().store.history(consent_id)
+    svc = services()
+    events = svc.store.history(consent_id)
     if not events:
         raise http_problem(404, "No consent with this id.")
     latest = events[-1]
@@ -652,6 +655,8 @@ def consent_history(consent_id: str) -> Response:
                 "valid": is_current(latest),
             },
             "events": [event_json(event) for event in events],
+            # Each event's leaf and inclusion proof to a signed checkpoint (cmp.proofs).
+            "proof": proof_document(svc.store.log, svc.checkpoints, events),
         }
     )
 

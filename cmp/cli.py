@@ -2,7 +2,7 @@
 
 Every failure an operator can cause (a bad vendors.yaml, a database that is down or not migrated)
 ends in a message naming what to fix and a non-zero exit, never a traceback: 1 means "checked, and
-the answer is no" (a broken chain), 2 means "could not run".
+the answer is no" (a changed log), 2 means "could not run".
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from cmp import log_cli
 from cmp.catalogue import CatalogueError
 from cmp.settings import Settings
 
@@ -51,13 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=None, help="gunicorn workers (production; sized by default)"
     )
     serve.add_argument(
-        "--threads", type=int, default=None, help="threads per worker (production; 8)"
+        "--threads", type=int, default=None, help="threads per worker (production; 24)"
     )
 
     db = verbs.add_parser("db", help="the consent log database")
     db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
     db_verbs.add_parser("upgrade", help="create or migrate the schema to the newest version")
-    db_verbs.add_parser("verify", help="recompute every event digest and hash-chain link")
+    db_verbs.add_parser(
+        "verify", help="rebuild the Merkle tree from the rows and check every signed checkpoint"
+    )
     purge = db_verbs.add_parser(
         "purge",
         help="destroy personal fields of consents that ended longer than the retention ago",
@@ -72,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     import_verbs = import_.add_subparsers(dest="import_verb", required=True, metavar="WHAT")
     import_catalogue = import_verbs.add_parser("catalogue", help="validate FILE, load the draft")
     import_catalogue.add_argument("file", help="the vendors.yaml to load")
+
+    log_cli.add_parser(verbs)
 
     users = verbs.add_parser("users", help="staff accounts of the admin UI", add_help=False)
     users.add_argument("users_args", nargs=argparse.REMAINDER)
@@ -138,10 +143,15 @@ def _db_verify(settings: Settings) -> int:
     finally:
         store.close()
     if report.ok:
-        print(f"ok: {report.checked} events verified")
+        print(
+            f"ok: {report.checked} events verified, the tree matches all "
+            f"{report.checkpoints_checked} signed checkpoint(s)"
+        )
         return EXIT_OK
     for problem in report.problems:
         print(f"problem: {problem}")
+    if report.first_bad_leaf is not None:
+        print(f"first bad leaf: {report.first_bad_leaf}")
     print(
         f"FAILED: {len(report.problems)} problem(s) in {report.checked} events checked",
         file=sys.stderr,
@@ -303,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export_catalogue(settings, args.out)
         if args.verb == "import":
             return _import_catalogue(settings, args.file)
+        if args.verb == "log":
+            return log_cli.run(args, lambda: _store(settings))
         if args.verb == "users":
             from cmp.admin.cli_users import main_users
 

@@ -351,6 +351,7 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "recorded_at",
                 "expires",
                 "hash",
+                "leaf_index",
             ],
             "properties": {
                 "seq": {"type": "integer"},
@@ -372,7 +373,52 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "device_class": {"type": "string"},
                 "recorded_at": {"type": "string", "format": "date-time"},
                 "expires": {"type": "string", "format": "date-time"},
-                "hash": {"type": "string"},
+                "hash": {"type": "string", "description": "RFC 6962 leaf hash, hex."},
+                "leaf_index": {"type": "integer", "minimum": 0},
+            },
+        },
+        "ConsentProof": {
+            "type": "object",
+            "description": "Each event's leaf and RFC 6962 inclusion proof to a signed checkpoint "
+            "(kelisim-consent-proof/1; docs/log.md). Check it with `kelisim log verify-receipt`.",
+            "required": [
+                "format",
+                "origin",
+                "verifier_key",
+                "tree_size",
+                "root_hash",
+                "checkpoint",
+                "events",
+            ],
+            "properties": {
+                "format": {"const": "kelisim-consent-proof/1"},
+                "origin": {"type": "string"},
+                "verifier_key": {"type": "string"},
+                "tree_size": {"type": "integer", "minimum": 1},
+                "root_hash": {"type": "string"},
+                "checkpoint": {"type": "string", "description": "C2SP signed checkpoint."},
+                "events": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["leaf_index", "leaf", "inclusion_proof"],
+                        "properties": {
+                            "leaf_index": {"type": "integer", "minimum": 0},
+                            "leaf": {"type": "string"},
+                            "inclusion_proof": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        },
+        "ConsistencyProof": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["from", "to", "proof"],
+            "properties": {
+                "from": {"type": "integer", "minimum": 1},
+                "to": {"type": "integer", "minimum": 1},
+                "proof": {"type": "array", "items": {"type": "string"}},
             },
         },
         "ConsentHistory": {
@@ -410,6 +456,9 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                     "type": "array",
                     "minItems": 1,
                     "items": {"$ref": "#/components/schemas/ConsentEvent"},
+                },
+                "proof": {
+                    "anyOf": [{"$ref": "#/components/schemas/ConsentProof"}, {"type": "null"}]
                 },
             },
         },
@@ -492,8 +541,9 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
             "title": "Kelisim consent API",
             "version": "1",
             "description": (
-                "Records cookie and tracker consent as an append-only, hash-chained log and issues "
-                "signed consent tokens. Errors are RFC 9457 problem documents."
+                "Records cookie and tracker consent in an append-only Merkle log (RFC 6962) with "
+                "signed checkpoints and proofs, and issues signed consent tokens. Errors are RFC "
+                "9457 problem documents."
             ),
         },
         "servers": [{"url": "/api/v1"}],
@@ -659,6 +709,57 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
                         "401": _problem_response("Missing or unknown upload token."),
                         "413": _problem_response("The report is larger than 20 MB."),
                         "415": _problem_response("The body is not application/json."),
+                        "default": _problem_response("Any other error, as a problem document."),
+                    },
+                }
+            },
+            "/log/checkpoint": {
+                "get": {
+                    "operationId": "getLogCheckpoint",
+                    "summary": "The newest signed checkpoint of the consent log",
+                    "description": "A C2SP tlog-checkpoint in a signed note (Ed25519): origin, "
+                    "tree size, base64 root hash, signature. Go's sumdb/note verifies it.",
+                    "responses": {
+                        "200": {
+                            "description": "The signed checkpoint.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        "503": _problem_response("No checkpoint could be signed right now."),
+                        "default": _problem_response("Any other error, as a problem document."),
+                    },
+                }
+            },
+            "/log/key": {
+                "get": {
+                    "operationId": "getLogKey",
+                    "summary": "The log's verifier keys: the current one first, then older ones",
+                    "responses": {
+                        "200": {
+                            "description": "One `name+hash+base64` verifier key per line.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                    },
+                }
+            },
+            "/log/consistency": {
+                "get": {
+                    "operationId": "getLogConsistency",
+                    "summary": "RFC 6962 proof that the tree of `to` leaves extends that of `from`",
+                    "parameters": [
+                        {
+                            "name": name,
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1},
+                        }
+                        for name in ("from", "to")
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {"$ref": "#/components/schemas/ConsistencyProof"},
+                            "The proof (base64 hashes, leaf level first).",
+                        ),
+                        "400": _problem_response("Missing or impossible sizes."),
                         "default": _problem_response("Any other error, as a problem document."),
                     },
                 }

@@ -5,6 +5,7 @@ In production those conveniences are how evidence gets lost or forged, so this r
 start (one line, exit 2) unless:
 * KELISIM_SECRET_KEY, KELISIM_TOKEN_KEYS and KELISIM_IP_PEPPER are set explicitly — a key generated
   into var/ on some machine is neither backed up nor rotated, and losing it invalidates every token;
+  so is KELISIM_LOG_SIGNING_KEY, the key that signs the log's checkpoints (docs/log.md);
 * the consent log is durable: SQLite in WAL mode with `synchronous=FULL` on the store's connections,
   or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
   acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
@@ -56,10 +57,21 @@ __all__ = [
 REQUIRED_SECRETS = ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
 MIN_SECRET_LENGTH = 32
 # SQLite allows one writer at a time: more workers only queue on its lock; 2 gave the best p99
-# on the reference machine (§4.6). PostgreSQL groups concurrent commits, so it takes more.
+# on the reference machine (§4.6). On PostgreSQL too, appends are now batched per worker behind one
+# row lock (cmp.store.group_commit), so workers beyond the cores only make batches smaller and
+# hand the lock over more often (bench/load.py, 16 connections on the shared 2-core machine:
+# 170-210 acknowledged/s with 2 workers, 130-170/s with 5): one per core.
 SQLITE_WORKERS = 2
 MAX_WORKERS = 8
-THREADS = 8
+# A consent POST spends much of its time waiting for its batch's fsync (cmp.store.group_commit),
+# holding a thread but no CPU. With 8 threads per worker, 16 keep-alive connections already queued
+# for threads past the 30 ms admission budget and were shed (bench/load.py on the shared 2-core
+# machine: 152 of 1,740 shed with 8 threads, none with 32). Only 12 of them take consent POSTs at
+# once (cmp.settings.DEFAULT_MAX_IN_FLIGHT): the others stay free to answer 503s at once under
+# overload. With 32 threads every runnable one waited its turn for the GIL and shed answers came
+# late (tests/test_overload.py at twice capacity: p99 370-550 ms); with 16, admitted requests held
+# most threads (p99 260-620 ms); with 24, p99 122-140 ms on the same busy machine.
+THREADS = 24
 # The WSGI environ key holding time.monotonic() of the moment the request was queued in gunicorn.
 QUEUED_AT = "kelisim.queued_at"
 
@@ -71,7 +83,7 @@ class ProductionError(Exception):
 def default_workers(database_url: str, cores: int | None = None) -> int:
     if database_url.startswith("sqlite"):
         return SQLITE_WORKERS
-    return max(2, min(2 * (cores or os.cpu_count() or 1) + 1, MAX_WORKERS))
+    return max(2, min(cores or os.cpu_count() or 1, MAX_WORKERS))
 
 
 def check_secrets(settings: Settings) -> None:
@@ -94,6 +106,23 @@ def check_secrets(settings: Settings) -> None:
             )
     if settings.secret_key == settings.ip_pepper or settings.secret_key in settings.token_keys:
         raise ProductionError("KELISIM_SECRET_KEY must differ from the token keys and the pepper")
+    check_log_key(settings)
+
+
+def check_log_key(settings: Settings) -> None:
+    """The checkpoint key is what makes a receipt worth keeping: it must be the operator's own
+    (set, backed up, published), never one generated on some machine's disk."""
+    from cmp.store.note import NoteError, Signer
+
+    if "KELISIM_LOG_SIGNING_KEY" not in settings.explicit_secrets:
+        raise ProductionError(
+            "KELISIM_LOG_SIGNING_KEY is not set; production signs its log checkpoints with an "
+            "explicit key (make one with `kelisim log keygen ORIGIN`)"
+        )
+    try:
+        Signer.parse(settings.log_signing_key)
+    except NoteError as error:
+        raise ProductionError(f"KELISIM_LOG_SIGNING_KEY is not a signing key: {error}") from None
 
 
 def check_durability(store: Any) -> None:

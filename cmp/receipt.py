@@ -9,6 +9,7 @@ so the page is never cached, never indexed and never sends a Referer to the vend
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from cmp.api import granted_of, is_consent_id, is_current, services
 from cmp.consent import decide, expires_at
+from cmp.proofs import proof_document
 from cmp.store import NewEvent, StoredEvent
 from cmp.subjects import is_blocked
 
@@ -67,6 +69,8 @@ LABELS: dict[str, dict[str, str]] = {
         "time": "Время (UTC)",
         "action": "Действие",
         "language": "Язык",
+        "proof": "Скачать доказательство (JSON)",
+        "proof_note": "подписанная запись журнала согласий; её можно проверить без нас.",
         "not_found": "Согласие не найдено",
         "not_found_detail": "Проверьте ссылку: согласия с таким идентификатором нет.",
         "status.given": "согласие дано",
@@ -112,6 +116,8 @@ LABELS: dict[str, dict[str, str]] = {
         "time": "Уақыты (UTC)",
         "action": "Әрекет",
         "language": "Тіл",
+        "proof": "Дәлелді жүктеп алу (JSON)",
+        "proof_note": "келісімдер журналының қолтаңбалы жазбасы; оны бізсіз тексеруге болады.",
         "not_found": "Келісім табылмады",
         "not_found_detail": "Сілтемені тексеріңіз: мұндай идентификаторы бар келісім жоқ.",
         "status.given": "келісім берілді",
@@ -157,6 +163,8 @@ LABELS: dict[str, dict[str, str]] = {
         "time": "Time (UTC)",
         "action": "Action",
         "language": "Language",
+        "proof": "Download proof (JSON)",
+        "proof_note": "a signed record from the consent log that anyone can check without us.",
         "not_found": "Consent not found",
         "not_found_detail": "Check the link: there is no consent with this ID.",
         "status.given": "consent given",
@@ -337,6 +345,25 @@ def show(consent_id: str) -> Any:
             for event in reversed(events)
         ],
     )
+
+
+@bp.get("/consent/<consent_id>/proof.json")
+def proof(consent_id: str) -> Any:
+    """The visitor's copy of the proof (cmp.proofs): small, offline-verifiable, theirs to keep."""
+    svc = services()
+    catalogue = svc.catalogue
+    events = svc.store.history(consent_id) if is_consent_id(consent_id) else []
+    if not events:
+        return _not_found(_language(request.args.get("lang"), catalogue.default_language))
+    document = proof_document(svc.store.log, svc.checkpoints, events, consent_id=consent_id)
+    if document is None:
+        return Response("No checkpoint could be signed right now; try again.", 503)
+    response = Response(
+        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+        mimetype="application/json",
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="kelisim-consent-proof.json"'
+    return response
 
 
 @bp.post("/consent/<consent_id>/withdraw")

@@ -14,11 +14,15 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
-# SQLite has one writer: a second write in the same worker does not run alongside the first, it
-# waits in SQLite's busy handler, which sleeps in steps of up to 100 ms and is not first come,
-# first served. One slot per worker turns that into a queue (A/B at 500 POST/s open loop on the
-# shared 2-core VM, 4 s each: 778 vs 460 acknowledged, 2xx p99 119 ms vs 1.48 s with 4 slots).
-SQLITE_MAX_IN_FLIGHT = 1
+# Consent POSTs a worker lets in at once. Appends are group-committed (cmp.store.group_commit): the
+# requests in flight share one transaction and one fsync, so many slots cost the database nothing
+# more. (One slot per worker, when every append had its own fsync, capped SQLite at a few dozen
+# acknowledged consents a second.) 12 of the 24 threads (cmp.production.THREADS): 16 connections
+# spread over two workers fit, and under overload the other threads stay free to answer the 503s
+# at once instead of after the admitted requests' commit.
+DEFAULT_MAX_IN_FLIGHT = 12
+# The name (and checkpoint origin) of the log key generated for the embedded default.
+DEFAULT_LOG_ORIGIN = "localhost/kelisim-consent-log"
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -33,6 +37,20 @@ def _persistent_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def _persistent_log_key(path: Path, origin: str) -> str:
+    """The embedded default's checkpoint signing key, generated once, kept beside the database."""
+    from cmp.store.note import Signer
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        return path.read_text().strip()
+    value = str(Signer.generate(origin))
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
@@ -66,9 +84,9 @@ class Settings:
     # slot — before it gets a 503 instead of queueing behind an overloaded database. A POST whose
     # wait is spent is answered by the worker before the app, the rate-limit file or the database
     # see it, so a shed answer takes about this long, never seconds; nothing is shed once it
-    # reached the database. KELISIM_MAX_IN_FLIGHT=0 switches shedding off. From the environment the
-    # default is 1 on SQLite (see SQLITE_MAX_IN_FLIGHT) and 4 on PostgreSQL.
-    max_in_flight: int = 4
+    # reached the database. KELISIM_MAX_IN_FLIGHT=0 switches shedding off; see
+    # DEFAULT_MAX_IN_FLIGHT.
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     admission_wait_ms: int = 30
     # Which KELISIM_* secrets were set explicitly (production refuses generated ones).
     explicit_secrets: frozenset[str] = frozenset()
@@ -81,6 +99,15 @@ class Settings:
     # Bearer tokens the scanner may upload report.json with (POST /api/v1/scans), comma-separated
     # in KELISIM_SCAN_UPLOAD_TOKENS; none = uploads are refused.
     scan_upload_tokens: tuple[str, ...] = ()
+    # The Ed25519 key that signs the log's checkpoints, in the signed-note signer format
+    # (PRIVATE+KEY+<origin>+<hash>+<base64>; `kelisim log keygen` makes one):
+    # KELISIM_LOG_SIGNING_KEY, generated into the var directory when unset (production refuses
+    # that). Rotating: set a new key; every key that ever signed stays in the database to verify
+    # its old checkpoints.
+    log_signing_key: str = ""
+    # Seconds between checkpoints while the log grows (KELISIM_CHECKPOINT_SECONDS); 0 signs only
+    # when a receipt needs one. A receipt never waits longer than one signature.
+    checkpoint_seconds: float = 5.0
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -97,7 +124,12 @@ class Settings:
         geoip = env.get("KELISIM_GEOIP_DATABASE")
         explicit = frozenset(
             name
-            for name in ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
+            for name in (
+                "KELISIM_SECRET_KEY",
+                "KELISIM_TOKEN_KEYS",
+                "KELISIM_IP_PEPPER",
+                "KELISIM_LOG_SIGNING_KEY",
+            )
             if env.get(name, "").strip()
         )
         return cls(
@@ -115,14 +147,14 @@ class Settings:
             ),
             consent_rate_per_network=int(env.get("KELISIM_CONSENT_RATE_PER_NETWORK", 600)),
             consent_rate_per_consent=int(env.get("KELISIM_CONSENT_RATE_PER_CONSENT", 30)),
-            max_in_flight=int(
-                env.get("KELISIM_MAX_IN_FLIGHT")
-                or (SQLITE_MAX_IN_FLIGHT if database_url.startswith("sqlite") else 4)
-            ),
+            max_in_flight=int(env.get("KELISIM_MAX_IN_FLIGHT") or DEFAULT_MAX_IN_FLIGHT),
             admission_wait_ms=int(env.get("KELISIM_ADMISSION_WAIT_MS", 30)),
             explicit_secrets=explicit,
             retention_days=int(env.get("KELISIM_RETENTION_DAYS", 3 * 365)),
             scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
+            log_signing_key=env.get("KELISIM_LOG_SIGNING_KEY", "").strip()
+            or _persistent_log_key(var_dir / "log-signing.key", DEFAULT_LOG_ORIGIN),
+            checkpoint_seconds=float(env.get("KELISIM_CHECKPOINT_SECONDS", 5.0)),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -134,6 +134,44 @@ def count_event(conn: Connection, event: NewEvent) -> None:
     )  # fmt: skip
 
 
+def count_events(conn: Connection, events: list[NewEvent]) -> None:
+    """count_event for a whole batch of appends (cmp.store.group_commit): increments for the same
+    counter are summed first, so a batch costs two statements whatever its size."""
+    if not events:
+        return
+    daily: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for event in events:
+        for row in counter_rows(event):
+            key = (row["dimension"], row["day"], row["value"], row["outcome"], row["site"])
+            if key in daily:
+                daily[key]["count"] += 1
+            else:
+                daily[key] = dict(row)
+    monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in daily.values():
+        month = row["day"].replace(day=1)
+        key = (row["dimension"], month, row["value"], row["outcome"], row["site"])
+        if key in monthly:
+            monthly[key]["count"] += row["count"]
+        else:
+            monthly[key] = {**row, "month": month}
+            del monthly[key]["day"]
+    dialect = conn.dialect.name
+    for table, rows in ((consent_stats, daily), (consent_stats_monthly, monthly)):
+        ordered = [rows[key] for key in sorted(rows)]
+        if dialect == "postgresql":
+            # One multi-row statement: executemany is one server round of work per row there.
+            statement = postgresql.insert(table).values(ordered)
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[column.name for column in table.primary_key.columns],
+                    set_={"count": table.c.count + statement.excluded.count},
+                )
+            )
+        else:
+            conn.execute(_upsert(dialect, table), ordered)
+
+
 @cache
 def _upsert(dialect: str, table: Table) -> Any:
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)

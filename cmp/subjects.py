@@ -8,9 +8,10 @@ member's reason.
 * Block: the consent reads as no consent everywhere (`is_blocked`: the API's verify answers
   `blocked`, the receipt page says so), while the records stay intact as evidence for the dispute.
 * Destroy: every event of the consent has its personal fields (consent_id, page, region, ip_prefix,
-  ip_hmac) blanked and `redacted` set. The hash chain was built for exactly this (cmp.store.chain):
-  the stored `personal_digest` stands in for the blanked fields, so `kelisim db verify` still checks
-  every decision and every link. What stays is anonymous proof that some visitor chose X at time T
+  ip_hmac) blanked and `redacted` set. The Merkle log's leaves were built for exactly this
+  (cmp.store.leaves): the stored `personal_digest` stands in for the blanked fields, so the leaf,
+  every proof and checkpoint stay valid and `kelisim db verify` still checks every decision. What
+  stays is anonymous proof that some visitor chose X at time T
   under catalogue H.
 * Purge: consents that ended (withdrawn, or expired) more than the retention period ago are
   destroyed the same way; blocked consents are skipped, because a block means the records are

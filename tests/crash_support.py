@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmp.settings import PROJECT_ROOT
+from cmp.store.note import Signer
 from tests.log_capture import forbid, watch_file
 
 # `python -m cmp.cli` from the checkout: the code under test, whatever the venv has installed.
@@ -155,6 +156,7 @@ def production_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, 
         KELISIM_SECRET_KEY=secrets.token_urlsafe(40),
         KELISIM_TOKEN_KEYS=secrets.token_urlsafe(40),
         KELISIM_IP_PEPPER=secrets.token_urlsafe(40),
+        KELISIM_LOG_SIGNING_KEY=str(Signer.generate("test.kelisim.kz/log")),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)

@@ -52,7 +52,8 @@ def test_db_verify_reports_a_flipped_byte(kelisim_env, client, consent_body, cap
 
     assert main(["db", "verify"]) == 1
     captured = capsys.readouterr()
-    assert f"seq {seq}" in captured.out
+    assert f"leaf {seq - 1}: content changed" in captured.out
+    assert f"first bad leaf: {seq - 1}" in captured.out
     assert "problem:" in captured.out
     assert "Traceback" not in captured.out + captured.err
 

@@ -11,7 +11,6 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,8 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from cmp.store import ConsentStore, EventConflict, NewEvent, StoredEvent
+from cmp.store import ConsentStore, EventConflict, NewEvent, StoredEvent, leaves, merkle
+from cmp.store.note import Signer
 from cmp.store.schema import metadata
 
 RECORDED = datetime(2026, 11, 24, 9, 30, 15, 123456, tzinfo=UTC)
@@ -69,6 +69,37 @@ def raw(database_url: str, store: ConsentStore) -> Iterator[Engine]:
 
 def fill(store: ConsentStore, count: int) -> list[StoredEvent]:
     return [store.append(make_event(n))[0] for n in range(1, count + 1)]
+
+
+def rewrite_history(raw: Engine, seq: int, **changes: str) -> None:
+    """What an insider with SQL access and the code can do: change a row, then recompute its
+    fingerprint, its leaf hash and every stored subtree hash, so rows and tree agree again."""
+    with raw.begin() as conn:
+        for name, value in changes.items():
+            conn.execute(text(f"UPDATE consent_events SET {name} = :v WHERE seq = :seq"),
+                         {"v": value, "seq": seq})  # fmt: skip
+    store = ConsentStore(raw.url.render_as_string(hide_password=False))
+    events: list[StoredEvent] = []
+    try:
+        while (event := store.event_at(len(events) + 1)) is not None:
+            events.append(event)
+    finally:
+        store.close()
+    tree = merkle.CompactTree()
+    with raw.begin() as conn:
+        conn.execute(text("DELETE FROM log_hashes"))
+        for event in events:
+            leaf_hash = merkle.leaf_hash(event.leaf())
+            fingerprint = leaves.request_fingerprint(leaves.event_fields(event))
+            conn.execute(
+                text("UPDATE consent_events SET request_fingerprint = :f WHERE seq = :seq"),
+                {"f": fingerprint, "seq": event.seq},
+            )
+            conn.execute(text("UPDATE consent_events SET hash = :h WHERE seq = :seq"),
+                         {"h": leaf_hash.hex(), "seq": event.seq})  # fmt: skip
+            for index, value in tree.append(leaf_hash):
+                conn.execute(text("INSERT INTO log_hashes (id, hash) VALUES (:i, :h)"),
+                             {"i": index, "h": value})  # fmt: skip
 
 
 def assert_event_matches(stored: StoredEvent, sent: NewEvent) -> None:
@@ -318,17 +349,30 @@ def test_sqlite_parent_directory_is_created(tmp_path: Path) -> None:
     assert Path(make_url(url).database).exists()
 
 
-# --- verify: an intact chain, and every kind of tampering ----------------------------------------
+# --- verify: an intact tree, and every kind of tampering -----------------------------------------
 
 
-def test_intact_chain_verifies(store: ConsentStore) -> None:
+def test_intact_log_verifies_and_its_root_is_the_rfc6962_root_of_the_leaves(
+    store: ConsentStore,
+) -> None:
     assert store.verify().ok
     events = fill(store, 5)
     report = store.verify()
     assert report.ok, report.problems
     assert report.checked == 5
-    assert events[0].prev_hash == "0" * 64
-    assert all(b.prev_hash == a.hash for a, b in pairwise(events))
+    assert [event.leaf_index for event in events] == [0, 1, 2, 3, 4]
+    leaf_hashes = [merkle.leaf_hash(event.leaf()) for event in events]
+    assert [event.hash for event in events] == [h.hex() for h in leaf_hashes]
+    # RFC 6962 MTH for five leaves, written out: ((0 1)(2 3)) 4.
+    n = merkle.node_hash
+    expected = n(
+        n(n(leaf_hashes[0], leaf_hashes[1]), n(leaf_hashes[2], leaf_hashes[3])), leaf_hashes[4]
+    )
+    assert store.log.root(5) == expected
+    proof = store.log.inclusion_proof(2, 5)
+    merkle.verify_inclusion(2, 5, leaf_hashes[2], proof, expected)
+    with pytest.raises(merkle.ProofError):
+        merkle.verify_inclusion(3, 5, leaf_hashes[2], proof, expected)
 
 
 @pytest.mark.parametrize(
@@ -351,19 +395,35 @@ def test_a_changed_row_is_reported_by_seq(store: ConsentStore, raw: Engine, stat
         assert conn.execute(text(statement)).rowcount == 1
     report = store.verify()
     assert not report.ok
-    assert "seq 3: content changed (digest mismatch)" in report.problems
-    assert all(p.startswith("seq 3:") for p in report.problems), report.problems
+    assert report.problems == ["leaf 2: content changed (leaf hash mismatch)"]
+    assert report.first_bad_leaf == 2
 
 
-def test_a_changed_row_with_a_recomputed_hash_still_breaks_the_next_link(
+def test_an_edited_leaf_hash_is_reported_against_the_row_and_the_tree(
     store: ConsentStore, raw: Engine
 ) -> None:
     fill(store, 5)
     with raw.begin() as conn:
         conn.execute(text("UPDATE consent_events SET hash = :h WHERE seq = 3"), {"h": "1" * 64})
     report = store.verify()
-    assert "seq 3: hash is not sha256(prev_hash + digest)" in report.problems
-    assert any(p.startswith("seq 4: prev_hash does not match") for p in report.problems)
+    assert report.problems == [
+        "leaf 2: content changed (leaf hash mismatch)",
+        "leaf 2: stored tree hash 3 does not match the leaf hashes",
+    ]
+
+
+def test_an_insider_who_recomputes_every_hash_is_caught_by_the_signed_checkpoint(
+    store: ConsentStore, raw: Engine
+) -> None:
+    fill(store, 5)
+    assert store.log.sign(Signer.generate("test.kelisim.kz/log")) is not None
+    rewrite_history(raw, seq=3, action="reject_all")
+    report = store.verify()
+    assert report.problems == [
+        "checkpoint of tree size 5: the rows now hash to another root; history was rewritten "
+        "in leaves 0..4"
+    ]
+    assert report.first_bad_leaf == 0
 
 
 def test_a_deleted_row_is_reported(store: ConsentStore, raw: Engine) -> None:
@@ -372,30 +432,28 @@ def test_a_deleted_row_is_reported(store: ConsentStore, raw: Engine) -> None:
         conn.execute(text("DELETE FROM consent_events WHERE seq = 3"))
     report = store.verify()
     assert not report.ok
-    assert report.checked == 4
-    assert "seq 3: missing (rows removed before seq 4)" in report.problems
-    assert any(
-        p.startswith("seq 4: prev_hash does not match the hash of seq 2") for p in report.problems
-    )
+    assert report.problems[0] == "leaf 2: missing (rows removed before leaf 3)"
+    assert report.first_bad_leaf == 2
 
 
-def test_deleted_last_rows_are_reported_through_the_chain_head(
+def test_deleted_last_rows_are_reported_through_the_log_head(
     store: ConsentStore, raw: Engine
 ) -> None:
     fill(store, 5)
     with raw.begin() as conn:
         conn.execute(text("DELETE FROM consent_events WHERE seq >= 4"))
     report = store.verify()
-    assert report.problems == [
-        "chain_head: records seq 5 but the last row is seq 3 (rows after seq 3 removed)"
-    ]
+    assert report.problems[0] == (
+        "log_head: records 5 leaves but the rows make 3 (rows after leaf 2 removed)"
+    )
+    assert report.first_bad_leaf == 3
 
 
-def test_a_rewritten_chain_head_is_reported(store: ConsentStore, raw: Engine) -> None:
+def test_a_rewritten_log_head_is_reported(store: ConsentStore, raw: Engine) -> None:
     fill(store, 3)
     with raw.begin() as conn:
-        conn.execute(text("UPDATE chain_head SET last_hash = :h"), {"h": "2" * 64})
-    assert store.verify().problems == ["chain_head: last hash does not match the hash of seq 3"]
+        conn.execute(text("UPDATE log_head SET tree_size = 2"))
+    assert store.verify().problems == ["log_head: records 2 leaves but the rows make 3"]
 
 
 def test_swapped_rows_are_reported_as_reordered(store: ConsentStore, raw: Engine) -> None:
@@ -416,8 +474,8 @@ def test_swapped_rows_are_reported_as_reordered(store: ConsentStore, raw: Engine
             )
     report = store.verify()
     assert not report.ok
-    assert "seq 2: its prev_hash is the hash of seq 4 (rows reordered)" in report.problems
-    assert "seq 3: its prev_hash is the hash of seq 5 (rows reordered)" in report.problems
+    # Each row still matches its own leaf hash; the tree above them does not.
+    assert report.problems == ["leaf 1: stored tree hash 1 does not match the leaf hashes"]
 
 
 def test_byte_flipped_in_the_sqlite_file_is_reported(sqlite_url: str) -> None:
@@ -445,7 +503,7 @@ def test_byte_flipped_in_the_sqlite_file_is_reported(sqlite_url: str) -> None:
     finally:
         reopened.close()
     assert not report.ok
-    assert report.problems == ["seq 3: content changed (digest mismatch)"]
+    assert report.problems == ["leaf 2: content changed (leaf hash mismatch)"]
 
 
 def test_garbage_in_a_sqlite_time_column_is_reported_not_raised(
@@ -459,7 +517,7 @@ def test_garbage_in_a_sqlite_time_column_is_reported_not_raised(
         with engine.begin() as conn:
             conn.execute(text("UPDATE consent_events SET recorded_at = 'yesterday' WHERE seq = 2"))
         engine.dispose()
-        assert store.verify().problems == ["seq 2: content changed (digest mismatch)"]
+        assert store.verify().problems == ["leaf 1: content changed (leaf hash mismatch)"]
     finally:
         store.close()
 
@@ -485,7 +543,7 @@ def test_redaction_cannot_hide_a_changed_decision(store: ConsentStore, raw: Engi
     with raw.begin() as conn:
         conn.execute(text(REDACT), {"yes": True})
         conn.execute(text("UPDATE consent_events SET action = 'accept_all' WHERE seq = 2"))
-    assert store.verify().problems == ["seq 2: content changed (digest mismatch)"]
+    assert store.verify().problems == ["leaf 1: content changed (leaf hash mismatch)"]
 
 
 def test_a_redacted_row_that_still_holds_personal_data_is_reported(
@@ -497,7 +555,7 @@ def test_a_redacted_row_that_still_holds_personal_data_is_reported(
         conn.execute(text("UPDATE consent_events SET page = 'https://evil.example/' WHERE seq = 2"))
     problems = store.verify().problems
     assert problems == [
-        "seq 2: redacted row still holds consent_id, page, region, ip_prefix, ip_hmac"
+        "leaf 1: redacted row still holds consent_id, page, region, ip_prefix, ip_hmac"
     ]
 
 
@@ -511,4 +569,4 @@ def test_an_edited_derived_column_is_reported(
             text(f"UPDATE consent_events SET {column} = :v WHERE seq = 2"), {"v": "3" * 64}
         )
     problems = store.verify().problems
-    assert len(problems) == 1 and problems[0].startswith(f"seq 2: {column} does not match")
+    assert len(problems) == 1 and problems[0].startswith(f"leaf 1: {column} does not match")

@@ -1,18 +1,25 @@
-"""The consent log: an append-only, hash-chained record of consent events, committed before use.
+"""The consent log: an append-only Merkle tree of consent events (RFC 6962), committed before use.
 
 It is legal proof (Law 94-V; GDPR Art. 7(1) as reference), so two failures matter above all: losing
 an acknowledged event, and letting a changed one pass as genuine. Hence: append() returns only after
-the commit; appends are serialised so the chain is a line (SQLite `BEGIN IMMEDIATE`, PostgreSQL a
-row lock on `chain_head`); retries are idempotent on `event_id`; and verify() re-derives every
-digest and link. The schema comes only from the Alembic migrations beside this file.
+the commit of its batch (cmp.store.group_commit: many appends, one transaction, one fsync); leaf
+indexes are assigned under a database lock (SQLite `BEGIN IMMEDIATE`, PostgreSQL a row lock on
+`log_head`), so any number of workers and hosts append to one tree; retries are idempotent on
+`event_id`; checkpoints of the tree are signed (cmp.store.log) and proofs served from stored
+subtree hashes; and verify() re-derives the whole tree from the rows (cmp.store.verify). The
+schema comes only from the Alembic migrations beside this file. Design: docs/log.md.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,23 +30,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Engine,
-    Text,
     create_engine,
     event,
     insert,
     select,
     text,
-    type_coerce,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row, make_url
-from sqlalchemy.exc import IntegrityError
 
 from cmp import stats
-from cmp.store import chain
-from cmp.store.chain import VerifyReport
-from cmp.store.schema import UtcDateTime, catalogue_snapshots, chain_head, consent_events
+from cmp.store import leaves, merkle
+from cmp.store.group_commit import GroupCommit, Pending
+from cmp.store.log import MerkleLog, SignedCheckpoint, read_hashes
+from cmp.store.schema import catalogue_snapshots, consent_events, log_hashes, log_head
+from cmp.store.verify import VerifyReport, walk
 
 __all__ = ["ConsentStore", "EventConflict", "NewEvent", "StoredEvent", "VerifyReport"]
 
@@ -76,9 +82,17 @@ class NewEvent:
 @dataclass(frozen=True)
 class StoredEvent(NewEvent):
     seq: int
-    digest: str
-    prev_hash: str
+    # The RFC 6962 leaf hash (hex) and the digest that stands in the leaf for the personal fields.
     hash: str
+    personal_digest: str
+
+    @property
+    def leaf_index(self) -> int:
+        return self.seq - 1
+
+    def leaf(self) -> bytes:
+        """The leaf this event committed to; the same after its personal fields are destroyed."""
+        return leaves.stored_leaf(self, self.personal_digest)
 
 
 class EventConflict(Exception):
@@ -147,50 +161,16 @@ def _stored_event(row: Row[Any]) -> StoredEvent:
         recorded_at=values["recorded_at"],
         expires_at=values["expires_at"],
         seq=values["seq"],
-        digest=values["digest"],
-        prev_hash=values["prev_hash"],
         hash=values["hash"],
-    )
-
-
-def _timestamp_text(value: object) -> str:
-    """A stored time in digest form; on SQLite verify() reads raw text, which may be tampered."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value  # not a time any more: the digest cannot match, and verify says so
-    if isinstance(value, datetime):
-        return chain.timestamp_text(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return repr(value)
-
-
-def _chain_row(row: Row[Any]) -> chain.ChainRow:
-    """A stored row in the form the digest was computed from, with the JSON text parsed back."""
-    values = row._mapping
-    fields: dict[str, Any] = {name: values[name] for name in chain.TEXT_LIMITS}
-    fields.update(
-        is_bot=bool(values["is_bot"]),
-        gpc=bool(values["gpc"]),
-        revision=values["revision"],
-        recorded_at=_timestamp_text(values["recorded_at"]),
-        expires_at=_timestamp_text(values["expires_at"]),
-    )
-    for name in ("grants", "purposes"):
-        try:
-            fields[name] = json.loads(values[name])
-        except ValueError:
-            fields[name] = values[name]  # unparseable: leave as is, the digest will not match
-    return chain.ChainRow(
-        seq=values["seq"],
-        fields=fields,
-        redacted=bool(values["redacted"]),
-        request_fingerprint=values["request_fingerprint"],
         personal_digest=values["personal_digest"],
-        digest=values["digest"],
-        prev_hash=values["prev_hash"],
-        hash=values["hash"],
     )
+
+
+@dataclass(frozen=True)
+class _Append:
+    event: NewEvent
+    fields: dict[str, Any]
+    fingerprint: str
 
 
 class ConsentStore:
@@ -200,6 +180,10 @@ class ConsentStore:
         # Appends take SQLite's write lock at BEGIN: taking it later, on the first INSERT, can fail
         # with SQLITE_BUSY without waiting when another writer committed since our snapshot.
         self._write_engine = self._engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        self._group: GroupCommit[_Append] = GroupCommit(self._commit_batch)
+        self.log = MerkleLog(self._engine, self._write_engine)
+        self._batch_lock = _SqliteBatchLock(self._engine) if self._sqlite else None
+        self._edge: tuple[int, dict[int, bytes]] = (-1, {})
 
     @property
     def engine(self) -> Engine:
@@ -249,68 +233,100 @@ class ConsentStore:
     def append(self, event: NewEvent) -> tuple[StoredEvent, bool]:
         """Record `event` durably; (stored, True) when new, (existing, False) on a faithful retry.
 
-        Raises EventConflict when the event_id is already recorded with other content, and
-        ValueError for fields that cannot be stored as given.
+        Returns once the batch holding it is committed. Raises EventConflict when the event_id is
+        already recorded with other content, and ValueError for fields that cannot be stored as
+        given (before anything is queued).
         """
-        fields = chain.event_fields(event)
-        fingerprint = chain.request_fingerprint(fields)
-        existing = self._by_event_id(event.event_id)
-        if existing is not None:
-            return self._replayed(existing, fingerprint), False
-        try:
-            with self._write_engine.begin() as conn:
-                head = conn.execute(
-                    select(chain_head.c.last_seq, chain_head.c.last_hash)
-                    .where(chain_head.c.id == 1)
-                    .with_for_update()
-                ).one()
-                # A concurrent append of the same event_id may have committed while we waited.
-                if conn.execute(
-                    select(consent_events.c.seq).where(consent_events.c.event_id == event.event_id)
-                ).first():
-                    raise _AlreadyRecorded
-                seq = head.last_seq + 1
-                personal = chain.personal_digest(fields)
-                event_digest = chain.digest(fields, personal)
-                event_hash = chain.link(head.last_hash, event_digest)
-                conn.execute(
-                    insert(consent_events).values(
-                        {
-                            **fields,
-                            "grants": chain.canonical_json(fields["grants"]),
-                            "purposes": chain.canonical_json(fields["purposes"]),
-                            "recorded_at": event.recorded_at,
-                            "expires_at": event.expires_at,
-                            "seq": seq,
-                            "request_fingerprint": fingerprint,
-                            "redacted": False,
-                            "personal_digest": personal,
-                            "digest": event_digest,
-                            "prev_hash": head.last_hash,
-                            "hash": event_hash,
-                        }
+        fields = leaves.event_fields(event)
+        fingerprint = leaves.request_fingerprint(fields)
+        return self._group.submit(_Append(event, fields, fingerprint))
+
+    def _commit_batch(self, batch: list[Pending[_Append]]) -> None:
+        """One transaction for a whole batch: lock, dedupe, assign leaves, hash, insert, commit."""
+        held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
+        with held, self._write_engine.begin() as conn:
+            size = conn.execute(
+                select(log_head.c.tree_size).where(log_head.c.id == 1).with_for_update()
+            ).scalar_one()
+            existing = {
+                row.event_id: row
+                for row in conn.execute(
+                    select(consent_events).where(
+                        consent_events.c.event_id.in_({p.item.event.event_id for p in batch})
                     )
                 )
-                conn.execute(
-                    update(chain_head)
-                    .where(chain_head.c.id == 1)
-                    .values(last_seq=seq, last_hash=event_hash)
-                )
+            }
+            # The right edge of the tree: all that appending leaves to it will read. Known already
+            # when this process committed the last batch (hashes never change once written).
+            cached_size, cached_edge = self._edge
+            if cached_size == size:
+                edge = dict(cached_edge)
+            else:
+                edge = read_hashes(conn, merkle.root_indexes(size))
+            new_rows: list[dict[str, Any]] = []
+            new_hashes: list[tuple[int, bytes]] = []
+            first_of: dict[str, Pending[_Append]] = {}
+            repeats: list[tuple[Pending[_Append], Pending[_Append]]] = []
+            for pending in batch:
+                append = pending.item
+                event_id = append.event.event_id
+                earlier = existing.get(event_id)
+                if earlier is not None:
+                    if earlier.request_fingerprint != append.fingerprint:
+                        pending.error = EventConflict(_CONFLICT)
+                    else:
+                        pending.result = (_stored_event(earlier), False)
+                    continue
+                if event_id in first_of:
+                    if first_of[event_id].item.fingerprint != append.fingerprint:
+                        pending.error = EventConflict(_CONFLICT)
+                    else:
+                        repeats.append((pending, first_of[event_id]))
+                    continue
+                first_of[event_id] = pending
+                personal = leaves.personal_digest(append.fields)
+                leaf_hash = merkle.leaf_hash(leaves.leaf(append.fields, personal))
+                added = merkle.new_stored_hashes(size, leaf_hash, edge)
+                edge.update(added)
+                new_hashes.extend(added)
+                size += 1
+                new_rows.append(self._row(append, size, leaf_hash.hex(), personal))
+                pending.result = (self._stored(append.event, size, leaf_hash.hex(), personal), True)
+            if new_rows:
+                conn.execute(insert(consent_events), new_rows)
+                conn.execute(insert(log_hashes), [{"id": i, "hash": h} for i, h in new_hashes])
+                conn.execute(update(log_head).where(log_head.c.id == 1).values(tree_size=size))
                 # The dashboard's counters, in this transaction: counted if and only if recorded.
-                stats.count_event(conn, event)
-        except (_AlreadyRecorded, IntegrityError):
-            existing = self._by_event_id(event.event_id)
-            if existing is None:
-                raise
-            return self._replayed(existing, fingerprint), False
-        # Built from the values just committed rather than read back: after the commit nothing may
-        # fail and turn a recorded consent into an error response.
+                stats.count_events(conn, [first.item.event for first in first_of.values()])
+        self._edge = (size, {index: edge[index] for index in merkle.root_indexes(size)})
+        for pending, first in repeats:
+            pending.result = (first.result[0], False)
+
+    @staticmethod
+    def _row(append: _Append, seq: int, leaf_hash: str, personal: str) -> dict[str, Any]:
+        fields = append.fields
+        return {
+            **fields,
+            "grants": leaves.canonical_json(fields["grants"]),
+            "purposes": leaves.canonical_json(fields["purposes"]),
+            "recorded_at": append.event.recorded_at,
+            "expires_at": append.event.expires_at,
+            "seq": seq,
+            "request_fingerprint": append.fingerprint,
+            "redacted": False,
+            "personal_digest": personal,
+            "hash": leaf_hash,
+        }
+
+    @staticmethod
+    def _stored(event: NewEvent, seq: int, leaf_hash: str, personal: str) -> StoredEvent:
+        """Built from the values being committed rather than read back: after the commit nothing
+        may fail and turn a recorded consent into an error response."""
         stored = StoredEvent(
             **{name: getattr(event, name) for name in NewEvent.__dataclass_fields__},
             seq=seq,
-            digest=event_digest,
-            prev_hash=head.last_hash,
-            hash=event_hash,
+            hash=leaf_hash,
+            personal_digest=personal,
         )
         return replace(
             stored,
@@ -318,21 +334,7 @@ class ConsentStore:
             purposes=MappingProxyType(dict(event.purposes)),
             recorded_at=event.recorded_at.astimezone(UTC),
             expires_at=event.expires_at.astimezone(UTC),
-        ), True
-
-    @staticmethod
-    def _replayed(existing: tuple[StoredEvent, str], fingerprint: str) -> StoredEvent:
-        stored, stored_fingerprint = existing
-        if stored_fingerprint != fingerprint:
-            raise EventConflict("event_id already recorded with different content")
-        return stored
-
-    def _by_event_id(self, event_id: str) -> tuple[StoredEvent, str] | None:
-        with self._engine.connect() as conn:
-            row = conn.execute(
-                select(consent_events).where(consent_events.c.event_id == event_id)
-            ).first()
-        return None if row is None else (_stored_event(row), row.request_fingerprint)
+        )
 
     def history(self, consent_id: str) -> list[StoredEvent]:
         with self._engine.connect() as conn:
@@ -342,6 +344,12 @@ class ConsentStore:
                 .order_by(consent_events.c.seq)
             ).all()
         return [_stored_event(row) for row in rows]
+
+    def event_at(self, seq: int) -> StoredEvent | None:
+        """The event at leaf index seq - 1, whoever it belongs to (proofs, `kelisim log`)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(consent_events).where(consent_events.c.seq == seq)).first()
+        return None if row is None else _stored_event(row)
 
     def latest(self, consent_id: str) -> StoredEvent | None:
         with self._engine.connect() as conn:
@@ -364,7 +372,7 @@ class ConsentStore:
             .values(
                 hash=catalogue_hash,
                 revision=revision,
-                body=chain.canonical_json(body),
+                body=leaves.canonical_json(body),
                 saved_at=datetime.now(UTC),
             )
             .on_conflict_do_nothing(index_elements=["hash"])
@@ -381,44 +389,67 @@ class ConsentStore:
             ).scalar()
         return None if body is None else json.loads(body)
 
-    def verify(self) -> VerifyReport:
-        """Walk the whole log in seq order and report every changed, missing or misplaced row."""
-        options: dict[str, Any] = {"stream_results": True, "yield_per": 1000}
+    def verify(self, checkpoints: list[SignedCheckpoint] | None = None) -> VerifyReport:
+        """Re-derive the whole tree from the rows; report every changed, missing or unprovable
+        leaf and every checkpoint the tree no longer matches (cmp.store.verify). `checkpoints`
+        replaces the stored ones (a witness's copy, `kelisim log check`)."""
+        if checkpoints is None:
+            checkpoints = self.log.checkpoints()
+        options: dict[str, Any] = {}
         if not self._sqlite:
             # One snapshot for the head and all rows, so appends during the walk are not "problems".
             options["isolation_level"] = "REPEATABLE READ"
         with self._engine.connect().execution_options(**options) as conn, conn.begin():
-            head_row = conn.execute(
-                select(chain_head.c.last_seq, chain_head.c.last_hash).where(chain_head.c.id == 1)
-            ).first()
-            head = None if head_row is None else (head_row.last_seq, head_row.last_hash)
-            columns = [
-                # Raw text on SQLite, where a tampered file can hold anything in a DATETIME column.
-                type_coerce(column, Text).label(column.name)
-                if self._sqlite and isinstance(column.type, UtcDateTime)
-                else column
-                for column in consent_events.c
-            ]
-            rows = conn.execute(select(*columns).order_by(consent_events.c.seq))
-            report, broken = chain.walk_chain(_rows_of(rows), head)
-            for seq, prev_hash in broken[:20]:
-                owner = conn.execute(
-                    select(consent_events.c.seq).where(consent_events.c.hash == prev_hash)
-                ).scalar()
-                if owner is not None and owner != seq - 1:
-                    report.problems.append(
-                        f"seq {seq}: its prev_hash is the hash of seq {owner} (rows reordered)"
-                    )
-        return report
+            head_size = conn.execute(
+                select(log_head.c.tree_size).where(log_head.c.id == 1)
+            ).scalar_one()
+            return walk(conn, self._sqlite, head_size, checkpoints)
 
     def close(self) -> None:
+        if self._batch_lock is not None:
+            self._batch_lock.close()
         self._engine.dispose()
 
 
-def _rows_of(result: Any) -> Iterator[chain.ChainRow]:
-    for row in result:
-        yield _chain_row(row)
+_CONFLICT = "event_id already recorded with different content"
 
 
-class _AlreadyRecorded(Exception):
-    """Rolls the append transaction back when the event_id turned up under the lock."""
+class _SqliteBatchLock:
+    """Queues the batches of all processes on one SQLite file in the kernel, not in SQLite.
+
+    SQLite's own wait for its write lock is a busy handler that sleeps in steps of up to 100 ms,
+    so a gunicorn worker whose batch found the lock taken slept long after it was free (p99 in
+    the hundreds of ms). An exclusive flock() on a file beside the database is handed over the
+    moment the holder releases it. BEGIN IMMEDIATE still takes SQLite's lock inside, so writers
+    that do not take this one (admin pages, a purge) stay correct, merely slower to get in.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        database = engine.url.database or ""
+        self._path = (
+            None
+            if not database or database == ":memory:" or database.startswith("file:")
+            else f"{database}-batch.lock"
+        )
+        self._fd: int | None = None
+        self._local = threading.Lock()
+
+    @contextlib.contextmanager
+    def held(self) -> Any:
+        if self._path is None:
+            yield
+            return
+        with self._local:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        with self._local:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None

@@ -1,7 +1,7 @@
 """The consent log's tables as SQLAlchemy Core objects, for queries only.
 
-The database schema is created by the Alembic migration `0001_consent_log`, never from these
-objects; tests/test_store.py checks that the two agree.
+The database schema is created by the Alembic migrations (`0001_consent_log`, `0005_merkle_log`),
+never from these objects; tests/test_store.py checks that the two agree.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
 
 # INTEGER PRIMARY KEY on SQLite is the rowid (compact, fast); BIGINT elsewhere. Values are assigned
-# under the chain lock, never by a sequence, so a rolled-back insert leaves no gap that verify()
-# would have to tell apart from a deleted row.
+# under the log lock, never by a sequence, so a rolled-back insert leaves no gap that verify()
+# would have to tell apart from a deleted row. An event's Merkle leaf index is seq - 1.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 
 
@@ -81,8 +83,7 @@ consent_events = Table(
     Column("request_fingerprint", String(64), nullable=False),
     Column("redacted", Boolean, nullable=False, default=False),
     Column("personal_digest", String(64), nullable=False),
-    Column("digest", String(64), nullable=False),
-    Column("prev_hash", String(64), nullable=False),
+    # The RFC 6962 leaf hash of the event's leaf (cmp.store.leaves), hex.
     Column("hash", String(64), nullable=False),
 )
 
@@ -95,11 +96,44 @@ catalogue_snapshots = Table(
     Column("saved_at", UtcDateTime, nullable=False),
 )
 
-chain_head = Table(
-    "chain_head",
+# The row every batch of appends locks; tree_size is the number of leaves (= the last seq). The
+# legacy_* columns keep the head of the hash chain that migration 0005 turned into the tree.
+log_head = Table(
+    "log_head",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("last_seq", SeqType, nullable=False),
-    Column("last_hash", String(64), nullable=False),
-    CheckConstraint("id = 1", name="ck_chain_head_single_row"),
+    Column("tree_size", SeqType, nullable=False),
+    Column("legacy_chain_seq", SeqType, nullable=True),
+    Column("legacy_chain_hash", String(64), nullable=True),
+    CheckConstraint("id = 1", name="ck_log_head_single_row"),
+)
+
+# The Merkle tree's complete subtrees, in Go sumdb/tlog's stored-hash layout (cmp.store.merkle):
+# written once when the leaf that completes them is appended, never updated.
+log_hashes = Table(
+    "log_hashes",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+# Every signed checkpoint ever issued, as the signed note text served to verifiers.
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tree_size", SeqType, nullable=False, index=True),
+    Column("root_hash", String(64), nullable=False),  # hex, for verify's comparisons
+    Column("verifier_key", String(200), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("tree_size", "verifier_key", name="uq_log_checkpoints_size_key"),
+)
+
+# Every public key that ever signed a checkpoint, so old checkpoints verify after a rotation.
+log_keys = Table(
+    "log_keys",
+    metadata,
+    Column("verifier_key", String(200), primary_key=True),
+    Column("first_used_at", UtcDateTime, nullable=False),
 )

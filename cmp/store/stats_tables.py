@@ -1,7 +1,7 @@
 """Tables for consent statistics, subject-request blocks and uploaded scanner runs.
 
 Kept apart from the consent log's tables (own MetaData) because none of them is evidence in the
-hash chain: the counters are derived from it, a block is a staff decision about it, and a scan is a
+Merkle log: the counters are derived from it, a block is a staff decision about it, and a scan is a
 report about the website. The schema is created only by the Alembic migration
 `0004_statistics_and_requests`; these definitions are what cmp.stats, cmp.subjects and cmp.scans
 query through, and tests/test_stats.py checks that the two agree.

@@ -1,0 +1,82 @@
+"""Group commit: the appends that arrive while one batch is being made durable form the next batch.
+
+A consent is acknowledged only after its transaction is on disk, and on this hardware the fsync is
+most of the cost of an append. One fsync per request capped the log at a few hundred appends a
+second and made every request wait for all those before it. Here each request thread queues its
+append and waits; whichever thread finds no batch in progress becomes the leader, takes everything
+queued (its own append included) and commits it as one transaction — one lock, one fsync —
+then wakes the others, and the first still waiting leads the next batch. No background thread: a
+worker forked by gunicorn needs no start-up, and a batch never waits for a timer.
+
+Only the threads of one process share a queue; batches of different processes (gunicorn workers,
+other hosts on one PostgreSQL) are serialised by the database lock the commit takes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+Item = TypeVar("Item")
+
+MAX_BATCH = 256
+
+
+@dataclass
+class Pending(Generic[Item]):
+    """One queued append: its input, and once its batch is committed, its outcome."""
+
+    item: Item
+    result: Any = None
+    error: BaseException | None = None
+    done: bool = field(default=False, repr=False)
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class GroupCommit(Generic[Item]):
+    def __init__(
+        self, commit: Callable[[list[Pending[Item]]], None], max_batch: int = MAX_BATCH
+    ) -> None:
+        """`commit` makes a whole batch durable and sets each Pending's result or error; if it
+        raises, every append of the batch fails with that error (nothing of it was committed)."""
+        self._commit = commit
+        self._max_batch = max_batch
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._queue: list[Pending[Item]] = []
+        self._busy = False
+
+    def submit(self, item: Item) -> Any:
+        """Append `item` with the next batch; returns its result once that batch is durable."""
+        pending = Pending(item)
+        with self._lock:
+            self._queue.append(pending)
+            while not pending.done and self._busy:
+                self._changed.wait()
+            if pending.done:
+                return pending.outcome()
+            # The leader's own append always goes in the batch it commits.
+            self._busy = True
+            self._queue.remove(pending)
+            batch = [pending, *self._queue[: self._max_batch - 1]]
+            del self._queue[: self._max_batch - 1]
+        try:
+            self._commit(batch)
+        except BaseException as error:
+            for queued in batch:
+                if queued.error is None:
+                    queued.error = error
+                queued.result = None
+        finally:
+            with self._lock:
+                for queued in batch:
+                    queued.done = True
+                self._busy = False
+                self._changed.notify_all()
+        return pending.outcome()
