@@ -38,6 +38,7 @@ from cmp.ratelimit import Admission, ConsentLimits, RateLimiter
 from cmp.revisions import LiveCatalogue, Revisions
 from cmp.settings import Settings
 from cmp.store import ConsentStore
+from cmp.store.counters import counter_engine
 from cmp.tokens import TokenCodec
 
 __all__ = ["Services", "create_app"]
@@ -142,7 +143,9 @@ def build_services(settings: Settings) -> Services:
         )
         catalogue = revisions.bootstrap(settings.catalogue_path)
         save_snapshot(catalogue)
-        refresh = settings.extra.get("catalogue_refresh_seconds", 2.0)
+        # A publish on any host is served by every worker of every host within this time (each
+        # looks at the database's head revision at most this often).
+        refresh = settings.extra.get("catalogue_refresh_seconds", 1.0)
         live = LiveCatalogue(
             revisions,
             catalogue,
@@ -295,15 +298,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     headers.init_app(app, production=settings.production)
     _register_blueprints(app, csrf)
     app.extensions["kelisim"] = build_services(settings)
-    app.extensions["kelisim.limits"] = _consent_limits(settings)
+    app.extensions["kelisim.limits"] = _consent_limits(settings, app.extensions["kelisim"].store)
     return app
 
 
-def _consent_limits(settings: Settings) -> ConsentLimits:
-    """Rate limits shared by all workers (one file per host) and this worker's write slots."""
+def _consent_limits(settings: Settings, store: ConsentStore) -> ConsentLimits:
+    """Rate limits shared by every worker of every host (a table in the consent database) and
+    this worker's write slots."""
+    engine = counter_engine(store.engine, store.write_engine)
     return ConsentLimits(
         limiter=RateLimiter(
-            settings.rate_limit_path, _subkey(settings.secret_key, "kelisim.ratelimit.v1")
+            engine,
+            _subkey(settings.secret_key, "kelisim.ratelimit.v1"),
+            owns_engine=engine not in (store.engine, store.write_engine),
         ),
         admission=Admission(settings.max_in_flight, settings.admission_wait_ms / 1000),
         per_network=settings.consent_rate_per_network,

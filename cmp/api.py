@@ -412,15 +412,17 @@ def record_consent() -> Response:
     limits: ConsentLimits | None = current_app.extensions.get("kelisim.limits")
     # Time this request already spent queued in the server (gunicorn's thread-pool queue, stamped
     # by cmp/production.py) counts against the admission budget: one that has spent it is shed at
-    # once, before the rate-limit file or the database is touched, so a 503 is never a late one.
+    # once, before the rate limiter or the database is touched, so a 503 is never a late one.
     queued_at = request.environ.get("kelisim.queued_at")
     waited = time.monotonic() - queued_at if isinstance(queued_at, float) else 0.0
-    if limits is not None:
-        if limits.admission.expired(waited):
-            raise overloaded()
-        _limited("network", network_of(request.remote_addr), limits.per_network)
+    if limits is not None and limits.admission.expired(waited):
+        raise overloaded()
     if limits is None or limits.admission.acquire(waited):
         try:
+            # Counted only once admitted: a shed 503 (and the retry it asks for) must not use up
+            # the visitor's network budget, or shedding would turn into rate limiting.
+            if limits is not None:
+                _limited("network", network_of(request.remote_addr), limits.per_network)
             return _record_consent(limits)
         finally:
             if limits is not None:

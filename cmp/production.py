@@ -9,7 +9,7 @@ start (one line, exit 2) unless:
   or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
   acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
 
-The schema (and SQLite's switch to WAL, and the rate-limit file) is set up once in the master before
+The schema (and SQLite's switch to WAL, and the rate limiter) is set up once in the master before
 the workers fork: when every worker did it on its first connection, a cold start under load raced
 for the exclusive lock and answered 500 (§4.6). Workers are gthread workers: a few threads per
 process let the admission limit in cmp/ratelimit.py answer an overloaded request with a fast 503
@@ -22,7 +22,7 @@ half a second in that queue and then be refused — a late 503 is no better than
 worker class here (`queue_stamping_worker`) stamps each connection with a monotonic time when it is
 queued (at accept, or when a kept-alive connection becomes readable). A consent POST whose wait
 already exceeds the admission budget (`KELISIM_ADMISSION_WAIT_MS`) when a thread picks it up is
-answered 503 by the worker itself, before Flask, the rate-limit file or the database; any other
+answered 503 by the worker itself, before Flask, the rate limiter or the database; any other
 request reaches the app with the stamp in `environ["kelisim.queued_at"]`, and the consent API
 waits for a write slot only for what is left of the budget (bench/overload.py,
 tests/test_overload.py, docs/operations.md). The access log line gains `queued N ms`.
@@ -134,20 +134,16 @@ def check_durability(store: Any) -> None:
 
 
 def prepare(settings: Settings) -> None:
-    """The once-per-start work, in the master: checks, migrations, the shared rate-limit file."""
-    from cmp.ratelimit import RateLimiter
+    """The once-per-start work, in the master: checks and migrations (rate limits are tables)."""
     from cmp.store import ConsentStore
 
     check_secrets(settings)
-    if settings.rate_limit_path is None:
-        raise ProductionError("KELISIM_RATE_LIMIT_DB is empty; workers must share the limits")
     store = ConsentStore(settings.database_url)
     try:
         store.upgrade()
         check_durability(store)
     finally:
         store.close()
-    RateLimiter(settings.rate_limit_path, b"-").close()
 
 
 def _access_logger() -> type:
@@ -211,7 +207,7 @@ def queue_stamping_worker(shed_after: float | None) -> type:
     `enqueue_req` (new connections at accept, kept-alive ones when their next request arrives)
     measures that queueing where it happens. A consent POST that has already waited `shed_after`
     seconds when a thread picks it up is answered with the API's 503 right there, before Flask, the
-    rate-limit file or the database see it: under overload the shedding itself must stay far
+    rate limiter or the database see it: under overload the shedding itself must stay far
     cheaper than serving, or the queue grows until every answer is late. Everything else goes to
     the app with `environ[QUEUED_AT]`, which the API counts against the same budget while it waits
     for a write slot (cmp/api.py). Nothing is ever shed after it reached the database.

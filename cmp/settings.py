@@ -54,9 +54,6 @@ class Settings:
     # Production mode (`kelisim serve --production`): HSTS on every response, and startup checks
     # that refuse generated secrets and non-durable databases (cmp/production.py).
     production: bool = False
-    # Where the cross-worker rate-limit counters live (cmp/ratelimit.py); None keeps them in this
-    # process only, which is enough for tests and the development server.
-    rate_limit_path: Path | None = None
     # Consent POSTs per minute: per client network (/24, /48; many visitors share a carrier NAT),
     # and per consent id (one visitor changing their mind). 0 switches a limit off.
     consent_rate_per_network: int = 600
@@ -64,7 +61,7 @@ class Settings:
     # Load shedding: consent POSTs a worker handles at once, and how long one may wait in all —
     # queued in gunicorn for a thread (stamped by the worker, cmp/production.py) plus waiting for a
     # slot — before it gets a 503 instead of queueing behind an overloaded database. A POST whose
-    # wait is spent is answered by the worker before the app, the rate-limit file or the database
+    # wait is spent is answered by the worker before the app, the rate limiter or the database
     # see it, so a shed answer takes about this long, never seconds; nothing is shed once it
     # reached the database. KELISIM_MAX_IN_FLIGHT=0 switches shedding off. From the environment the
     # default is 1 on SQLite (see SQLITE_MAX_IN_FLIGHT) and 4 on PostgreSQL.
@@ -110,9 +107,6 @@ class Settings:
             max_body_bytes=int(env.get("KELISIM_MAX_BODY_BYTES", 16 * 1024)),
             trusted_proxies=int(env.get("KELISIM_TRUSTED_PROXIES", 0)),
             production=env.get("KELISIM_PRODUCTION", "") == "1",
-            rate_limit_path=Path(
-                env.get("KELISIM_RATE_LIMIT_DB") or var_dir / "rate-limits.sqlite3"
-            ),
             consent_rate_per_network=int(env.get("KELISIM_CONSENT_RATE_PER_NETWORK", 600)),
             consent_rate_per_consent=int(env.get("KELISIM_CONSENT_RATE_PER_CONSENT", 30)),
             max_in_flight=int(

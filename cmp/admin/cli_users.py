@@ -1,4 +1,4 @@
-"""`kelisim users add | list | disable | enable | set-password | set-role`: staff accounts.
+"""`kelisim users add | list | disable | enable | set-password | set-role | unlock`: staff accounts.
 
 The first admin has to come from somewhere, and an operator locked out of the UI needs a way back
 in, so accounts can be managed where only the server's operator can reach. A password is never a
@@ -51,6 +51,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     password.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    unlock = actions.add_parser(
+        "unlock", help="lift a login lock-out and reset the account's back-off"
+    )
+    unlock.add_argument("username")
 
     role = actions.add_parser("set-role", help="change an account's role")
     role.add_argument("username")
@@ -142,6 +147,10 @@ def _run(args: argparse.Namespace, accounts: Accounts, stdin: TextIO | None, out
         password = read_password(args.password_stdin, stdin)
         user = accounts.set_password(args.username, password, actor=CLI_ACTOR)
         print(f"ok: new password set for {user.username}; its sessions are ended", file=out)
+    elif verb == "unlock":
+        had_lock = accounts.unlock(args.username, actor=CLI_ACTOR)
+        state = "its lock is lifted" if had_lock else "it had no lock"
+        print(f"ok: unlocked {accounts.find(args.username).username}; {state}", file=out)
     elif verb == "set-role":
         user = accounts.set_role(args.username, args.role, actor=CLI_ACTOR)
         print(f"ok: {user.username} is now {user.role}", file=out)

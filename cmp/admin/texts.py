@@ -189,6 +189,17 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "change_role": {"ru": "Сменить роль", "kk": "Рөлді өзгерту", "en": "Change role"},
     "disable": {"ru": "Отключить", "kk": "Өшіру", "en": "Disable"},
     "enable": {"ru": "Включить", "kk": "Қосу", "en": "Enable"},
+    "unlock": {"ru": "Снять блокировку", "kk": "Бұғатты алу", "en": "Unlock"},
+    "status_locked": {
+        "ru": "вход заблокирован",
+        "kk": "кіру бұғатталған",
+        "en": "login locked",
+    },
+    "user_unlocked": {
+        "ru": "Блокировка входа для {name} снята.",
+        "kk": "{name} үшін кіру бұғаты алынды.",
+        "en": "Login lock for {name} lifted.",
+    },
     "you": {"ru": "это вы", "kk": "бұл сіз", "en": "you"},
     "user_added": {
         "ru": "Пользователь {name} добавлен.",

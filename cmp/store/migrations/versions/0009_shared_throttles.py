@@ -1,0 +1,47 @@
+"""Rate limits and the staff login throttle in the database, shared by every host.
+
+Revision ID: 0009
+Revises: 0004
+Create Date: 2026-12-02
+
+Written out column by column rather than from cmp.store.throttle_tables, so this revision means
+the same thing forever. On PostgreSQL the tables are UNLOGGED: they are counters, not evidence,
+and a WAL record per consent request would double the cost of the log they protect.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0009"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rate_limits",
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("tat", sa.Float(), nullable=False),
+    )
+    op.create_table(
+        "login_throttle",
+        sa.Column("key_hash", sa.String(64), primary_key=True),
+        sa.Column("used", sa.Integer(), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.Float(), nullable=True),
+        sa.Column("last_lock_at", sa.Float(), nullable=True),
+        sa.Column("last_attempt_at", sa.Float(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_granted", sa.Integer(), nullable=False),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE rate_limits SET UNLOGGED")
+        op.execute("ALTER TABLE login_throttle SET UNLOGGED")
+
+
+def downgrade() -> None:
+    op.drop_table("login_throttle")
+    op.drop_table("rate_limits")
