@@ -22,6 +22,7 @@ from cmp.admin.vendors import (
     revision_error_text,
     revisions,
 )
+from cmp.bounds import parse_db_int
 from cmp.catalogue import CatalogueError
 from cmp.revisions import Change, RevisionError, added_script_hosts, diff, to_yaml
 
@@ -111,9 +112,10 @@ def _refresh_live() -> None:
 
 
 def _approval_or_404(approval_id: str):
-    if not approval_id.isdigit():
+    number = parse_db_int(approval_id)
+    if number is None:
         abort(404)
-    approval = revisions().approval(int(approval_id))
+    approval = revisions().approval(number)
     if approval is None:
         abort(404)
     return approval
@@ -193,9 +195,10 @@ def revisions_discard() -> Any:
 @requires_role("viewer")
 def revisions_export(number: str) -> Any:
     """Any published revision as vendors.yaml, a download (the live one from the overview)."""
-    if not number.isdigit():
+    revision = parse_db_int(number)
+    if revision is None:
         abort(404)
-    published = revisions().published(int(number))
+    published = revisions().published(revision)
     if published is None:
         abort(404)
     response = Response(to_yaml(published.document), mimetype="application/yaml")

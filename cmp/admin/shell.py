@@ -220,6 +220,10 @@ def is_safe_next(target: str | None) -> bool:
     """Only paths inside the admin on this host: never an open redirect to another site."""
     if not target or not target.startswith("/admin") or target.startswith("//"):
         return False
+    # CR/LF would split the Location header (a 500 from Werkzeug, or worse behind some proxies);
+    # spaces and other controls have no place in a path either. urlsplit drops CR/LF silently.
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
+        return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target
 
