@@ -286,6 +286,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_NAME="kelisim_session",
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        # Production is HTTPS end to end for the browser (TLS at the proxy): every cookie we set,
+        # kelisim_session on the receipt page included, is Secure.
+        SESSION_COOKIE_SECURE=settings.production,
     )
     if settings.trusted_proxies > 0:
         hops = settings.trusted_proxies

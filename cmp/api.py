@@ -260,7 +260,11 @@ def _aware(moment: datetime) -> datetime:
 
 
 def receipt_url(consent_id: str) -> str:
-    return url_for("receipt.show", consent_id=consent_id, _external=True)
+    """Under the configured public URL; in production without one, a path (never the Host)."""
+    settings = services().settings
+    if settings.public_url:
+        return settings.public_url + url_for("receipt.show", consent_id=consent_id)
+    return url_for("receipt.show", consent_id=consent_id, _external=not settings.production)
 
 
 def is_consent_id(value: object) -> bool:

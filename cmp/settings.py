@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
@@ -37,6 +38,18 @@ def _persistent_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value)
     return value
+
+
+def public_base_url(value: str | None) -> str | None:
+    """`https://host[:port][/prefix]` without a trailing slash; ValueError names what is wrong."""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"KELISIM_PUBLIC_URL must be an http(s) URL, not {value!r}")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError("KELISIM_PUBLIC_URL must have no user, query or fragment")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,10 @@ class Settings:
     # Bearer tokens the scanner may upload report.json with (POST /api/v1/scans), comma-separated
     # in KELISIM_SCAN_UPLOAD_TOKENS; none = uploads are refused.
     scan_upload_tokens: tuple[str, ...] = ()
+    # The canonical https://host[/prefix] receipts are linked under (KELISIM_PUBLIC_URL). Without
+    # it, production answers a path only: the request's Host header is the client's to choose and
+    # must not end up in a link the API hands out.
+    public_url: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -117,6 +134,7 @@ class Settings:
             explicit_secrets=explicit,
             retention_days=int(env.get("KELISIM_RETENTION_DAYS", 3 * 365)),
             scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
+            public_url=public_base_url(env.get("KELISIM_PUBLIC_URL")),
         )
 
     def with_changes(self, **changes: object) -> Settings:

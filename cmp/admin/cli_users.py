@@ -68,6 +68,12 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
     if from_stdin:
         line = (stdin or sys.stdin).readline()
         return line[:-1] if line.endswith("\n") else line
+    if not (stdin or sys.stdin).isatty():
+        # getpass would fall back to reading a pipe with a warning, or die on EOF with a traceback.
+        raise AccountError(
+            "no_terminal",
+            "no terminal to ask for the password on; pipe it in with --password-stdin",
+        )
     first = getpass.getpass("New password: ")
     second = getpass.getpass("Repeat it: ")
     if first != second:
