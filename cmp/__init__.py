@@ -34,6 +34,7 @@ from cmp.audit import AuditLog
 from cmp.catalogue import Catalogue
 from cmp.context import ContextReader
 from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, problem_response
+from cmp.logsafe import LogHygieneFilter, escape_controls
 from cmp.ratelimit import Admission, ConsentLimits, RateLimiter
 from cmp.revisions import LiveCatalogue, Revisions
 from cmp.settings import Settings
@@ -49,8 +50,9 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def neutralise(text: str) -> str:
-    """One log record, one line: CR/LF from a header or a URL cannot forge a second record."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """One log record, one line, no terminal controls: CR/LF, ESC, NUL, backspace and the other
+    control characters from a header or a URL become visible escapes (cmp.logsafe)."""
+    return escape_controls(text)
 
 
 class SingleLineFormatter(logging.Formatter):
@@ -60,15 +62,8 @@ class SingleLineFormatter(logging.Formatter):
         return neutralise(super().format(record))
 
 
-class NeutraliseFilter(logging.Filter):
-    """For handlers whose formatter we do not control: escapes CR/LF in the message itself."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = neutralise(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
-        return True
+class NeutraliseFilter(LogHygieneFilter):
+    """For handlers whose formatter we do not control: controls escaped, addresses redacted."""
 
 
 def configure_logging() -> None:

@@ -147,13 +147,22 @@ def prepare(settings: Settings) -> None:
 
 
 def _access_logger() -> type:
-    """gunicorn's logger with an access line that holds neither the client IP nor a consent id."""
+    """gunicorn's logger: an access line with neither the client IP nor a consent id, and error
+    lines with addresses redacted and control characters escaped."""
     from gunicorn.glogging import Logger
 
     from cmp import neutralise
     from cmp.cli import _redacted_path
+    from cmp.logsafe import LogHygieneFilter
 
     class AccessLog(Logger):
+        def setup(self, cfg: Any) -> None:
+            """gunicorn's own messages (`Invalid request from ip=…`) are cleaned like ours."""
+            super().setup(cfg)
+            for logger in (self.error_log, self.access_log):
+                if not any(isinstance(f, LogHygieneFilter) for f in logger.filters):
+                    logger.addFilter(LogHygieneFilter())
+
         def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
             if not self.access_log_enabled:
                 return
