@@ -34,6 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from cmp.audit import AuditLog
+from cmp.passwords import is_common, is_guessable
 from cmp.store.admin_tables import admin_sessions, admin_users
 from cmp.throttle import LoginThrottle, ThrottleKey, ThrottleState
 
@@ -123,7 +124,8 @@ def check_username(username: str) -> str:
 
 
 def check_password(password: str, username: str) -> None:
-    """Length is what matters (ASVS 5.0 6.2.1, 6.2.9): no composition rules, no forced rotation."""
+    """Length, not on the common list, not guessable (cmp.passwords); no composition rules and
+    no forced rotation (ASVS 5.0 6.2.1, 6.2.9)."""
     if len(password) < PASSWORD_MIN_LENGTH:
         raise AccountError(
             "weak_password", f"password: at least {PASSWORD_MIN_LENGTH} characters, please"
@@ -134,6 +136,17 @@ def check_password(password: str, username: str) -> None:
         )
     if password.strip().lower() == normalise_username(username):
         raise AccountError("weak_password", "password: must not be the username")
+    if is_common(password):
+        raise AccountError(
+            "common_password", "password: it is on the list of common passwords; choose another"
+        )
+    name = normalise_username(username)
+    if is_guessable(password, name, *re.split(r"[._@-]", name), "kelisim"):
+        raise AccountError(
+            "guessable_password",
+            "password: too easy to guess (repeats, sequences, keyboard rows, common words); "
+            "a few unrelated words make a strong one",
+        )
 
 
 def check_role(role: str) -> str:

@@ -144,3 +144,28 @@ def test_set_password_ends_the_accounts_sessions(migrated):
         assert accounts.authenticate("boss", new, None).ok
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "weak, reason",
+    [
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("qwertyuiop[]", "common passwords"),
+        ("boss.boss.boss", "too easy to guess"),
+        ("1qaz2wsx3edc", "common passwords"),
+        ("Password1234!", "common passwords"),
+    ],
+)
+def test_common_and_guessable_passwords_are_refused(migrated, weak, reason):
+    code, _, err = run(migrated, "add", "boss", "--password-stdin", stdin=weak + "\n")
+    assert code == 1 and reason in err, err
+
+
+def test_the_common_password_list_is_real_and_shipped_as_package_data():
+    from importlib.resources import files
+
+    text = files("cmp").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    words = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert len(words) >= 30_000 and words[:3] == ["123456", "password", "12345678"]
+    assert "MIT" in text.splitlines()[2] or "MIT" in text[:600]
