@@ -243,6 +243,7 @@ class Accounts:
                     username=name,
                     password_hash=password_hash,
                     role=role,
+                    role_granted_by=actor,
                     disabled=False,
                     created_at=now,
                     updated_at=now,
@@ -272,7 +273,36 @@ class Accounts:
         )
 
     def set_role(self, username: str, role: str, *, actor: str) -> User:
-        return self._change(username, actor, "user.role", {"role": check_role(role)})
+        return self._change(
+            username, actor, "user.role", {"role": check_role(role), "role_granted_by": actor}
+        )
+
+    def independent_of(self, approver: str, requester: str) -> bool:
+        """Whether `approver` is an admin whose role does not trace back to `requester`.
+
+        The second-admin rule means nothing if the requester can make the second admin: an
+        account created or promoted by the requester — or by anyone the requester made, and so
+        on — is not independent of them. Accounts made by the CLI (the operator) or before roles
+        were recorded are roots.
+        """
+        name, requester = normalise_username(approver), normalise_username(requester)
+        if name == requester:
+            return False
+        with self.engine.connect() as conn:
+            first = self._row(conn, name)
+            if first is None or first["role"] != "admin" or first["disabled"]:
+                return False
+            seen = {name}
+            granted_by = first["role_granted_by"]
+            while granted_by:
+                if normalise_username(granted_by) == requester:
+                    return False
+                if granted_by in seen:
+                    return True
+                seen.add(granted_by)
+                row = self._row(conn, normalise_username(granted_by))
+                granted_by = row["role_granted_by"] if row is not None else None
+        return True
 
     def set_password(self, username: str, password: str, *, actor: str) -> User:
         """A new password ends the account's sessions: whoever knew the old one is logged out."""

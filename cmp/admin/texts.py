@@ -602,6 +602,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "kk": "Сұрау қабылданбады. Жобаны қайта өзгертуге болады.",
         "en": "Request rejected. The draft can be edited again.",
     },
+    "approval_not_independent": {
+        "ru": "Одобрить может только администратор, чью роль выдал не автор запроса "
+        "(ни прямо, ни через других).",
+        "kk": "Рөлін сұрау авторы (тікелей не басқалар арқылы) бермеген әкімші ғана "
+        "мақұлдай алады.",
+        "en": "Only an admin whose role the requester did not grant (directly or through others) "
+        "can approve.",
+    },
     "approval_own": {
         "ru": "Свой запрос одобрить нельзя — нужен другой администратор.",
         "kk": "Өз сұрауыңызды мақұлдай алмайсыз — басқа әкімші керек.",

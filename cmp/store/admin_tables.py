@@ -39,6 +39,8 @@ admin_users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_login_at", UtcDateTime, nullable=True),
+    # The actor who created the account or last changed its role (migration 0009).
+    Column("role_granted_by", String(80), nullable=True),
 )
 
 # The cookie carries a random session id; only its SHA-256 is stored, so a copy of the database

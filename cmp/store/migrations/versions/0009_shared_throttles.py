@@ -1,4 +1,5 @@
-"""Rate limits and the staff login throttle in the database, shared by every host.
+"""Rate limits and the staff login throttle in the database, shared by every host; who granted
+each staff account its role.
 
 Revision ID: 0009
 Revises: 0004
@@ -37,11 +38,17 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_granted", sa.Integer(), nullable=False),
     )
+    # Who gave an account its current role: an approval is independent only when the approver's
+    # admin role does not trace back to the requester (cmp.accounts.independent_of).
+    with op.batch_alter_table("admin_users") as batch:
+        batch.add_column(sa.Column("role_granted_by", sa.String(80), nullable=True))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE rate_limits SET UNLOGGED")
         op.execute("ALTER TABLE login_throttle SET UNLOGGED")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("admin_users") as batch:
+        batch.drop_column("role_granted_by")
     op.drop_table("login_throttle")
     op.drop_table("rate_limits")
