@@ -229,6 +229,8 @@ def queue_stamping_worker(shed_after: float | None) -> type:
 
     from gunicorn.workers.gthread import ThreadWorker
 
+    from cmp.prefetch import prefetching
+
     current = threading.local()
     status, headers, body = _shed_response()
 
@@ -243,7 +245,8 @@ def queue_stamping_worker(shed_after: float | None) -> type:
         start_response(status, headers)
         return [body]
 
-    class QueueStampingWorker(ThreadWorker):  # type: ignore[misc]
+    # Requests are read in the worker's event loop, so slow clients hold no thread (cmp.prefetch).
+    class QueueStampingWorker(prefetching(ThreadWorker)):  # type: ignore[misc]
         def enqueue_req(self, conn: Any) -> None:
             conn.kelisim_queued_at = time.monotonic()
             super().enqueue_req(conn)
