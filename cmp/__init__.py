@@ -40,6 +40,7 @@ from cmp.revisions import LiveCatalogue, Revisions
 from cmp.settings import Settings
 from cmp.store import ConsentStore
 from cmp.store.counters import counter_engine
+from cmp.store.diskfull import recover_from_full_disk
 from cmp.tokens import TokenCodec
 
 __all__ = ["Services", "create_app"]
@@ -120,6 +121,8 @@ def _subkey(secret: str, purpose: str) -> bytes:
 
 def build_services(settings: Settings) -> Services:
     store = ConsentStore(settings.database_url)
+    # After a full disk, SQLite writes come back without a restart once there is space.
+    recover_from_full_disk(store.engine)
     context: ContextReader | None = None
     try:
         if settings.extra.get("auto_upgrade", True):
