@@ -221,20 +221,20 @@ def queue_stamping_worker(shed_after: float | None) -> type:
     the app with `environ[QUEUED_AT]`, which the API counts against the same budget while it waits
     for a write slot (cmp/api.py). Nothing is ever shed after it reached the database.
 
-    The prebuilt 503 carries no CORS headers: the banner and API are served under the site's own
-    host (docs/operations.md); a cross-origin caller sees a failed request and retries the same
-    event_id, which is what it does on a 503 too.
+    The prebuilt 503 carries the same CORS headers as the API's answers (cmp.shed_cors), so a
+    cross-origin banner reads it and retries the same event_id after Retry-After.
     """
     import threading
 
     from gunicorn.workers.gthread import ThreadWorker
 
     from cmp.prefetch import prefetching
+    from cmp.shed_cors import cors_headers
 
     current = threading.local()
     status, headers, body = _shed_response()
 
-    def shed(environ: dict, start_response: Callable) -> list[bytes]:
+    def shed(environ: dict, start_response: Callable, app: Any = None) -> list[bytes]:
         # Read the (small) body, so closing the connection cannot reset it under the answer.
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -242,7 +242,8 @@ def queue_stamping_worker(shed_after: float | None) -> type:
             length = 0
         if 0 < length <= 64 * 1024:
             environ["wsgi.input"].read(length)
-        start_response(status, headers)
+        # Readable cross-origin like every other API answer (cmp.shed_cors).
+        start_response(status, [*headers, *cors_headers(app, environ)])
         return [body]
 
     # Requests are read in the worker's event loop, so slow clients hold no thread (cmp.prefetch).
@@ -272,7 +273,7 @@ def queue_stamping_worker(shed_after: float | None) -> type:
                         and environ.get("REQUEST_METHOD") == "POST"
                         and environ.get("PATH_INFO") in SHED_PATHS
                     ):
-                        return shed(environ, start_response)
+                        return shed(environ, start_response, app)
                 return app(environ, start_response)
 
             self.wsgi = stamped
