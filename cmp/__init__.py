@@ -267,6 +267,13 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     # so a browser cannot be made to send it cross-site with credentials; no CSRF token.
     app.register_blueprint(admin.scans.upload_bp)
     csrf.exempt(admin.scans.upload_bp)
+    # /healthz, /readyz and the token-protected /metrics (no cookies, no forms).
+    from cmp.web import health, metrics
+
+    app.register_blueprint(health.bp)
+    csrf.exempt(health.bp)
+    metrics.init_app(app)
+    csrf.exempt(metrics.bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

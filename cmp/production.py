@@ -228,6 +228,7 @@ def queue_stamping_worker(shed_after: float | None) -> type:
 
     from gunicorn.workers.gthread import ThreadWorker
 
+    from cmp.metrics import shed_by_worker
     from cmp.prefetch import prefetching
     from cmp.shed_cors import cors_headers
 
@@ -273,12 +274,39 @@ def queue_stamping_worker(shed_after: float | None) -> type:
                         and environ.get("REQUEST_METHOD") == "POST"
                         and environ.get("PATH_INFO") in SHED_PATHS
                     ):
+                        shed_by_worker()
                         return shed(environ, start_response, app)
                 return app(environ, start_response)
 
             self.wsgi = stamped
 
     return QueueStampingWorker
+
+
+def _fresh_metrics_dir(settings: Settings) -> str:
+    """PROMETHEUS_MULTIPROC_DIR for this server's workers, emptied at each start (cmp.metrics).
+
+    Set before any worker imports prometheus_client, which reads it at import time.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        path = Path(configured)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+    else:
+        path = Path(tempfile.mkdtemp(prefix="kelisim-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return str(path)
+
+
+def _forget_metrics_of(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 @dataclass
@@ -321,6 +349,7 @@ def serve(
 
     settings = settings.with_changes(production=True)
     prepare(settings)
+    _fresh_metrics_dir(settings)
     worker_settings = settings.with_changes(extra={**settings.extra, "auto_upgrade": False})
     workers = options.workers or default_workers(settings.database_url)
     config = {
@@ -343,6 +372,8 @@ def serve(
         "control_socket_disable": True,
         # Kelisim's own ProxyFix (KELISIM_TRUSTED_PROXIES) decides which forwarded headers count.
         "forwarded_allow_ips": "",
+        # A dead worker's live gauges leave the sum (prometheus_client multiprocess mode).
+        "child_exit": _forget_metrics_of,
     }
 
     class Application(BaseApplication):  # type: ignore[misc]

@@ -95,6 +95,8 @@ class Settings:
     # it, production answers a path only: the request's Host header is the client's to choose and
     # must not end up in a link the API hands out.
     public_url: str | None = None
+    # Bearer token for GET /metrics (KELISIM_METRICS_TOKEN); none = the endpoint is off.
+    metrics_token: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -135,6 +137,7 @@ class Settings:
             retention_days=int(env.get("KELISIM_RETENTION_DAYS", 3 * 365)),
             scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
             public_url=public_base_url(env.get("KELISIM_PUBLIC_URL")),
+            metrics_token=env.get("KELISIM_METRICS_TOKEN", "").strip() or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:

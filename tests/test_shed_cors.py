@@ -33,11 +33,17 @@ def test_the_prebuilt_503_is_readable_by_the_sites_origins_only(tmp_path):
         tmp_path / "var",
         KELISIM_ADMISSION_WAIT_MS="0",
         KELISIM_MAX_IN_FLIGHT="1",
+        KELISIM_METRICS_TOKEN="m" * 40,
     )
     server = Server(env, tmp_path / "server.log").start()
     try:
         allowed = _post(server.port, "http://127.0.0.1:8080")
         foreign = _post(server.port, "https://evil.example")
+        # Both workers' samples add up in one scrape (prometheus_client multiprocess mode).
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + "m" * 40})
+        scraped = conn.getresponse().read().decode()
+        conn.close()
     finally:
         server.stop()
     for response in (allowed, foreign):
@@ -46,3 +52,4 @@ def test_the_prebuilt_503_is_readable_by_the_sites_origins_only(tmp_path):
         assert "Origin" in (response.getheader("Vary") or "")
     assert allowed.getheader("Access-Control-Allow-Origin") == "http://127.0.0.1:8080"
     assert foreign.getheader("Access-Control-Allow-Origin") is None
+    assert 'kelisim_shed_total{where="worker"} 2.0' in scraped, scraped[-1500:]
