@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from cmp.audit import AuditLog
 from cmp.passwords import is_common, is_guessable
 from cmp.store.admin_tables import admin_sessions, admin_users
-from cmp.throttle import LoginThrottle, ThrottleKey, ThrottleState
+from cmp.throttle import Attempt, LoginThrottle, ThrottleKey, ThrottleState
 
 Clock = Callable[[], datetime]
 
@@ -416,6 +416,13 @@ class Accounts:
     def _key(self, kind: str, value: str) -> str:
         message = f"kelisim.admin.throttle\x00{kind}\x00{value}".encode()
         return hmac.new(self._throttle_key, message, hashlib.sha256).hexdigest()
+
+    def code_attempt(self, username: str) -> Attempt:
+        """Count a second-factor code attempt on the account's throttle, before it is checked."""
+        return self.throttle.attempt([self._account_key(normalise_username(username))])
+
+    def code_failed(self, username: str) -> None:
+        self.throttle.failed([self._account_key(normalise_username(username))])
 
     def lockout(self, username: str) -> ThrottleState | None:
         """The account's throttle counters (failures recorded, lock), for staff and the CLI."""

@@ -97,6 +97,9 @@ class Settings:
     public_url: str | None = None
     # Bearer token for GET /metrics (KELISIM_METRICS_TOKEN); none = the endpoint is off.
     metrics_token: str | None = None
+    # Staff roles that must use a second factor (TOTP) to log in, KELISIM_MFA_REQUIRED_ROLES
+    # (comma-separated; from the environment the default is "admin"). Others may enrol freely.
+    mfa_required_roles: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -138,6 +141,7 @@ class Settings:
             scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
             public_url=public_base_url(env.get("KELISIM_PUBLIC_URL")),
             metrics_token=env.get("KELISIM_METRICS_TOKEN", "").strip() or None,
+            mfa_required_roles=_split(env.get("KELISIM_MFA_REQUIRED_ROLES", "admin")),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -1,4 +1,4 @@
-"""`kelisim users add | list | disable | enable | set-password | set-role | unlock`: staff accounts.
+"""`kelisim users add | list | disable | enable | set-password | set-role | unlock | reset-2fa`.
 
 The first admin has to come from somewhere, and an operator locked out of the UI needs a way back
 in, so accounts can be managed where only the server's operator can reach. A password is never a
@@ -56,6 +56,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "unlock", help="lift a login lock-out and reset the account's back-off"
     )
     unlock.add_argument("username")
+
+    reset = actions.add_parser(
+        "reset-2fa", help="remove an account's second factor (it enrols again at next login)"
+    )
+    reset.add_argument("username")
 
     role = actions.add_parser("set-role", help="change an account's role")
     role.add_argument("username")
@@ -157,6 +162,18 @@ def _run(args: argparse.Namespace, accounts: Accounts, stdin: TextIO | None, out
         had_lock = accounts.unlock(args.username, actor=CLI_ACTOR)
         state = "its lock is lifted" if had_lock else "it had no lock"
         print(f"ok: unlocked {accounts.find(args.username).username}; {state}", file=out)
+    elif verb == "reset-2fa":
+        from cmp.audit import AuditLog
+        from cmp.mfa import SecondFactor
+
+        user = accounts.find(args.username)
+        if user is None:
+            raise AccountError("unknown_user", f"username: no account {args.username!r}")
+        audit = AuditLog(accounts.write_engine)
+        SecondFactor(accounts.engine, accounts.write_engine, audit, accounts.clock).reset(
+            user.id, user.username, actor=CLI_ACTOR
+        )
+        print(f"ok: second factor of {user.username} removed; it enrols again", file=out)
     elif verb == "set-role":
         user = accounts.set_role(args.username, args.role, actor=CLI_ACTOR)
         print(f"ok: {user.username} is now {user.role}", file=out)

@@ -189,6 +189,94 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "change_role": {"ru": "Сменить роль", "kk": "Рөлді өзгерту", "en": "Change role"},
     "disable": {"ru": "Отключить", "kk": "Өшіру", "en": "Disable"},
     "enable": {"ru": "Включить", "kk": "Қосу", "en": "Enable"},
+    "mfa_code_title": {
+        "ru": "Код подтверждения",
+        "kk": "Растау коды",
+        "en": "Verification code",
+    },
+    "mfa_code_label": {
+        "ru": "Код из приложения или код восстановления",
+        "kk": "Қосымшадағы код немесе қалпына келтіру коды",
+        "en": "Code from the app, or a recovery code",
+    },
+    "mfa_code_hint": {
+        "ru": "Шесть цифр из приложения-аутентификатора.",
+        "kk": "Аутентификатор қосымшасындағы алты цифр.",
+        "en": "Six digits from your authenticator app.",
+    },
+    "mfa_verify": {
+        "ru": "Войти",
+        "kk": "Кіру",
+        "en": "Sign in",
+    },
+    "mfa_wrong_code": {
+        "ru": "Код не подходит или уже использован.",
+        "kk": "Код сәйкес емес немесе бұрын қолданылған.",
+        "en": "The code is wrong or already used.",
+    },
+    "mfa_enrol_title": {
+        "ru": "Второй фактор входа",
+        "kk": "Кірудің екінші факторы",
+        "en": "Second sign-in factor",
+    },
+    "mfa_required": {
+        "ru": "Для вашей роли второй фактор обязателен.",
+        "kk": "Сіздің рөліңіз үшін екінші фактор міндетті.",
+        "en": "Your role requires a second factor.",
+    },
+    "mfa_enrol_step1": {
+        "ru": "Отсканируйте QR-код приложением-аутентификатором (или введите ключ вручную).",
+        "kk": "QR-кодты аутентификатор қосымшасымен сканерлеңіз (немесе кілтті қолмен енгізіңіз).",
+        "en": "Scan the QR code with an authenticator app (or type the key in).",
+    },
+    "mfa_enrol_step2": {
+        "ru": "Введите шесть цифр, которые покажет приложение.",
+        "kk": "Қосымша көрсеткен алты цифрды енгізіңіз.",
+        "en": "Enter the six digits the app shows.",
+    },
+    "mfa_qr_label": {
+        "ru": "QR-код для приложения-аутентификатора",
+        "kk": "Аутентификатор қосымшасына арналған QR-код",
+        "en": "QR code for the authenticator app",
+    },
+    "mfa_secret_label": {
+        "ru": "Ключ:",
+        "kk": "Кілт:",
+        "en": "Key:",
+    },
+    "mfa_confirm": {
+        "ru": "Подтвердить",
+        "kk": "Растау",
+        "en": "Confirm",
+    },
+    "mfa_recovery_title": {
+        "ru": "Коды восстановления",
+        "kk": "Қалпына келтіру кодтары",
+        "en": "Recovery codes",
+    },
+    "mfa_recovery_hint": {
+        "ru": "Сохраните эти коды в надёжном месте: каждый можно использовать один раз, "
+        "если телефона нет под рукой. Они показываются только сейчас.",
+        "kk": "Бұл кодтарды сенімді жерде сақтаңыз: телефон жоқ кезде әрқайсысын бір рет "
+        "қолдануға болады. Олар тек қазір көрсетіледі.",
+        "en": "Keep these codes somewhere safe: each works once when your phone is not at "
+        "hand. They are shown only now.",
+    },
+    "mfa_continue": {
+        "ru": "Продолжить",
+        "kk": "Жалғастыру",
+        "en": "Continue",
+    },
+    "mfa_reset": {
+        "ru": "Сбросить второй фактор",
+        "kk": "Екінші факторды қалпына келтіру",
+        "en": "Reset second factor",
+    },
+    "mfa_reset_done": {
+        "ru": "Второй фактор для {name} сброшен; при следующем входе он настроит его заново.",
+        "kk": "{name} үшін екінші фактор алынды; келесі кіруде қайта бапталады.",
+        "en": "Second factor of {name} reset; it is set up again at the next sign-in.",
+    },
     "unlock": {"ru": "Снять блокировку", "kk": "Бұғатты алу", "en": "Unlock"},
     "status_locked": {
         "ru": "вход заблокирован",

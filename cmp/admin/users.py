@@ -37,6 +37,7 @@ def _page(add_form: AddUserForm, error: str | None = None, status: int = 200) ->
         "admin/users.html",
         users=users,
         locked=locked,
+        enrolled={user.id for user in users if services().mfa.enrolled(user.id)},
         add_form=add_form,
         role_forms=role_forms,
         action_form=ActionForm(),

@@ -1,5 +1,5 @@
 """Rate limits and the staff login throttle in the database, shared by every host; who granted
-each staff account its role.
+each staff account its role; the staff second factor (TOTP and recovery codes).
 
 Revision ID: 0009
 Revises: 0004
@@ -42,12 +42,41 @@ def upgrade() -> None:
     # admin role does not trace back to the requester (cmp.accounts.independent_of).
     with op.batch_alter_table("admin_users") as batch:
         batch.add_column(sa.Column("role_granted_by", sa.String(80), nullable=True))
+    # The staff second factor: TOTP secrets and one-time recovery codes (hashed).
+    op.create_table(
+        "admin_totp",
+        sa.Column(
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey("admin_users.id", ondelete="CASCADE", name="fk_admin_totp_user"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        sa.Column("secret", sa.String(64), nullable=False),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_step", sa.Integer(), nullable=False),
+    )
+    op.create_table(
+        "admin_recovery_codes",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column(
+            "user_id",
+            sa.Integer(),
+            sa.ForeignKey("admin_users.id", ondelete="CASCADE", name="fk_admin_recovery_user"),
+            nullable=False,
+        ),
+        sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+    )
+    op.create_index("ix_admin_recovery_codes_user_id", "admin_recovery_codes", ["user_id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE rate_limits SET UNLOGGED")
         op.execute("ALTER TABLE login_throttle SET UNLOGGED")
 
 
 def downgrade() -> None:
+    op.drop_table("admin_recovery_codes")
+    op.drop_table("admin_totp")
     with op.batch_alter_table("admin_users") as batch:
         batch.drop_column("role_granted_by")
     op.drop_table("login_throttle")
