@@ -173,9 +173,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "users_add_title": {"ru": "Новый пользователь", "kk": "Жаңа пайдаланушы", "en": "New user"},
     "password_repeat": {"ru": "Пароль ещё раз", "kk": "Құпиясөз қайтадан", "en": "Repeat password"},
     "password_hint": {
-        "ru": "Не короче 12 символов. Передайте пароль лично, не по почте и не в мессенджере.",
-        "kk": "Кемінде 12 таңба. Құпиясөзді поштамен не мессенджермен емес, жеке беріңіз.",
-        "en": "At least 12 characters. Hand it over in person, not by e-mail or chat.",
+        "ru": "Не короче 12 символов, не из списка частых и не легко угадываемый. "
+        "Передайте пароль лично, не по почте и не в мессенджере.",
+        "kk": "Кемінде 12 таңба, жиі қолданылатын не оңай табылатын емес. "
+        "Құпиясөзді поштамен не мессенджермен емес, жеке беріңіз.",
+        "en": "At least 12 characters, not a common or easily guessed one. "
+        "Hand it over in person, not by e-mail or chat.",
     },
     "role": {"ru": "Роль", "kk": "Рөл", "en": "Role"},
     "status": {"ru": "Состояние", "kk": "Күйі", "en": "Status"},
