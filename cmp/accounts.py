@@ -443,6 +443,8 @@ class Accounts:
         """A new random session id, returned once for the cookie; only its hash is stored."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        # Logins are rare: a good moment to drop throttle rows that no longer hold anything.
+        self.throttle.sweep()
         with self.write_engine.begin() as conn:
             conn.execute(
                 delete(admin_sessions).where(
