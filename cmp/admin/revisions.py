@@ -147,7 +147,10 @@ def approval_approve(approval_id: str) -> Any:
     approval = _approval_or_404(approval_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if not services().accounts.independent_of(actor(), approval.requested_by):
+    # The author's own attempt gets the revisions' own answer ("own request") below.
+    if actor() != approval.requested_by and not services().accounts.independent_of(
+        actor(), approval.requested_by
+    ):
         # An admin the requester made (directly or through others) is not a second opinion.
         flash(("error_revision_other", {"message": t("approval_not_independent")}))
         return redirect(url_for("admin.approval_view", approval_id=approval.id))
