@@ -458,6 +458,10 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
     errors = _validate_consent(body)
     if errors:
         raise validation_error(errors)
+    if body["revision"] > catalogue.revision:
+        # Published on another host or worker since this worker last looked: look now, rather
+        # than refuse a banner that is newer than what this worker serves.
+        catalogue = g.kelisim_catalogue = svc.live.refresh()
     if body["revision"] != catalogue.revision:
         raise ApiError(
             409,

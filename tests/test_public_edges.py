@@ -86,3 +86,29 @@ def test_shed_requests_and_their_retries_do_not_use_up_the_rate_limit(make_app):
     assert shed == [503] * 6
     # The network's budget of 3 is still whole.
     assert [_consent(app, client).status_code for _ in range(4)] == [201, 201, 201, 429]
+
+
+def test_a_banner_newer_than_the_worker_is_accepted_at_once(make_app):
+    """Published elsewhere, not yet seen here: the worker looks at the head instead of a 409."""
+    import copy
+
+    from cmp.revisions import to_yaml
+
+    publisher = make_app()
+    lagging = make_app(extra={"catalogue_refresh_seconds": 3600.0})
+    revisions = publisher.extensions["kelisim"].revisions
+    document = copy.deepcopy(revisions.live().document)
+    document["texts"]["en"]["title"] = "Published on the other host"
+    revisions.import_yaml("boss", to_yaml(document), "vendors.yaml")
+    assert revisions.publish("boss", revisions.draft_hash()).published.number == 2
+    assert lagging.extensions["kelisim"].live.current().revision == 1
+    body = {
+        "site": "default",
+        "revision": 2,
+        "language": "en",
+        "action": "reject_all",
+        "event_id": secrets.token_urlsafe(12),
+    }
+    assert lagging.test_client().post("/api/v1/consent", json=body).status_code == 201
+    stale = {**body, "revision": 1, "event_id": secrets.token_urlsafe(12)}
+    assert lagging.test_client().post("/api/v1/consent", json=stale).status_code == 409
