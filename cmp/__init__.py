@@ -34,11 +34,14 @@ from cmp.audit import AuditLog
 from cmp.catalogue import Catalogue
 from cmp.context import ContextReader
 from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, problem_response
+from cmp.logsafe import LogHygieneFilter, escape_controls
 from cmp.ratelimit import Admission, ConsentLimits, RateLimiter
 from cmp.revisions import LiveCatalogue, Revisions
 from cmp.settings import DEFAULT_LOG_ORIGIN, Settings
 from cmp.store import ConsentStore
 from cmp.store.checkpointer import Checkpointer
+from cmp.store.counters import counter_engine
+from cmp.store.diskfull import recover_from_full_disk
 from cmp.store.note import Signer
 from cmp.tokens import TokenCodec
 
@@ -50,8 +53,9 @@ _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def neutralise(text: str) -> str:
-    """One log record, one line: CR/LF from a header or a URL cannot forge a second record."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """One log record, one line, no terminal controls: CR/LF, ESC, NUL, backspace and the other
+    control characters from a header or a URL become visible escapes (cmp.logsafe)."""
+    return escape_controls(text)
 
 
 class SingleLineFormatter(logging.Formatter):
@@ -61,15 +65,8 @@ class SingleLineFormatter(logging.Formatter):
         return neutralise(super().format(record))
 
 
-class NeutraliseFilter(logging.Filter):
-    """For handlers whose formatter we do not control: escapes CR/LF in the message itself."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = neutralise(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
-        return True
+class NeutraliseFilter(LogHygieneFilter):
+    """For handlers whose formatter we do not control: controls escaped, addresses redacted."""
 
 
 def configure_logging() -> None:
@@ -129,6 +126,8 @@ def _subkey(secret: str, purpose: str) -> bytes:
 
 def build_services(settings: Settings) -> Services:
     store = ConsentStore(settings.database_url)
+    # After a full disk, SQLite writes come back without a restart once there is space.
+    recover_from_full_disk(store.engine)
     context: ContextReader | None = None
     try:
         if settings.extra.get("auto_upgrade", True):
@@ -147,7 +146,9 @@ def build_services(settings: Settings) -> Services:
         )
         catalogue = revisions.bootstrap(settings.catalogue_path)
         save_snapshot(catalogue)
-        refresh = settings.extra.get("catalogue_refresh_seconds", 2.0)
+        # A publish on any host is served by every worker of every host within this time (each
+        # looks at the database's head revision at most this often).
+        refresh = settings.extra.get("catalogue_refresh_seconds", 1.0)
         live = LiveCatalogue(
             revisions,
             catalogue,
@@ -282,6 +283,13 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     # so a browser cannot be made to send it cross-site with credentials; no CSRF token.
     app.register_blueprint(admin.scans.upload_bp)
     csrf.exempt(admin.scans.upload_bp)
+    # /healthz, /readyz and the token-protected /metrics (no cookies, no forms).
+    from cmp.web import health, metrics
+
+    app.register_blueprint(health.bp)
+    csrf.exempt(health.bp)
+    metrics.init_app(app)
+    csrf.exempt(metrics.bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -299,6 +307,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_NAME="kelisim_session",
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
+        # Production is HTTPS end to end for the browser (TLS at the proxy): every cookie we set,
+        # kelisim_session on the receipt page included, is Secure.
+        SESSION_COOKIE_SECURE=settings.production,
     )
     if settings.trusted_proxies > 0:
         hops = settings.trusted_proxies
@@ -311,15 +322,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     headers.init_app(app, production=settings.production)
     _register_blueprints(app, csrf)
     app.extensions["kelisim"] = build_services(settings)
-    app.extensions["kelisim.limits"] = _consent_limits(settings)
+    app.extensions["kelisim.limits"] = _consent_limits(settings, app.extensions["kelisim"].store)
     return app
 
 
-def _consent_limits(settings: Settings) -> ConsentLimits:
-    """Rate limits shared by all workers (one file per host) and this worker's write slots."""
+def _consent_limits(settings: Settings, store: ConsentStore) -> ConsentLimits:
+    """Rate limits shared by every worker of every host (a table in the consent database) and
+    this worker's write slots."""
+    engine = counter_engine(store.engine, store.write_engine)
     return ConsentLimits(
         limiter=RateLimiter(
-            settings.rate_limit_path, _subkey(settings.secret_key, "kelisim.ratelimit.v1")
+            engine,
+            _subkey(settings.secret_key, "kelisim.ratelimit.v1"),
+            owns_engine=engine not in (store.engine, store.write_engine),
         ),
         admission=Admission(settings.max_in_flight, settings.admission_wait_ms / 1000),
         per_network=settings.consent_rate_per_network,

@@ -8,8 +8,9 @@ The rules follow ASVS 5.0 L2 as summarised in compliance.md §3.1, §3.4 and §3
   ASVS's t=2 / 19 MiB floor) and rehashed on login when the parameters change;
 * an unknown username costs the same hash verification as a wrong password, and every failure
   reads the same, so the login form does not reveal which accounts exist;
-* failed logins are throttled per account and per client network (/24, /48) over a sliding
-  15-minute window — there is no permanent lockout an attacker could use to shut staff out;
+* failed logins are throttled per account and per client network (/24, /48) with exponential
+  lock-outs that attempts during a lock cannot lengthen, counted atomically before the password
+  is checked (cmp.throttle), and staff can unlock an account;
 * a session ends after 30 minutes without activity or 12 hours after login, on logout, and when
   its user is disabled; only a hash of the session id is stored.
 
@@ -33,14 +34,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from cmp.audit import AuditLog
-from cmp.store.admin_tables import admin_login_failures, admin_sessions, admin_users
+from cmp.passwords import is_common, is_guessable
+from cmp.store.admin_tables import admin_sessions, admin_users
+from cmp.throttle import Attempt, LoginThrottle, ThrottleKey, ThrottleState
 
 Clock = Callable[[], datetime]
 
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 """Ordered from least to most privileged; each role can do everything the ones before it can."""
 
-THROTTLE_WINDOW = timedelta(minutes=15)
 ACCOUNT_FAILURE_LIMIT = 5
 # Offices and mobile carriers put many people behind one /24, so the network limit is looser.
 NETWORK_FAILURE_LIMIT = 20
@@ -122,7 +124,8 @@ def check_username(username: str) -> str:
 
 
 def check_password(password: str, username: str) -> None:
-    """Length is what matters (ASVS 5.0 6.2.1, 6.2.9): no composition rules, no forced rotation."""
+    """Length, not on the common list, not guessable (cmp.passwords); no composition rules and
+    no forced rotation (ASVS 5.0 6.2.1, 6.2.9)."""
     if len(password) < PASSWORD_MIN_LENGTH:
         raise AccountError(
             "weak_password", f"password: at least {PASSWORD_MIN_LENGTH} characters, please"
@@ -133,6 +136,17 @@ def check_password(password: str, username: str) -> None:
         )
     if password.strip().lower() == normalise_username(username):
         raise AccountError("weak_password", "password: must not be the username")
+    if is_common(password):
+        raise AccountError(
+            "common_password", "password: it is on the list of common passwords; choose another"
+        )
+    name = normalise_username(username)
+    if is_guessable(password, name, *re.split(r"[._@-]", name), "kelisim"):
+        raise AccountError(
+            "guessable_password",
+            "password: too easy to guess (repeats, sequences, keyboard rows, common words); "
+            "a few unrelated words make a strong one",
+        )
 
 
 def check_role(role: str) -> str:
@@ -198,6 +212,7 @@ class Accounts:
         write_engine: Engine | None = None,
         audit: AuditLog | None = None,
         clock: Clock = utc_now,
+        throttle: LoginThrottle | None = None,
     ) -> None:
         """`throttle_key` keys the HMACs under which failed-login counters are stored;
         `write_engine`, when given, runs the transactions that write (SQLite: BEGIN IMMEDIATE)."""
@@ -208,6 +223,9 @@ class Accounts:
         )
         self.audit = audit or AuditLog(self.write_engine, clock=clock)
         self.clock = clock
+        self.throttle = throttle or LoginThrottle(
+            self.write_engine, clock=lambda: self.clock().timestamp()
+        )
 
     # -- users ---------------------------------------------------------------------------------
 
@@ -225,6 +243,7 @@ class Accounts:
                     username=name,
                     password_hash=password_hash,
                     role=role,
+                    role_granted_by=actor,
                     disabled=False,
                     created_at=now,
                     updated_at=now,
@@ -254,7 +273,36 @@ class Accounts:
         )
 
     def set_role(self, username: str, role: str, *, actor: str) -> User:
-        return self._change(username, actor, "user.role", {"role": check_role(role)})
+        return self._change(
+            username, actor, "user.role", {"role": check_role(role), "role_granted_by": actor}
+        )
+
+    def independent_of(self, approver: str, requester: str) -> bool:
+        """Whether `approver` is an admin whose role does not trace back to `requester`.
+
+        The second-admin rule means nothing if the requester can make the second admin: an
+        account created or promoted by the requester — or by anyone the requester made, and so
+        on — is not independent of them. Accounts made by the CLI (the operator) or before roles
+        were recorded are roots.
+        """
+        name, requester = normalise_username(approver), normalise_username(requester)
+        if name == requester:
+            return False
+        with self.engine.connect() as conn:
+            first = self._row(conn, name)
+            if first is None or first["role"] != "admin" or first["disabled"]:
+                return False
+            seen = {name}
+            granted_by = first["role_granted_by"]
+            while granted_by:
+                if normalise_username(granted_by) == requester:
+                    return False
+                if granted_by in seen:
+                    return True
+                seen.add(granted_by)
+                row = self._row(conn, normalise_username(granted_by))
+                granted_by = row["role_granted_by"] if row is not None else None
+        return True
 
     def set_password(self, username: str, password: str, *, actor: str) -> User:
         """A new password ends the account's sessions: whoever knew the old one is logged out."""
@@ -320,82 +368,74 @@ class Accounts:
     # -- login ---------------------------------------------------------------------------------
 
     def authenticate(self, username: str, password: str, ip: str | None) -> LoginResult:
-        """Check a login attempt; failures are counted, throttled ones are not even verified."""
+        """Check a login attempt; it is counted first, and throttled ones are not even verified."""
         dummy = _dummy_hash()
         name = normalise_username(username)
         now = self.clock()
         keys = self._throttle_keys(name, ip)
-        retry_after = self._retry_after(keys, now)
-        if retry_after is not None:
-            return LoginResult(user=None, retry_after=retry_after)
+        attempt = self.throttle.attempt(keys)
+        if not attempt.granted:
+            return LoginResult(user=None, retry_after=attempt.retry_after)
 
         with self.engine.connect() as conn:
             row = self._row(conn, name) if USERNAME_PATTERN.fullmatch(name) else None
         verified = _verify(row["password_hash"] if row is not None else dummy, password)
         if row is None or not verified or row["disabled"]:
-            with self.write_engine.begin() as conn:
-                conn.execute(
-                    insert(admin_login_failures),
-                    [{"key_hash": key, "failed_at": now} for key, _ in keys],
-                )
-                conn.execute(
-                    delete(admin_login_failures).where(
-                        admin_login_failures.c.failed_at < now - THROTTLE_WINDOW
-                    )
-                )
-                if row is not None:
-                    # Bounded by the throttle: at most a handful of rows per account per window.
-                    self.audit.append("-", "login.failed", name, conn=conn, at=now)
+            self.throttle.failed(keys)
+            if row is not None:
+                # Bounded by the throttle: at most `limit` rows per account per lock.
+                self.audit.append("-", "login.failed", name, at=now)
             return LoginResult(user=None)
 
         values: dict[str, object] = {"last_login_at": now}
         if HASHER.check_needs_rehash(row["password_hash"]):
             values["password_hash"] = HASHER.hash(password)
+        self.throttle.clear(self._account_key(name).key_hash)
         with self.write_engine.begin() as conn:
             conn.execute(update(admin_users).where(admin_users.c.id == row["id"]).values(**values))
-            conn.execute(
-                delete(admin_login_failures).where(admin_login_failures.c.key_hash == keys[0][0])
-            )
             self.audit.append(name, "login", name, conn=conn, at=now)
             user = _user(self._row_by_id(conn, row["id"]))
         return LoginResult(user=user)
 
-    def _throttle_keys(self, username: str, ip: str | None) -> list[tuple[str, int]]:
-        """(HMAC key, limit) pairs: the account first, then the client's network if known."""
-        keys = [(self._key("account", username), ACCOUNT_FAILURE_LIMIT)]
+    def _account_key(self, username: str) -> ThrottleKey:
+        return ThrottleKey(self._key("account", username), ACCOUNT_FAILURE_LIMIT)
+
+    def _throttle_keys(self, username: str, ip: str | None) -> list[ThrottleKey]:
+        """The client's network first (when known), then the account.
+
+        A locked network's attempts do not use up the account's slots, so one noisy network
+        cannot lock an account for everyone else by itself (it is still counted on both).
+        """
+        keys: list[ThrottleKey] = []
         prefix = network_prefix(ip)
         if prefix is not None:
-            keys.append((self._key("network", prefix), NETWORK_FAILURE_LIMIT))
+            keys.append(ThrottleKey(self._key("network", prefix), NETWORK_FAILURE_LIMIT))
+        keys.append(self._account_key(username))
         return keys
 
     def _key(self, kind: str, value: str) -> str:
         message = f"kelisim.admin.throttle\x00{kind}\x00{value}".encode()
         return hmac.new(self._throttle_key, message, hashlib.sha256).hexdigest()
 
-    def _retry_after(self, keys: list[tuple[str, int]], now: datetime) -> int | None:
-        """Seconds until every key is back under its limit, or None if none is over it now."""
-        waits: list[float] = []
-        with self.engine.connect() as conn:
-            for key, limit in keys:
-                times = (
-                    conn.execute(
-                        select(admin_login_failures.c.failed_at)
-                        .where(
-                            admin_login_failures.c.key_hash == key,
-                            admin_login_failures.c.failed_at > now - THROTTLE_WINDOW,
-                        )
-                        .order_by(admin_login_failures.c.failed_at.desc())
-                        .limit(limit)
-                    )
-                    .scalars()
-                    .all()
-                )
-                if len(times) >= limit:
-                    # Free again once the limit-th most recent failure leaves the window.
-                    waits.append((times[limit - 1] + THROTTLE_WINDOW - now).total_seconds())
-        if not waits:
-            return None
-        return max(1, int(max(waits) + 0.999))
+    def code_attempt(self, username: str) -> Attempt:
+        """Count a second-factor code attempt on the account's throttle, before it is checked."""
+        return self.throttle.attempt([self._account_key(normalise_username(username))])
+
+    def code_failed(self, username: str) -> None:
+        self.throttle.failed([self._account_key(normalise_username(username))])
+
+    def lockout(self, username: str) -> ThrottleState | None:
+        """The account's throttle counters (failures recorded, lock), for staff and the CLI."""
+        return self.throttle.state(self._account_key(normalise_username(username)).key_hash)
+
+    def unlock(self, username: str, *, actor: str) -> bool:
+        """Lift an account's lock and forget its back-off level; audited. True if it had one."""
+        name = normalise_username(username)
+        if self.find(name) is None:
+            raise AccountError("unknown_user", f"username: no account {name!r}")
+        cleared = self.throttle.clear(self._account_key(name).key_hash)
+        self.audit.append(actor, "user.unlock", name)
+        return cleared
 
     # -- sessions ------------------------------------------------------------------------------
 
@@ -403,6 +443,8 @@ class Accounts:
         """A new random session id, returned once for the cookie; only its hash is stored."""
         token = secrets.token_urlsafe(32)
         now = self.clock()
+        # Logins are rare: a good moment to drop throttle rows that no longer hold anything.
+        self.throttle.sweep()
         with self.write_engine.begin() as conn:
             conn.execute(
                 delete(admin_sessions).where(

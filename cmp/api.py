@@ -261,7 +261,11 @@ def _aware(moment: datetime) -> datetime:
 
 
 def receipt_url(consent_id: str) -> str:
-    return url_for("receipt.show", consent_id=consent_id, _external=True)
+    """Under the configured public URL; in production without one, a path (never the Host)."""
+    settings = services().settings
+    if settings.public_url:
+        return settings.public_url + url_for("receipt.show", consent_id=consent_id)
+    return url_for("receipt.show", consent_id=consent_id, _external=not settings.production)
 
 
 def is_consent_id(value: object) -> bool:
@@ -413,15 +417,17 @@ def record_consent() -> Response:
     limits: ConsentLimits | None = current_app.extensions.get("kelisim.limits")
     # Time this request already spent queued in the server (gunicorn's thread-pool queue, stamped
     # by cmp/production.py) counts against the admission budget: one that has spent it is shed at
-    # once, before the rate-limit file or the database is touched, so a 503 is never a late one.
+    # once, before the rate limiter or the database is touched, so a 503 is never a late one.
     queued_at = request.environ.get("kelisim.queued_at")
     waited = time.monotonic() - queued_at if isinstance(queued_at, float) else 0.0
-    if limits is not None:
-        if limits.admission.expired(waited):
-            raise overloaded()
-        _limited("network", network_of(request.remote_addr), limits.per_network)
+    if limits is not None and limits.admission.expired(waited):
+        raise overloaded()
     if limits is None or limits.admission.acquire(waited):
         try:
+            # Counted only once admitted: a shed 503 (and the retry it asks for) must not use up
+            # the visitor's network budget, or shedding would turn into rate limiting.
+            if limits is not None:
+                _limited("network", network_of(request.remote_addr), limits.per_network)
             return _record_consent(limits)
         finally:
             if limits is not None:
@@ -453,6 +459,10 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
     errors = _validate_consent(body)
     if errors:
         raise validation_error(errors)
+    if body["revision"] > catalogue.revision:
+        # Published on another host or worker since this worker last looked: look now, rather
+        # than refuse a banner that is newer than what this worker serves.
+        catalogue = g.kelisim_catalogue = svc.live.refresh()
     if body["revision"] != catalogue.revision:
         raise ApiError(
             409,

@@ -10,7 +10,7 @@ start (one line, exit 2) unless:
   or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
   acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
 
-The schema (and SQLite's switch to WAL, and the rate-limit file) is set up once in the master before
+The schema (and SQLite's switch to WAL, and the rate limiter) is set up once in the master before
 the workers fork: when every worker did it on its first connection, a cold start under load raced
 for the exclusive lock and answered 500 (§4.6). Workers are gthread workers: a few threads per
 process let the admission limit in cmp/ratelimit.py answer an overloaded request with a fast 503
@@ -23,7 +23,7 @@ half a second in that queue and then be refused — a late 503 is no better than
 worker class here (`queue_stamping_worker`) stamps each connection with a monotonic time when it is
 queued (at accept, or when a kept-alive connection becomes readable). A consent POST whose wait
 already exceeds the admission budget (`KELISIM_ADMISSION_WAIT_MS`) when a thread picks it up is
-answered 503 by the worker itself, before Flask, the rate-limit file or the database; any other
+answered 503 by the worker itself, before Flask, the rate limiter or the database; any other
 request reaches the app with the stamp in `environ["kelisim.queued_at"]`, and the consent API
 waits for a write slot only for what is left of the budget (bench/overload.py,
 tests/test_overload.py, docs/operations.md). The access log line gains `queued N ms`.
@@ -163,30 +163,35 @@ def check_durability(store: Any) -> None:
 
 
 def prepare(settings: Settings) -> None:
-    """The once-per-start work, in the master: checks, migrations, the shared rate-limit file."""
-    from cmp.ratelimit import RateLimiter
+    """The once-per-start work, in the master: checks and migrations (rate limits are tables)."""
     from cmp.store import ConsentStore
 
     check_secrets(settings)
-    if settings.rate_limit_path is None:
-        raise ProductionError("KELISIM_RATE_LIMIT_DB is empty; workers must share the limits")
     store = ConsentStore(settings.database_url)
     try:
         store.upgrade()
         check_durability(store)
     finally:
         store.close()
-    RateLimiter(settings.rate_limit_path, b"-").close()
 
 
 def _access_logger() -> type:
-    """gunicorn's logger with an access line that holds neither the client IP nor a consent id."""
+    """gunicorn's logger: an access line with neither the client IP nor a consent id, and error
+    lines with addresses redacted and control characters escaped."""
     from gunicorn.glogging import Logger
 
     from cmp import neutralise
     from cmp.cli import _redacted_path
+    from cmp.logsafe import LogHygieneFilter
 
     class AccessLog(Logger):
+        def setup(self, cfg: Any) -> None:
+            """gunicorn's own messages (`Invalid request from ip=…`) are cleaned like ours."""
+            super().setup(cfg)
+            for logger in (self.error_log, self.access_log):
+                if not any(isinstance(f, LogHygieneFilter) for f in logger.filters):
+                    logger.addFilter(LogHygieneFilter())
+
         def access(self, resp: Any, req: Any, environ: dict, request_time: Any) -> None:
             if not self.access_log_enabled:
                 return
@@ -240,23 +245,26 @@ def queue_stamping_worker(shed_after: float | None) -> type:
     `enqueue_req` (new connections at accept, kept-alive ones when their next request arrives)
     measures that queueing where it happens. A consent POST that has already waited `shed_after`
     seconds when a thread picks it up is answered with the API's 503 right there, before Flask, the
-    rate-limit file or the database see it: under overload the shedding itself must stay far
+    rate limiter or the database see it: under overload the shedding itself must stay far
     cheaper than serving, or the queue grows until every answer is late. Everything else goes to
     the app with `environ[QUEUED_AT]`, which the API counts against the same budget while it waits
     for a write slot (cmp/api.py). Nothing is ever shed after it reached the database.
 
-    The prebuilt 503 carries no CORS headers: the banner and API are served under the site's own
-    host (docs/operations.md); a cross-origin caller sees a failed request and retries the same
-    event_id, which is what it does on a 503 too.
+    The prebuilt 503 carries the same CORS headers as the API's answers (cmp.shed_cors), so a
+    cross-origin banner reads it and retries the same event_id after Retry-After.
     """
     import threading
 
     from gunicorn.workers.gthread import ThreadWorker
 
+    from cmp.metrics import shed_by_worker
+    from cmp.prefetch import prefetching
+    from cmp.shed_cors import cors_headers
+
     current = threading.local()
     status, headers, body = _shed_response()
 
-    def shed(environ: dict, start_response: Callable) -> list[bytes]:
+    def shed(environ: dict, start_response: Callable, app: Any = None) -> list[bytes]:
         # Read the (small) body, so closing the connection cannot reset it under the answer.
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -264,10 +272,12 @@ def queue_stamping_worker(shed_after: float | None) -> type:
             length = 0
         if 0 < length <= 64 * 1024:
             environ["wsgi.input"].read(length)
-        start_response(status, headers)
+        # Readable cross-origin like every other API answer (cmp.shed_cors).
+        start_response(status, [*headers, *cors_headers(app, environ)])
         return [body]
 
-    class QueueStampingWorker(ThreadWorker):  # type: ignore[misc]
+    # Requests are read in the worker's event loop, so slow clients hold no thread (cmp.prefetch).
+    class QueueStampingWorker(prefetching(ThreadWorker)):  # type: ignore[misc]
         def enqueue_req(self, conn: Any) -> None:
             conn.kelisim_queued_at = time.monotonic()
             super().enqueue_req(conn)
@@ -293,12 +303,39 @@ def queue_stamping_worker(shed_after: float | None) -> type:
                         and environ.get("REQUEST_METHOD") == "POST"
                         and environ.get("PATH_INFO") in SHED_PATHS
                     ):
-                        return shed(environ, start_response)
+                        shed_by_worker()
+                        return shed(environ, start_response, app)
                 return app(environ, start_response)
 
             self.wsgi = stamped
 
     return QueueStampingWorker
+
+
+def _fresh_metrics_dir(settings: Settings) -> str:
+    """PROMETHEUS_MULTIPROC_DIR for this server's workers, emptied at each start (cmp.metrics).
+
+    Set before any worker imports prometheus_client, which reads it at import time.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    configured = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if configured:
+        path = Path(configured)
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True, exist_ok=True)
+    else:
+        path = Path(tempfile.mkdtemp(prefix="kelisim-metrics-"))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return str(path)
+
+
+def _forget_metrics_of(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 @dataclass
@@ -341,6 +378,7 @@ def serve(
 
     settings = settings.with_changes(production=True)
     prepare(settings)
+    _fresh_metrics_dir(settings)
     worker_settings = settings.with_changes(extra={**settings.extra, "auto_upgrade": False})
     workers = options.workers or default_workers(settings.database_url)
     config = {
@@ -363,6 +401,8 @@ def serve(
         "control_socket_disable": True,
         # Kelisim's own ProxyFix (KELISIM_TRUSTED_PROXIES) decides which forwarded headers count.
         "forwarded_allow_ips": "",
+        # A dead worker's live gauges leave the sum (prometheus_client multiprocess mode).
+        "child_exit": _forget_metrics_of,
     }
 
     class Application(BaseApplication):  # type: ignore[misc]

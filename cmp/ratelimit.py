@@ -1,20 +1,17 @@
-"""Rate limits that hold across every worker process of one server: GCRA counters in a SQLite file.
+"""Rate limits that hold across every worker and every host: GCRA counters in the database.
 
-Why a file of its own, not a table in the consent database (compliance.md §3.4 asks for a shared
-backend, never per-worker memory, or the limit multiplies by the worker count):
-* The consent log on SQLite has one writer at a time and syncs every commit (WAL + FULL). A counter
-  update per request in the same file would take that write lock and pay that fsync a second time
-  for every consent, halving the capacity of the thing the limiter protects. Counters need no
-  durability: losing them in a crash only forgets who was throttled. So this file runs with
-  `synchronous=OFF`, and its lock never blocks an evidence write.
-* PostgreSQL deployments would pay a network round trip and a WAL record per request for the same
-  non-evidence.
-* The cost: the limit is per host, not per cluster. A deployment with N hosts behind a balancer
-  configures limits per host (docs/operations.md); load shedding is per host anyway.
+compliance.md §3.4 asks for a shared backend, never per-worker memory, or the limit multiplies by
+the worker count; a deployment of several hosts behind a balancer needs the same across hosts, so
+the counters live in the `rate_limits` table of the consent database (PostgreSQL in production,
+the SQLite file for the embedded default). They are not evidence: the table is UNLOGGED on
+PostgreSQL and written without per-commit sync on SQLite (cmp.store.counters), so a check costs
+no fsync and never waits for the consent log's durable commit.
 
 GCRA (the "generic cell rate algorithm") keeps one number per key — the theoretical arrival time —
-so a key is one row, a check is one read and one write, and bursts up to the limit are allowed.
-Keys are HMACs: the file never holds an IP prefix or a consent id in clear.
+so a key is one row, and a check is ONE atomic upsert: it moves the arrival time on only when the
+request is within the limit and returns the row only then. Concurrent checks from any host are
+serialised by the row itself, so a burst spread over hosts gets exactly `limit` through.
+Keys are HMACs: the table never holds an IP prefix or a consent id in clear.
 """
 
 from __future__ import annotations
@@ -22,18 +19,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import os
-import sqlite3
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
+
+from sqlalchemy import Engine, case, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from cmp.store.throttle_tables import rate_limits
 
 __all__ = ["Admission", "ConsentLimits", "Decision", "RateLimiter", "network_of"]
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS rate_limits (key TEXT PRIMARY KEY, tat REAL NOT NULL)"
-# How often (in checks) expired rows are swept, so the file stays small without a cron job.
+log = logging.getLogger(__name__)
+
+# How often (in checks, per process) expired rows are swept, so the table stays small.
 _SWEEP_EVERY = 1000
 
 
@@ -44,58 +46,24 @@ class Decision:
 
 
 class RateLimiter:
-    """`check(kind, value, limit, period)` → Decision; shared by every process using `path`.
-
-    `path=None` keeps the counters in this process only (tests, the development server).
-    Connections are opened per process and per thread, so the limiter survives gunicorn's fork and
-    threaded workers; SQLite's own locking serialises the processes.
-    """
+    """`check(kind, value, limit, period)` → Decision; shared by every process on `engine`'s DB."""
 
     def __init__(
         self,
-        path: Path | None,
+        engine: Engine,
         key: bytes,
         clock: Callable[[], float] = time.time,
+        *,
+        owns_engine: bool = False,
     ) -> None:
-        self._path = path
+        """`owns_engine`: the engine was made for the limiter (SQLite) and is disposed on close."""
+        self._engine = engine
+        self._owns_engine = owns_engine
         self._key = key
         self._clock = clock
-        self._local = threading.local()
-        self._memory_lock = threading.Lock()
-        self._memory: sqlite3.Connection | None = None
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         self._checks = 0
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = self._connect()
-            try:
-                # Switching to WAL takes an exclusive lock: only do it when the file is not WAL yet
-                # (production switches it once in the master, before the workers start).
-                if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute(_SCHEMA)
-            finally:
-                conn.close()
-
-    def _connect(self) -> sqlite3.Connection:
-        assert self._path is not None
-        conn = sqlite3.connect(self._path, timeout=5.0, isolation_level=None)
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute("PRAGMA busy_timeout = 5000")
-        return conn
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._path is None:
-            if self._memory is None:
-                self._memory = sqlite3.connect(
-                    ":memory:", isolation_level=None, check_same_thread=False
-                )
-                self._memory.execute(_SCHEMA)
-            return self._memory
-        # A connection must not cross a fork: key it by pid as well as by thread.
-        cached = getattr(self._local, "conn", None)
-        if cached is None or cached[0] != os.getpid():
-            self._local.conn = (os.getpid(), self._connect())
-        return self._local.conn[1]
+        self._count_lock = threading.Lock()
 
     def _hashed(self, kind: str, value: str) -> str:
         message = f"kelisim.ratelimit\x00{kind}\x00{value}".encode()
@@ -104,7 +72,7 @@ class RateLimiter:
     def check(self, kind: str, value: str, limit: int, period: float = 60.0) -> Decision:
         """Count one request for (kind, value): at most `limit` per `period` seconds, bursts too.
 
-        A limit of 0 or less means no limit. Fails open on a locked or broken counter file: the
+        A limit of 0 or less means no limit. Fails open on an unreachable or locked table: the
         limiter protects capacity, and refusing consents because a counter is unreadable would turn
         its failure into an outage of the consent log.
         """
@@ -113,49 +81,45 @@ class RateLimiter:
         key = self._hashed(kind, value)
         interval = period / limit
         tolerance = period - interval  # a full burst of `limit` requests is allowed at once
-        if self._path is None:
-            with self._memory_lock:
-                return self._check(self._connection(), key, interval, tolerance)
         try:
-            return self._check(self._connection(), key, interval, tolerance)
-        except sqlite3.Error:
-            self._local.conn = None
+            return self._check(key, interval, tolerance)
+        except SQLAlchemyError as error:
+            log.warning("rate limit not checked (allowed): %s", type(error).__name__)
             return Decision(True, 0)
 
-    def _check(
-        self, conn: sqlite3.Connection, key: str, interval: float, tolerance: float
-    ) -> Decision:
+    def _check(self, key: str, interval: float, tolerance: float) -> Decision:
         now = self._clock()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT tat FROM rate_limits WHERE key = ?", (key,)).fetchone()
-            tat = max(row[0], now) if row is not None else now
-            if tat - now > tolerance:
-                conn.execute("COMMIT")
-                wait = tat - now - tolerance
-                return Decision(False, max(1, int(wait + 0.999)))
-            conn.execute(
-                "INSERT INTO rate_limits (key, tat) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET tat = excluded.tat",
-                (key, tat + interval),
+        tat = rate_limits.c.tat
+        start = case((tat > now, tat), else_=now)  # max(tat, now), the same on both engines
+        statement = (
+            self._insert(rate_limits)
+            .values(key=key, tat=now + interval)
+            .on_conflict_do_update(
+                index_elements=[rate_limits.c.key],
+                set_={"tat": start + interval},
+                where=start - now <= tolerance,
             )
+            .returning(rate_limits.c.tat)
+        )
+        with self._engine.begin() as conn:
+            admitted = conn.execute(statement).first() is not None
+            if not admitted:
+                current = conn.execute(select(tat).where(rate_limits.c.key == key)).scalar()
+            if self._due_for_sweep():
+                conn.execute(delete(rate_limits).where(tat < now))
+        if admitted:
+            return Decision(True, 0)
+        wait = (current or now) - now - tolerance
+        return Decision(False, max(1, int(wait + 0.999)))
+
+    def _due_for_sweep(self) -> bool:
+        with self._count_lock:
             self._checks += 1
-            if self._checks % _SWEEP_EVERY == 0:
-                conn.execute("DELETE FROM rate_limits WHERE tat < ?", (now,))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return Decision(True, 0)
+            return self._checks % _SWEEP_EVERY == 0
 
     def close(self) -> None:
-        cached = getattr(self._local, "conn", None)
-        if cached is not None:
-            cached[1].close()
-            self._local.conn = None
-        if self._memory is not None:
-            self._memory.close()
-            self._memory = None
+        if self._owns_engine:
+            self._engine.dispose()
 
 
 class Admission:

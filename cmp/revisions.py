@@ -40,6 +40,7 @@ from typing import Any
 import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
+from cmp.approval_scope import widened_reach
 from cmp.audit import AuditLog
 from cmp.catalogue import TOP_KEYS, VENDOR_KEYS, Catalogue, CatalogueError, Problem, loads
 from cmp.store.revision_tables import catalogue_approvals, catalogue_draft, catalogue_revisions
@@ -668,7 +669,8 @@ class Revisions:
                 raise RevisionError("nothing", "the draft is the live revision: nothing to publish")
             document["revision"] = live.number + 1
             catalogue = build_catalogue(document, f"revision {live.number + 1}")
-            added = added_script_hosts(live.document, document)
+            # Every widening (hosts of any kind, paths, CORS origins), not only script hosts.
+            added = widened_reach(live.document, document)
             if added:
                 approval_id = conn.execute(
                     insert(catalogue_approvals).values(

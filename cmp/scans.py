@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, func, insert, select
 
 from cmp.audit import AuditLog
+from cmp.bounds import MAX_DB_INT, db_int
 from cmp.store.stats_tables import scan_findings, scan_runs
 
 __all__ = ["SCHEMA", "ScanFinding", "ScanRun", "ScanStore", "validate"]
@@ -92,6 +93,11 @@ def validate(report: Any) -> list[dict[str, str]]:
     for name in ("target", "catalogue"):
         if not isinstance(report.get(name, {}), dict):
             problem(name, "must be an object")
+    for parent, name in (("catalogue", "revision"), ("summary", "exit_code")):
+        section = report.get(parent)
+        value = section.get(name) if isinstance(section, dict) else None
+        if value is not None and db_int(value) is None:
+            problem(f"{parent}.{name}", f"must be a whole number from 0 to {MAX_DB_INT}")
     for name in ("declaration", "observations"):
         value = report.get(name, [])
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
@@ -126,7 +132,8 @@ def validate(report: Any) -> list[dict[str, str]]:
 
 
 def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An int that fits the INTEGER column; anything else (or out of range) is not stored."""
+    return db_int(value)
 
 
 def _target(report: Mapping[str, Any]) -> str | None:

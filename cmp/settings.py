@@ -11,6 +11,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
@@ -57,6 +58,18 @@ def _persistent_log_key(path: Path, origin: str) -> str:
     return value
 
 
+def public_base_url(value: str | None) -> str | None:
+    """`https://host[:port][/prefix]` without a trailing slash; ValueError names what is wrong."""
+    if not value or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"KELISIM_PUBLIC_URL must be an http(s) URL, not {value!r}")
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError("KELISIM_PUBLIC_URL must have no user, query or fragment")
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -72,9 +85,6 @@ class Settings:
     # Production mode (`kelisim serve --production`): HSTS on every response, and startup checks
     # that refuse generated secrets and non-durable databases (cmp/production.py).
     production: bool = False
-    # Where the cross-worker rate-limit counters live (cmp/ratelimit.py); None keeps them in this
-    # process only, which is enough for tests and the development server.
-    rate_limit_path: Path | None = None
     # Consent POSTs per minute: per client network (/24, /48; many visitors share a carrier NAT),
     # and per consent id (one visitor changing their mind). 0 switches a limit off.
     consent_rate_per_network: int = 600
@@ -82,7 +92,7 @@ class Settings:
     # Load shedding: consent POSTs a worker handles at once, and how long one may wait in all —
     # queued in gunicorn for a thread (stamped by the worker, cmp/production.py) plus waiting for a
     # slot — before it gets a 503 instead of queueing behind an overloaded database. A POST whose
-    # wait is spent is answered by the worker before the app, the rate-limit file or the database
+    # wait is spent is answered by the worker before the app, the rate limiter or the database
     # see it, so a shed answer takes about this long, never seconds; nothing is shed once it
     # reached the database. KELISIM_MAX_IN_FLIGHT=0 switches shedding off; see
     # DEFAULT_MAX_IN_FLIGHT.
@@ -108,6 +118,15 @@ class Settings:
     # Seconds between checkpoints while the log grows (KELISIM_CHECKPOINT_SECONDS); 0 signs only
     # when a receipt needs one. A receipt never waits longer than one signature.
     checkpoint_seconds: float = 5.0
+    # The canonical https://host[/prefix] receipts are linked under (KELISIM_PUBLIC_URL). Without
+    # it, production answers a path only: the request's Host header is the client's to choose and
+    # must not end up in a link the API hands out.
+    public_url: str | None = None
+    # Bearer token for GET /metrics (KELISIM_METRICS_TOKEN); none = the endpoint is off.
+    metrics_token: str | None = None
+    # Staff roles that must use a second factor (TOTP) to log in, KELISIM_MFA_REQUIRED_ROLES
+    # (comma-separated; from the environment the default is "admin"). Others may enrol freely.
+    mfa_required_roles: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -142,9 +161,6 @@ class Settings:
             max_body_bytes=int(env.get("KELISIM_MAX_BODY_BYTES", 16 * 1024)),
             trusted_proxies=int(env.get("KELISIM_TRUSTED_PROXIES", 0)),
             production=env.get("KELISIM_PRODUCTION", "") == "1",
-            rate_limit_path=Path(
-                env.get("KELISIM_RATE_LIMIT_DB") or var_dir / "rate-limits.sqlite3"
-            ),
             consent_rate_per_network=int(env.get("KELISIM_CONSENT_RATE_PER_NETWORK", 600)),
             consent_rate_per_consent=int(env.get("KELISIM_CONSENT_RATE_PER_CONSENT", 30)),
             max_in_flight=int(env.get("KELISIM_MAX_IN_FLIGHT") or DEFAULT_MAX_IN_FLIGHT),
@@ -155,6 +171,9 @@ class Settings:
             log_signing_key=env.get("KELISIM_LOG_SIGNING_KEY", "").strip()
             or _persistent_log_key(var_dir / "log-signing.key", DEFAULT_LOG_ORIGIN),
             checkpoint_seconds=float(env.get("KELISIM_CHECKPOINT_SECONDS", 5.0)),
+            public_url=public_base_url(env.get("KELISIM_PUBLIC_URL")),
+            metrics_token=env.get("KELISIM_METRICS_TOKEN", "").strip() or None,
+            mfa_required_roles=_split(env.get("KELISIM_MFA_REQUIRED_ROLES", "admin")),
         )
 
     def with_changes(self, **changes: object) -> Settings:

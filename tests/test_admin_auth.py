@@ -13,7 +13,8 @@ import cmp.accounts
 from cmp import create_app
 from cmp.accounts import ACCOUNT_FAILURE_LIMIT, NETWORK_FAILURE_LIMIT
 from cmp.admin.shell import SESSION_COOKIE, services
-from cmp.store.admin_tables import admin_login_failures, admin_sessions, audit_log
+from cmp.store.admin_tables import admin_sessions, audit_log
+from cmp.store.throttle_tables import login_throttle
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -96,7 +97,7 @@ def test_failed_logins_never_store_what_was_typed(admin_app, staff):
     login(staff, typed, "whatever it was")
     engine = services(admin_app).accounts.engine
     with engine.connect() as conn:
-        rows = [*conn.execute(select(admin_login_failures)), *conn.execute(select(audit_log))]
+        rows = [*conn.execute(select(login_throttle)), *conn.execute(select(audit_log))]
     assert rows, "the failure was not counted"
     assert typed not in repr(rows)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -24,9 +25,17 @@ def migrated(settings):
     return settings
 
 
-def run(settings, *argv: str, stdin: str = ""):
+class Terminal(io.StringIO):
+    """Standard input that says it is a terminal, as an operator's shell is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def run(settings, *argv: str, stdin: str = "", terminal: bool = False):
     out, err = io.StringIO(), io.StringIO()
-    code = main_users(list(argv), settings, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    given = Terminal(stdin) if terminal else io.StringIO(stdin)
+    code = main_users(list(argv), settings, stdin=given, stdout=out, stderr=err)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -68,11 +77,37 @@ def test_users_add_list_disable_enable(migrated):
 def test_users_add_prompts_twice_without_echo(migrated, monkeypatch):
     answers = iter([PASSWORD, PASSWORD])
     monkeypatch.setattr(cli_users.getpass, "getpass", lambda prompt: next(answers))
-    assert run(migrated, "add", "boss", "--role", "admin")[0] == 0
+    assert run(migrated, "add", "boss", "--role", "admin", terminal=True)[0] == 0
 
     answers = iter([PASSWORD, "something different"])
-    code, _, err = run(migrated, "add", "other")
+    code, _, err = run(migrated, "add", "other", terminal=True)
     assert code == 1 and "differ" in err
+
+
+def test_users_add_without_a_terminal_or_password_stdin_says_what_to_do(migrated, tmp_path):
+    """From a script, cron or CI (stdin not a terminal): a clear error, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "KELISIM_DATABASE_URL": migrated.database_url,
+        "KELISIM_VAR_DIR": str(tmp_path / "var"),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "cmp.cli", "users", "add", "boss", "--role", "admin"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "--password-stdin" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_password_is_never_a_command_line_argument(migrated):
@@ -109,3 +144,28 @@ def test_set_password_ends_the_accounts_sessions(migrated):
         assert accounts.authenticate("boss", new, None).ok
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "weak, reason",
+    [
+        ("aaaaaaaaaaaa", "too easy to guess"),
+        ("123456789012", "too easy to guess"),
+        ("qwertyuiop[]", "common passwords"),
+        ("boss.boss.boss", "too easy to guess"),
+        ("1qaz2wsx3edc", "common passwords"),
+        ("Password1234!", "common passwords"),
+    ],
+)
+def test_common_and_guessable_passwords_are_refused(migrated, weak, reason):
+    code, _, err = run(migrated, "add", "boss", "--password-stdin", stdin=weak + "\n")
+    assert code == 1 and reason in err, err
+
+
+def test_the_common_password_list_is_real_and_shipped_as_package_data():
+    from importlib.resources import files
+
+    text = files("cmp").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    words = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert len(words) >= 30_000 and words[:3] == ["123456", "password", "12345678"]
+    assert "MIT" in text.splitlines()[2] or "MIT" in text[:600]

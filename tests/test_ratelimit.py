@@ -1,16 +1,20 @@
 """The consent API's rate limits (compliance.md §3.4, S7): per client network and per consent id,
-429 problem+json with Retry-After, counters shared through one file by every process."""
+429 problem+json with Retry-After, counters shared through the database by every process of
+every host."""
 
 from __future__ import annotations
 
 import multiprocessing
 import secrets
-from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cmp import create_app
 from cmp.ratelimit import Admission, RateLimiter, network_of
+from cmp.store import ConsentStore
+from cmp.store.counters import counter_engine
+from cmp.store.throttle_tables import rate_limits
 
 
 class FakeClock:
@@ -21,9 +25,23 @@ class FakeClock:
         return self.now
 
 
-def test_gcra_allows_a_burst_up_to_the_limit_then_one_per_interval(tmp_path):
+@pytest.fixture
+def migrated(database_url):
+    store = ConsentStore(database_url)
+    store.upgrade()
+    yield store
+    store.close()
+
+
+def _limiter(store: ConsentStore, key: bytes = b"k", clock=None) -> RateLimiter:
+    engine = counter_engine(store.engine, store.write_engine)
+    kwargs = {"clock": clock} if clock is not None else {}
+    return RateLimiter(engine, key, owns_engine=engine is not store.engine, **kwargs)
+
+
+def test_gcra_allows_a_burst_up_to_the_limit_then_one_per_interval(migrated):
     clock = FakeClock()
-    limiter = RateLimiter(tmp_path / "limits.sqlite3", b"k", clock=clock)
+    limiter = _limiter(migrated, clock=clock)
     assert all(limiter.check("network", "n", 10).allowed for _ in range(10))
     refused = limiter.check("network", "n", 10)
     assert not refused.allowed and refused.retry_after == 6
@@ -35,33 +53,45 @@ def test_gcra_allows_a_burst_up_to_the_limit_then_one_per_interval(tmp_path):
     limiter.close()
 
 
-def test_the_counter_file_holds_no_network_or_id_in_clear(tmp_path):
-    path = tmp_path / "limits.sqlite3"
-    limiter = RateLimiter(path, b"k")
+def test_the_counter_table_holds_no_network_or_id_in_clear(migrated):
+    limiter = _limiter(migrated)
     limiter.check("network", "203.0.113.0/24", 5)
     limiter.close()
-    stored = b"".join(file.read_bytes() for file in tmp_path.glob("limits.sqlite3*"))
-    assert stored and b"203.0.113" not in stored
+    with migrated.engine.connect() as conn:
+        rows = conn.execute(select(rate_limits)).all()
+    assert rows and "203.0.113" not in repr(rows)
 
 
-def _spend(path: str, count: int, queue) -> None:  # runs in another process
-    limiter = RateLimiter(Path(path), b"shared")
+def _spend(url: str, count: int, queue) -> None:  # runs in another process
+    store = ConsentStore(url)
+    limiter = _limiter(store, b"shared")
     queue.put(sum(limiter.check("network", "n", 50).allowed for _ in range(count)))
+    limiter.close()
+    store.close()
 
 
-def test_the_limit_holds_across_processes(tmp_path):
-    """Four processes share one budget of 50, as gunicorn workers do (not 4 x 50)."""
-    path = tmp_path / "limits.sqlite3"
-    RateLimiter(path, b"shared").close()
-    context = multiprocessing.get_context("fork")
+def test_the_limit_holds_across_processes(migrated, database_url):
+    """Four processes share one budget of 50, as the workers of two hosts do (not 4 x 50)."""
+    migrated.close()
+    context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    processes = [context.Process(target=_spend, args=(str(path), 40, queue)) for _ in range(4)]
+    processes = [context.Process(target=_spend, args=(database_url, 40, queue)) for _ in range(4)]
     for process in processes:
         process.start()
+    allowed = sum(queue.get(timeout=120) for _ in processes)
     for process in processes:
         process.join(30)
-    allowed = sum(queue.get(timeout=5) for _ in processes)
     assert allowed == 50
+
+
+def test_no_counter_file_is_written_beside_the_database(settings, tmp_path, consent_body):
+    app = create_app(settings.with_changes(consent_rate_per_network=5))
+    try:
+        app.test_client().post("/api/v1/consent", json=consent_body())
+    finally:
+        app.extensions["kelisim.limits"].close()
+        app.extensions["kelisim"].close()
+    assert not list(tmp_path.rglob("rate-limits*"))
 
 
 def test_network_prefixes():

@@ -11,6 +11,7 @@ from typing import Any
 from flask import render_template, request
 
 from cmp.admin.shell import bp, requires_role, services
+from cmp.bounds import parse_db_int
 
 PAGE_SIZE = 50
 
@@ -18,7 +19,8 @@ PAGE_SIZE = 50
 @bp.route("/audit", methods=["GET"])
 @requires_role("admin")
 def audit() -> Any:
-    before = request.args.get("before", type=int)
+    # A page id out of range is the first page, not a database overflow.
+    before = parse_db_int(request.args.get("before"))
     entries = services().audit.list(limit=PAGE_SIZE + 1, before_id=before)
     older = entries[PAGE_SIZE].id + 1 if len(entries) > PAGE_SIZE else None
     return render_template(

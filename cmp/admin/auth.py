@@ -18,6 +18,13 @@ from cmp.accounts import User
 from cmp.admin.forms import ActionForm, LoginForm
 from cmp.admin.shell import bp, current_user, is_safe_next, services, t
 
+
+def second_factor_step(user: User, next_url: str | None) -> Any:
+    from cmp.admin.mfa import second_factor_step as step
+
+    return step(user, next_url)
+
+
 NOTICES = frozenset({"session_ended", "login_required", "logged_out"})
 
 
@@ -40,6 +47,10 @@ def login() -> Any:
                 form.username.data or "", form.password.data or "", request.remote_addr
             )
             if result.user is not None:
+                # A second factor, when enrolled or required, comes between password and session.
+                step = second_factor_step(result.user, next_url if is_safe_next(next_url) else None)
+                if step is not None:
+                    return step
                 _begin_session(result.user)
                 return redirect(next_url if is_safe_next(next_url) else url_for("admin.dashboard"))
             retry_after = result.retry_after

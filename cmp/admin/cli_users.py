@@ -1,4 +1,4 @@
-"""`kelisim users add | list | disable | enable | set-password | set-role`: staff accounts.
+"""`kelisim users add | list | disable | enable | set-password | set-role | unlock | reset-2fa`.
 
 The first admin has to come from somewhere, and an operator locked out of the UI needs a way back
 in, so accounts can be managed where only the server's operator can reach. A password is never a
@@ -52,6 +52,16 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
 
+    unlock = actions.add_parser(
+        "unlock", help="lift a login lock-out and reset the account's back-off"
+    )
+    unlock.add_argument("username")
+
+    reset = actions.add_parser(
+        "reset-2fa", help="remove an account's second factor (it enrols again at next login)"
+    )
+    reset.add_argument("username")
+
     role = actions.add_parser("set-role", help="change an account's role")
     role.add_argument("username")
     role.add_argument("role", choices=ROLES)
@@ -63,6 +73,12 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None) -> str:
     if from_stdin:
         line = (stdin or sys.stdin).readline()
         return line[:-1] if line.endswith("\n") else line
+    if not (stdin or sys.stdin).isatty():
+        # getpass would fall back to reading a pipe with a warning, or die on EOF with a traceback.
+        raise AccountError(
+            "no_terminal",
+            "no terminal to ask for the password on; pipe it in with --password-stdin",
+        )
     first = getpass.getpass("New password: ")
     second = getpass.getpass("Repeat it: ")
     if first != second:
@@ -142,6 +158,22 @@ def _run(args: argparse.Namespace, accounts: Accounts, stdin: TextIO | None, out
         password = read_password(args.password_stdin, stdin)
         user = accounts.set_password(args.username, password, actor=CLI_ACTOR)
         print(f"ok: new password set for {user.username}; its sessions are ended", file=out)
+    elif verb == "unlock":
+        had_lock = accounts.unlock(args.username, actor=CLI_ACTOR)
+        state = "its lock is lifted" if had_lock else "it had no lock"
+        print(f"ok: unlocked {accounts.find(args.username).username}; {state}", file=out)
+    elif verb == "reset-2fa":
+        from cmp.audit import AuditLog
+        from cmp.mfa import SecondFactor
+
+        user = accounts.find(args.username)
+        if user is None:
+            raise AccountError("unknown_user", f"username: no account {args.username!r}")
+        audit = AuditLog(accounts.write_engine)
+        SecondFactor(accounts.engine, accounts.write_engine, audit, accounts.clock).reset(
+            user.id, user.username, actor=CLI_ACTOR
+        )
+        print(f"ok: second factor of {user.username} removed; it enrols again", file=out)
     elif verb == "set-role":
         user = accounts.set_role(args.username, args.role, actor=CLI_ACTOR)
         print(f"ok: {user.username} is now {user.role}", file=out)

@@ -35,6 +35,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(validators=[DataRequired(), Length(max=PASSWORD_MAX_LENGTH)])
 
 
+class CodeForm(FlaskForm):
+    """A 6-digit authenticator code, or a recovery code (xxxxx-xxxxx)."""
+
+    code = StringField(validators=[DataRequired(), Length(max=16)])
+
+
 class ActionForm(FlaskForm):
     """A button that changes state (log out, disable, enable): only the CSRF token is needed."""
 

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, url_for
 
 from cmp.admin.forms import ActionForm, ImportForm, PublishForm
-from cmp.admin.shell import bp, current_user, requires_role, t
+from cmp.admin.shell import bp, current_user, requires_role, services, t
 from cmp.admin.vendors import (
     actor,
     can_edit,
@@ -22,8 +22,10 @@ from cmp.admin.vendors import (
     revision_error_text,
     revisions,
 )
+from cmp.approval_scope import widened_reach
+from cmp.bounds import parse_db_int
 from cmp.catalogue import CatalogueError
-from cmp.revisions import Change, RevisionError, added_script_hosts, diff, to_yaml
+from cmp.revisions import Change, RevisionError, diff, to_yaml
 
 
 def _groups(changes: list[Change]) -> list[tuple[str, list[Change]]]:
@@ -70,7 +72,7 @@ def revisions_draft() -> Any:
         live=live,
         groups=_groups(changes),
         changes=changes,
-        added_hosts=added_script_hosts(live.document, draft.document),
+        added_hosts=widened_reach(live.document, draft.document),
         pending=store.pending(),
         form=form,
         action_form=ActionForm(),
@@ -111,9 +113,10 @@ def _refresh_live() -> None:
 
 
 def _approval_or_404(approval_id: str):
-    if not approval_id.isdigit():
+    number = parse_db_int(approval_id)
+    if number is None:
         abort(404)
-    approval = revisions().approval(int(approval_id))
+    approval = revisions().approval(number)
     if approval is None:
         abort(404)
     return approval
@@ -144,6 +147,13 @@ def approval_approve(approval_id: str) -> Any:
     approval = _approval_or_404(approval_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    # The author's own attempt gets the revisions' own answer ("own request") below.
+    if actor() != approval.requested_by and not services().accounts.independent_of(
+        actor(), approval.requested_by
+    ):
+        # An admin the requester made (directly or through others) is not a second opinion.
+        flash(("error_revision_other", {"message": t("approval_not_independent")}))
+        return redirect(url_for("admin.approval_view", approval_id=approval.id))
     try:
         published = revisions().approve(approval.id, actor())
     except RevisionError as error:
@@ -193,9 +203,10 @@ def revisions_discard() -> Any:
 @requires_role("viewer")
 def revisions_export(number: str) -> Any:
     """Any published revision as vendors.yaml, a download (the live one from the overview)."""
-    if not number.isdigit():
+    revision = parse_db_int(number)
+    if revision is None:
         abort(404)
-    published = revisions().published(int(number))
+    published = revisions().published(revision)
     if published is None:
         abort(404)
     response = Response(to_yaml(published.document), mimetype="application/yaml")

@@ -47,13 +47,15 @@ from wtforms.validators import ValidationError
 from cmp.accounts import ROLES, Accounts, User, utc_now
 from cmp.admin.texts import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, pick_language, text
 from cmp.audit import AuditLog
+from cmp.mfa import SecondFactor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="../templates")
 
 SESSION_COOKIE = "__Host-kelisim_admin"
 # Endpoints a visitor without a live session may reach; everything else sends them to the login
 # page. Logging out must work after the session has already timed out.
-PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.logout"})
+# The second-factor steps run between password and session (cmp.admin.mfa checks their state).
+PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.logout", "admin.login_code", "admin.mfa_enrol"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CLOCK_CONFIG = "KELISIM_ADMIN_CLOCK"
 """Config key for a zero-argument callable returning an aware UTC datetime (tests move time)."""
@@ -65,6 +67,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class AdminServices:
     accounts: Accounts
     audit: AuditLog
+    mfa: SecondFactor
 
 
 def is_admin_path(path: str) -> bool:
@@ -162,7 +165,8 @@ def services(app: Flask | None = None) -> AdminServices:
         accounts = Accounts(
             engine, write_engine=write_engine, throttle_key=app.secret_key, audit=audit, clock=clock
         )
-        built = AdminServices(accounts=accounts, audit=audit)
+        mfa = SecondFactor(engine, write_engine, audit, clock)
+        built = AdminServices(accounts=accounts, audit=audit, mfa=mfa)
         app.extensions["kelisim_admin"] = built
     return built
 
@@ -219,6 +223,10 @@ def requires_role(role: str) -> Callable[[F], F]:
 def is_safe_next(target: str | None) -> bool:
     """Only paths inside the admin on this host: never an open redirect to another site."""
     if not target or not target.startswith("/admin") or target.startswith("//"):
+        return False
+    # CR/LF would split the Location header (a 500 from Werkzeug, or worse behind some proxies);
+    # spaces and other controls have no place in a path either. urlsplit drops CR/LF silently.
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and "\\" not in target

@@ -173,9 +173,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "users_add_title": {"ru": "Новый пользователь", "kk": "Жаңа пайдаланушы", "en": "New user"},
     "password_repeat": {"ru": "Пароль ещё раз", "kk": "Құпиясөз қайтадан", "en": "Repeat password"},
     "password_hint": {
-        "ru": "Не короче 12 символов. Передайте пароль лично, не по почте и не в мессенджере.",
-        "kk": "Кемінде 12 таңба. Құпиясөзді поштамен не мессенджермен емес, жеке беріңіз.",
-        "en": "At least 12 characters. Hand it over in person, not by e-mail or chat.",
+        "ru": "Не короче 12 символов, не из списка частых и не легко угадываемый. "
+        "Передайте пароль лично, не по почте и не в мессенджере.",
+        "kk": "Кемінде 12 таңба, жиі қолданылатын не оңай табылатын емес. "
+        "Құпиясөзді поштамен не мессенджермен емес, жеке беріңіз.",
+        "en": "At least 12 characters, not a common or easily guessed one. "
+        "Hand it over in person, not by e-mail or chat.",
     },
     "role": {"ru": "Роль", "kk": "Рөл", "en": "Role"},
     "status": {"ru": "Состояние", "kk": "Күйі", "en": "Status"},
@@ -189,6 +192,105 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "change_role": {"ru": "Сменить роль", "kk": "Рөлді өзгерту", "en": "Change role"},
     "disable": {"ru": "Отключить", "kk": "Өшіру", "en": "Disable"},
     "enable": {"ru": "Включить", "kk": "Қосу", "en": "Enable"},
+    "mfa_code_title": {
+        "ru": "Код подтверждения",
+        "kk": "Растау коды",
+        "en": "Verification code",
+    },
+    "mfa_code_label": {
+        "ru": "Код из приложения или код восстановления",
+        "kk": "Қосымшадағы код немесе қалпына келтіру коды",
+        "en": "Code from the app, or a recovery code",
+    },
+    "mfa_code_hint": {
+        "ru": "Шесть цифр из приложения-аутентификатора.",
+        "kk": "Аутентификатор қосымшасындағы алты цифр.",
+        "en": "Six digits from your authenticator app.",
+    },
+    "mfa_verify": {
+        "ru": "Войти",
+        "kk": "Кіру",
+        "en": "Sign in",
+    },
+    "mfa_wrong_code": {
+        "ru": "Код не подходит или уже использован.",
+        "kk": "Код сәйкес емес немесе бұрын қолданылған.",
+        "en": "The code is wrong or already used.",
+    },
+    "mfa_enrol_title": {
+        "ru": "Второй фактор входа",
+        "kk": "Кірудің екінші факторы",
+        "en": "Second sign-in factor",
+    },
+    "mfa_required": {
+        "ru": "Для вашей роли второй фактор обязателен.",
+        "kk": "Сіздің рөліңіз үшін екінші фактор міндетті.",
+        "en": "Your role requires a second factor.",
+    },
+    "mfa_enrol_step1": {
+        "ru": "Отсканируйте QR-код приложением-аутентификатором (или введите ключ вручную).",
+        "kk": "QR-кодты аутентификатор қосымшасымен сканерлеңіз (немесе кілтті қолмен енгізіңіз).",
+        "en": "Scan the QR code with an authenticator app (or type the key in).",
+    },
+    "mfa_enrol_step2": {
+        "ru": "Введите шесть цифр, которые покажет приложение.",
+        "kk": "Қосымша көрсеткен алты цифрды енгізіңіз.",
+        "en": "Enter the six digits the app shows.",
+    },
+    "mfa_qr_label": {
+        "ru": "QR-код для приложения-аутентификатора",
+        "kk": "Аутентификатор қосымшасына арналған QR-код",
+        "en": "QR code for the authenticator app",
+    },
+    "mfa_secret_label": {
+        "ru": "Ключ:",
+        "kk": "Кілт:",
+        "en": "Key:",
+    },
+    "mfa_confirm": {
+        "ru": "Подтвердить",
+        "kk": "Растау",
+        "en": "Confirm",
+    },
+    "mfa_recovery_title": {
+        "ru": "Коды восстановления",
+        "kk": "Қалпына келтіру кодтары",
+        "en": "Recovery codes",
+    },
+    "mfa_recovery_hint": {
+        "ru": "Сохраните эти коды в надёжном месте: каждый можно использовать один раз, "
+        "если телефона нет под рукой. Они показываются только сейчас.",
+        "kk": "Бұл кодтарды сенімді жерде сақтаңыз: телефон жоқ кезде әрқайсысын бір рет "
+        "қолдануға болады. Олар тек қазір көрсетіледі.",
+        "en": "Keep these codes somewhere safe: each works once when your phone is not at "
+        "hand. They are shown only now.",
+    },
+    "mfa_continue": {
+        "ru": "Продолжить",
+        "kk": "Жалғастыру",
+        "en": "Continue",
+    },
+    "mfa_reset": {
+        "ru": "Сбросить второй фактор",
+        "kk": "Екінші факторды қалпына келтіру",
+        "en": "Reset second factor",
+    },
+    "mfa_reset_done": {
+        "ru": "Второй фактор для {name} сброшен; при следующем входе он настроит его заново.",
+        "kk": "{name} үшін екінші фактор алынды; келесі кіруде қайта бапталады.",
+        "en": "Second factor of {name} reset; it is set up again at the next sign-in.",
+    },
+    "unlock": {"ru": "Снять блокировку", "kk": "Бұғатты алу", "en": "Unlock"},
+    "status_locked": {
+        "ru": "вход заблокирован",
+        "kk": "кіру бұғатталған",
+        "en": "login locked",
+    },
+    "user_unlocked": {
+        "ru": "Блокировка входа для {name} снята.",
+        "kk": "{name} үшін кіру бұғаты алынды.",
+        "en": "Login lock for {name} lifted.",
+    },
     "you": {"ru": "это вы", "kk": "бұл сіз", "en": "you"},
     "user_added": {
         "ru": "Пользователь {name} добавлен.",
@@ -214,6 +316,19 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "ru": "Имя пользователя: 3–64 символа — латинские буквы, цифры, «.», «_», «@», «-».",
         "kk": "Пайдаланушы аты: 3–64 таңба — латын әріптері, сандар, «.», «_», «@», «-».",
         "en": "Username: 3–64 characters — latin letters, digits, '.', '_', '@', '-'.",
+    },
+    "error_common_password": {
+        "ru": "Этот пароль есть в списке самых распространённых. Выберите другой.",
+        "kk": "Бұл құпиясөз ең көп таралғандар тізімінде бар. Басқасын таңдаңыз.",
+        "en": "This password is on the list of the most common ones. Choose another.",
+    },
+    "error_guessable_password": {
+        "ru": "Пароль легко подобрать (повторы, последовательности, ряды клавиш, частые слова). "
+        "Несколько не связанных слов дают надёжный пароль.",
+        "kk": "Құпиясөзді табу оңай (қайталау, тізбек, перне қатары, жиі сөздер). "
+        "Бір-бірімен байланыссыз бірнеше сөз сенімді құпиясөз береді.",
+        "en": "The password is easy to guess (repeats, sequences, keyboard rows, common words). "
+        "A few unrelated words make a strong one.",
     },
     "error_weak_password": {
         "ru": "Пароль должен быть не короче 12 символов и не совпадать с именем пользователя.",
@@ -577,6 +692,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "ru": "Запрос отклонён. Черновик снова можно изменять.",
         "kk": "Сұрау қабылданбады. Жобаны қайта өзгертуге болады.",
         "en": "Request rejected. The draft can be edited again.",
+    },
+    "approval_not_independent": {
+        "ru": "Одобрить может только администратор, чью роль выдал не автор запроса "
+        "(ни прямо, ни через других).",
+        "kk": "Рөлін сұрау авторы (тікелей не басқалар арқылы) бермеген әкімші ғана "
+        "мақұлдай алады.",
+        "en": "Only an admin whose role the requester did not grant (directly or through others) "
+        "can approve.",
     },
     "approval_own": {
         "ru": "Свой запрос одобрить нельзя — нужен другой администратор.",

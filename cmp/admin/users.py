@@ -1,4 +1,4 @@
-"""The Users page: admins add staff, change their role, disable and re-enable them.
+"""The Users page: admins add staff, change their role, disable, re-enable and unlock them.
 
 There is no delete: a disabled account keeps its name attached to what it did in the audit log.
 Every change goes through cmp.accounts, which enforces the rules (no last-admin lock-out, sessions
@@ -13,11 +13,20 @@ from flask import abort, flash, get_flashed_messages, redirect, render_template,
 
 from cmp.accounts import ROLES, AccountError
 from cmp.admin.forms import ActionForm, AddUserForm, RoleForm
-from cmp.admin.shell import bp, current_user, requires_role, services, t
+from cmp.admin.shell import bp, current_user, now, requires_role, services, t
 
 
 def _page(add_form: AddUserForm, error: str | None = None, status: int = 200) -> Any:
-    users = services().accounts.users()
+    accounts = services().accounts
+    users = accounts.users()
+    moment = now().timestamp()
+    locked = {
+        user.id
+        for user in users
+        if (state := accounts.lockout(user.username)) is not None
+        and state.locked_until is not None
+        and state.locked_until > moment
+    }
     role_forms = {}
     for user in users:
         form = RoleForm(prefix=f"role-{user.id}")
@@ -27,6 +36,8 @@ def _page(add_form: AddUserForm, error: str | None = None, status: int = 200) ->
     body = render_template(
         "admin/users.html",
         users=users,
+        locked=locked,
+        enrolled={user.id for user in users if services().mfa.enrolled(user.id)},
         add_form=add_form,
         role_forms=role_forms,
         action_form=ActionForm(),
@@ -88,6 +99,18 @@ def disable_user(username: str) -> Any:
 def enable_user(username: str) -> Any:
     _existing(username)
     return _apply(lambda: services().accounts.set_disabled(username, False, actor=_actor()))
+
+
+@bp.route("/users/<username>/unlock", methods=["POST"])
+@requires_role("admin")
+def unlock_user(username: str) -> Any:
+    """Staff lift a login lock-out (a locked colleague on the phone), audited as user.unlock."""
+    target = _existing(username)
+    if not ActionForm().validate_on_submit():
+        return _page(AddUserForm(), t("error_form"), 400)
+    services().accounts.unlock(target.username, actor=_actor())
+    flash(("user_unlocked", target.username))
+    return redirect(url_for("admin.users"))
 
 
 def _existing(username: str):

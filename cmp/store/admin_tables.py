@@ -39,6 +39,8 @@ admin_users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("last_login_at", UtcDateTime, nullable=True),
+    # The actor who created the account or last changed its role (migration 0009).
+    Column("role_granted_by", String(80), nullable=True),
 )
 
 # The cookie carries a random session id; only its SHA-256 is stored, so a copy of the database
@@ -67,6 +69,39 @@ admin_login_failures = Table(
     Column("key_hash", String(64), nullable=False),
     Column("failed_at", UtcDateTime, nullable=False),
     Index("ix_admin_login_failures_key_time", "key_hash", "failed_at"),
+)
+
+# A staff member's TOTP secret (RFC 6238), confirmed once a code from it was entered; last_step
+# is the newest 30-second step accepted, so a code cannot be used twice (migration 0009).
+admin_totp = Table(
+    "admin_totp",
+    metadata,
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("admin_users.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("secret", String(64), nullable=False),
+    Column("confirmed_at", UtcDateTime, nullable=True),
+    Column("last_step", Integer, nullable=False),
+)
+
+# One-time recovery codes: only a SHA-256 of each (they are random, so a plain hash suffices).
+admin_recovery_codes = Table(
+    "admin_recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "user_id",
+        Integer,
+        ForeignKey("admin_users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("used_at", UtcDateTime, nullable=True),
 )
 
 audit_log = Table(

@@ -1,0 +1,1 @@
+"""Operational endpoints of the web edge: health checks and metrics."""
