@@ -65,7 +65,7 @@ def test_the_counter_table_holds_no_network_or_id_in_clear(migrated):
 def _spend(url: str, count: int, queue) -> None:  # runs in another process
     store = ConsentStore(url)
     limiter = _limiter(store, b"shared")
-    # A day's period: the budget must not refill while four spawned processes start on a busy machine.
+    # A day's period: the budget must not refill while four processes start on a busy machine.
     queue.put(sum(limiter.check("network", "n", 50, 86_400).allowed for _ in range(count)))
     limiter.close()
     store.close()
