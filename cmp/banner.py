@@ -85,7 +85,8 @@ def source_digests(
 def header(
     digests: tuple[str, ...], sources: tuple[str, ...] = SOURCES, built: str = MINIFIED
 ) -> str:
-    named = " ".join(f"{name} sha256:{digest}" for name, digest in zip(sources, digests, strict=True))
+    pairs = zip(sources, digests, strict=True)
+    named = " ".join(f"{name} sha256:{digest}" for name, digest in pairs)
     return f"/*! kelisim {built}: {named} */"
 
 
@@ -98,7 +99,7 @@ def recorded_digests(minified: str) -> tuple[str, ...] | None:
 
 
 def prepare_source(static_dir: Path = STATIC_DIR) -> str:
-    """gate.js then cmp.js, with the compacted cmp.css in its slot: what build-cmp hands to terser."""
+    """gate.js then cmp.js, the compacted cmp.css in its slot: what build-cmp hands to terser."""
     source = (static_dir / "cmp.js").read_text(encoding="utf-8")
     if CSS_PLACEHOLDER not in source:
         raise ValueError(f"{static_dir / 'cmp.js'} has no {CSS_PLACEHOLDER} for the stylesheet")
@@ -106,7 +107,8 @@ def prepare_source(static_dir: Path = STATIC_DIR) -> str:
         raise ValueError(f"{static_dir / 'cmp.js'} must name {CONFIG_PLACEHOLDER} exactly once")
     css = compact_css((static_dir / "cmp.css").read_text(encoding="utf-8"))
     # json.dumps escapes everything outside ASCII: the result is a safe JavaScript string literal.
-    return prepare_bootstrap(static_dir) + "\n" + source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)
+    runtime = source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)
+    return prepare_bootstrap(static_dir) + "\n" + runtime
 
 
 def prepare_bootstrap(static_dir: Path = STATIC_DIR) -> str:

@@ -394,8 +394,9 @@ class Catalogue:
 
         ``detail="banner"`` is the lean first layer the runtime embeds in cmp.js: the layer-1 texts
         (BANNER_TEXT_KEYS) and, per vendor, only what gating and consent signals need (id, name,
-        purposes, hosts, domains, urls, paths, consent_mode and consent_api when set); ``"detail": "banner"`` marks it. The full
-        body (the default) adds everything the second layer, deletion and the receipt show.
+        purposes, hosts, domains, urls, paths, consent_mode and consent_api when set);
+        ``"detail": "banner"`` marks it. The full body (the default) adds everything the second
+        layer, deletion and the receipt show.
         """
         site = self.sites[site_id]
         if language not in self.languages:
@@ -1229,9 +1230,8 @@ class _Reader:
                 f"false, but the data goes to {destination} — set it to true, visitors must be "
                 "told of the transfer",
             )
-        no_hosts = not (
-            vendor.script_hosts or vendor.beacon_hosts or vendor.paths or vendor.domains or vendor.urls
-        )
+        lists = (vendor.hosts, vendor.paths, vendor.domains, vendor.urls)
+        no_hosts = not any(lists)
         if no_hosts and not {"hosts", "script_hosts", "beacon_hosts"} & vendor.unknown.keys():
             self.problem(
                 values["script_hosts"],

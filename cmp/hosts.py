@@ -1,4 +1,4 @@
-"""Which vendors a URL belongs to: the one host-matching rule the browser gate and the scanner share.
+"""Which vendors a URL belongs to: one host-matching rule for the browser gate and the scanner.
 
 A vendor is known on the network by four declared lists in vendors.yaml: its ``script_hosts`` and
 ``beacon_hosts`` and its ``domains`` (each one and every host under it), its ``urls`` (a path prefix
@@ -95,7 +95,10 @@ class HostMatcher:
     def held(self, url: str, granted: Mapping[str, bool] | Iterable[str]) -> bool:
         """Whether the gate holds `url` while only `granted` vendors have consent."""
         owners = self.vendors_for_url(url)
-        given = set(granted) if not isinstance(granted, Mapping) else {k for k, v in granted.items() if v}
+        if isinstance(granted, Mapping):
+            given = {vendor for vendor, grant in granted.items() if grant}
+        else:
+            given = set(granted)
         return bool(owners) and not given.intersection(owners)
 
     def _owners(self, host: str, path: str | None) -> tuple[str, ...]:

@@ -122,10 +122,13 @@ let take = e => {
     RA.call(e, m != null ? PX + a : a);
   }
   if (GA.call(e, PX + 'type') != null) { e.__kt = GA.call(e, PX + 'type'); RA.call(e, PX + 'type') }
-  if (t == 'SCRIPT' && !n && !GA.call(e, 'src') && /\bimport\b/.test(e.text)) {
+  if (t == 'SCRIPT' && !n && !GA.call(e, 'src')) {
     // A module (or classic) script importing a vendor URL: held as a whole while any such URL is.
-    let us = (e.text.match(/(?:https?:)?\/\/[^\s'"`)]+/g) || []).filter(held);
+    let us = /\bimport\b/.test(e.text) && (e.text.match(/(?:https?:)?\/\/[^\s'"`)]+/g) || []).filter(held), p = e.previousElementSibling;
     if (us.length) { h.__text = us; n = 1 }
+    // The inline script right after a held synchronous library ("load it, then call it", as
+    // Amplitude's snippet is) waits for that library, and runs after it has loaded.
+    else if (p?.__kr && p.__kh?.src && !p.hasAttribute('async') && !p.hasAttribute('defer')) { h.__dep = p; n = 1 }
   }
   RA.call(e, PX + 'held');
   if (!n) return;
@@ -142,18 +145,22 @@ let copy = (e, ty) => {
   f.nonce = N;
   return f;
 };
-let free = e => !Object.entries(e.__kh || {}).some(([a, v]) => a == '__text' ? v.some(held) : heldA(a, v));
+let free = e => !Object.entries(e.__kh || {}).some(([a, v]) => a == '__text' ? v.some(held) : a == '__dep' ? !v.__kl : heldA(a, v));
 // A script held on its way in by code keeps its element (and onload) and gets its src now; one the
 // parser or markup inserted is replaced by a fresh copy, since a parsed script never runs twice.
 let release = e => {
   let h = e.__kh, f = e;
   delete e.__kh; e.__k = 1;
   if (e.tagName == 'SCRIPT') {
-    if (e.__kr) { f = copy(e, e.__kt); h.__text && (f.text = e.text) }
+    if (e.__kr) {
+      f = copy(e, e.__kt);
+      if (!h.src) f.text = e.text;
+      else for (let n of ['load', 'error']) f.addEventListener(n, () => { e.__kl = 1; flush() });
+    }
     else e.__kt == null ? RA.call(e, 'type') : SA.call(e, 'type', e.__kt);
     f.nonce = N;
   }
-  for (let a in h) a == '__text' || put(f, a, h[a]);
+  for (let a in h) a[0] == '_' || put(f, a, h[a]);
   f != e && e.replaceWith(f);
 };
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.request import urlopen
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
@@ -191,6 +192,22 @@ def vendor_app(log: RequestLog) -> Callable[..., Any]:
 SITE_DIR = Path(__file__).parent
 PAGE = (SITE_DIR / "site.html").read_text(encoding="utf-8")
 LATE = (SITE_DIR / "late.html").read_text(encoding="utf-8")
+# Pages with unmarked vendor tags after the bootstrap (`boot=served|inline|none`).
+GATED_PAGES = {
+    "/unmarked": (SITE_DIR / "unmarked.html").read_text(encoding="utf-8"),
+    "/paths": (SITE_DIR / "paths.html").read_text(encoding="utf-8"),
+}
+
+
+def bootstrap_tag(mode: str, cmp: str, nonce: str) -> str:
+    """The bootstrap as a site includes it: Kelisim's URL, or its text inlined with the nonce."""
+    if mode == "served":
+        return f'<script src="{cmp}/bootstrap.js?site=default" nonce="{nonce}"></script>'
+    if mode == "inline":
+        with urlopen(f"{cmp}/bootstrap.js?site=default", timeout=30) as response:
+            text = response.read().decode("utf-8")
+        return f'<script nonce="{nonce}">{text}</script>'
+    return ""
 
 
 @dataclass
@@ -218,7 +235,7 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
             if request.path == "/matomo.js":
                 return Response(MATOMO_JS, mimetype="text/javascript")
             return Response(status=204)
-        if request.path not in ("/", "/other"):
+        if request.path not in ("/", "/other", *GATED_PAGES):
             return Response("not here", status=404)
         args = parse_qs(request.query_string.decode(), keep_blank_values=True)
         option = {key: values[0] for key, values in args.items()}
@@ -227,17 +244,30 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
         attrs = ""
         if "fab" in option:
             attrs += f' data-floating-button="{option["fab"]}"'
+        if "reverify" in option:
+            attrs += f' data-reverify="{int(option["reverify"])}"'
         late = int(option["late"]) if "late" in option else None
-        html = PAGE % {
-            "lang": f' lang="{lang}"' if lang else "",
-            "nonce": nonce,
-            "cmp": option["cmp"],
-            # As a real site includes it: the page's language in the URL (cmp.js embeds its config).
-            "cmp_lang": f"&amp;lang={lang}" if lang else "",
-            "script_attrs": attrs,
-            "amp": AMPLITUDE_KEY,
-            "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
-        }
+        if request.path in GATED_PAGES:
+            html = GATED_PAGES[request.path] % {
+                "mode": option.get("boot", "served"),
+                "boot": bootstrap_tag(option.get("boot", "served"), option["cmp"], nonce),
+                "nonce": nonce,
+                "cmp": option["cmp"],
+                "script_attrs": attrs,
+                "amp": AMPLITUDE_KEY,
+            }
+        else:
+            html = PAGE % {
+                "lang": f' lang="{lang}"' if lang else "",
+                "nonce": nonce,
+                "cmp": option["cmp"],
+                # As a real site includes it: the page's language in the URL (cmp.js embeds its
+                # config).
+                "cmp_lang": f"&amp;lang={lang}" if lang else "",
+                "script_attrs": attrs,
+                "amp": AMPLITUDE_KEY,
+                "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
+            }
         response = Response(html, mimetype="text/html")
         response.headers["Content-Security-Policy"] = (
             f"script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; "
