@@ -121,7 +121,8 @@ let take = e => {
     h[a] = v; n = 1;
     RA.call(e, m != null ? PX + a : a);
   }
-  if (GA.call(e, PX + 'type') != null) { e.__kt = GA.call(e, PX + 'type'); RA.call(e, PX + 'type') }
+  // mark() typed a held script blocked and kept its own type (if any) as data-kelisim-type.
+  if (GA.call(e, PX + 'held') != null && t == 'SCRIPT') { e.__kt = GA.call(e, PX + 'type'); RA.call(e, PX + 'type') }
   if (t == 'SCRIPT' && !n && !GA.call(e, 'src')) {
     // A module (or classic) script importing a vendor URL: held as a whole while any such URL is.
     let us = /\bimport\b/.test(e.text) && (e.text.match(/(?:https?:)?\/\/[^\s'"`)]+/g) || []).filter(held), p = e.previousElementSibling;
@@ -218,15 +219,23 @@ let unurl = s => s.replace(/url\(\s*(['"]?)(.*?)\1\s*\)/gi, (m, q, u) => held(u)
   };
 let CD = CSSStyleDeclaration.prototype, SP = CD.setProperty;
 CD.setProperty = function (p, v, pr) { return SP.call(this, p, /url\(/i.test(v) ? css(this, 'p', v + '', p, pr) : v, pr) };
-for (let a of Object.getOwnPropertyNames(CD)) if (/image|background|mask|^content$|cursor|^csstext$/i.test(a)) {
-  let set = wrap(CD, a, (e, v) => {
-    let u = /url\(|@import/i.test(v) && unurl(v + '');
-    if (!u || u == v) return;
-    CQ.push([e, 'P', v + '', [a, set]]);
-    set.call(e, u);
-    return 1;
-  });
-}
+// Chromium gives camelCase style properties no accessors to wrap (they are named properties), so
+// an element's style is handed out behind a Proxy (one per declaration, so it stays ===) that holds
+// url() values; cssText and the rest pass through it too.
+let SD = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'style'), PM = new WeakMap();
+SD?.get && Object.defineProperty(HTMLElement.prototype, 'style', {configurable: true, enumerable: SD.enumerable, set: SD.set, get() {
+  let d = SD.get.call(this), p = PM.get(d);
+  p || PM.set(d, p = new Proxy(d, {
+    get: (t, k) => { let v = Reflect.get(t, k, t); return typeof v == 'function' ? v.bind(t) : v },
+    set: (t, k, v) => {
+      let u = typeof v == 'string' && /url\(|@import/i.test(v) && unurl(v);
+      if (u && u != v) CQ.push([t, 'P', v, [k, function (x) { this[k] = x }]]);
+      t[k] = u && u != v ? u : v;
+      return true;
+    }
+  }));
+  return p;
+}});
 let SH = CSSStyleSheet.prototype, IR = SH.insertRule, RP = SH.replace, RS = SH.replaceSync;
 SH.insertRule = function (r, i) {
   let u = unurl(r + ''), n = IR.call(this, u, i);

@@ -84,9 +84,187 @@ def consent_commands(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
 def test_unmarked_snippets_run_nothing_before_a_choice(gate_visit: Visit, boot: str) -> None:
     gate_visit.open(path="/unmarked", boot=boot)
     gate_visit.settle(0.8)
-    print(gate_visit.vendor_requests(), gate_visit.loaded(), gate_visit.console_errors)
     assert gate_visit.banner_visible()
     assert unpreloaded(gate_visit) == []
     assert gate_visit.loaded() == set()
-    assert gate_visit.artefacts() == {"cookies": set(), "local": set(), "session": set(), "idb": set()}
+    assert gate_visit.artefacts() == {
+        "cookies": set(),
+        "local": set(),
+        "session": set(),
+        "idb": set(),
+    }
+    assert_no_csp_violation(gate_visit)
+
+
+@pytest.mark.parametrize("boot", ["served", "inline"])
+def test_unmarked_snippets_run_after_accept_all_and_never_after_reject_all(
+    gate_visit: Visit, texts, boot: str
+) -> None:
+    gate_visit.open(path="/unmarked", boot=boot)
+    gate_visit.page.get_by_role("button", name=texts["reject_all"]).click()
+    gate_visit.page.wait_for_selector("#kelisim", state="detached")
+    gate_visit.settle(0.5)
+    assert unpreloaded(gate_visit) == [] and gate_visit.loaded() == set()
+    assert gate_visit.artefacts()["cookies"] == set()
+    # The next page view, with the refusal stored: nothing either, not even a preloaded script run.
+    gate_visit.site.log.clear()
+    gate_visit.requests.clear()
+    gate_visit.open(path="/unmarked", boot=boot)
+    gate_visit.settle(0.5)
+    assert not gate_visit.banner_visible()
+    assert unpreloaded(gate_visit) == [] and gate_visit.loaded() == set()
+    assert gate_visit.artefacts() == {
+        "cookies": set(),
+        "local": set(),
+        "session": set(),
+        "idb": set(),
+    }
+    assert_no_csp_violation(gate_visit)
+
+    gate_visit.page.evaluate("kelisim.acceptAll()")
+    gate_visit.settle(0.8)
+    assert gate_visit.loaded() == UNMARKED_VENDORS
+    reached = gate_visit.site.log.hosts()
+    for host in ("mc.yandex.ru", "www.clarity.ms", "vk.com", "top-fwz1.mail.ru", "site"):
+        assert host in reached
+    assert gate_visit.site.log.any("www.googletagmanager.com", "/gtm.js?id=GTM-KELISIM")
+    assert gate_visit.site.log.any("vk.com", "/rtrg?p=VK-RTRG")  # the pixel's onload ran
+    cookies = gate_visit.artefacts()["cookies"]
+    assert {"_ga", "_ym_uid", "_clck", "tmr_lvid", "_pk_id.1.f00d", "AMP_4b656c6973"} <= cookies
+    assert_no_csp_violation(gate_visit)
+
+
+def test_a_stored_consent_runs_the_unmarked_snippets_on_every_page_view(
+    gate_visit: Visit,
+) -> None:
+    gate_visit.open(path="/unmarked")
+    gate_visit.page.evaluate("kelisim.acceptAll()")
+    gate_visit.settle(0.5)
+    for _ in range(4):
+        gate_visit.open(path="/unmarked")
+        gate_visit.settle(0.5)
+        assert gate_visit.loaded() == UNMARKED_VENDORS
+        # Vendor APIs are told on every page view, whenever their code arrives.
+        clarity = gate_visit.page.evaluate("window.__clarity")
+        assert ["consentv2", {"ad_Storage": "denied", "analytics_Storage": "granted"}] in clarity
+        assert gate_visit.page.evaluate("window.__ampOptOut") is False
+        # Matomo (in loaded()) counts only once it was given setConsentGiven on this page view.
+        commands = consent_commands(gate_visit)
+        kinds = [kind for kind, _ in commands]
+        # Kelisim's default, the page's own default, then the update: never an update first.
+        assert kinds[:2] == ["default", "default"] and "update" in kinds
+        assert kinds.index("update") > 1
+        assert commands[kinds.index("update")][1]["analytics_storage"] == "granted"
+    assert_no_csp_violation(gate_visit)
+
+
+def test_granting_only_the_tag_manager_grants_no_consent_mode_type(gate_visit: Visit) -> None:
+    gate_visit.open(path="/unmarked")
+    gate_visit.page.evaluate("kelisim.set({google_tag_manager: true})")
+    gate_visit.settle(0.5)
+    assert gate_visit.site.log.any("www.googletagmanager.com", "/gtm.js")
+    # gtag.js is GA4's (a path rule on the tag manager's host): it stays held.
+    assert gate_visit.loaded() == {"google_tag_manager"}
+    assert "_ga" not in gate_visit.artefacts()["cookies"]
+    update = [args for kind, args in consent_commands(gate_visit) if kind == "update"][-1]
+    assert set(update.values()) == {"denied"}
+
+    gate_visit.page.evaluate("kelisim.set({google_tag_manager: true, google_analytics: true})")
+    gate_visit.settle(0.5)
+    update = [args for kind, args in consent_commands(gate_visit) if kind == "update"][-1]
+    assert update["analytics_storage"] == "granted"
+    # No Google advertising product is declared: the ad_* types stay denied.
+    assert {update[k] for k in ("ad_storage", "ad_user_data", "ad_personalization")} == {"denied"}
+    assert "google_analytics" in gate_visit.loaded() and "_ga" in gate_visit.artefacts()["cookies"]
+    assert_no_csp_violation(gate_visit)
+
+
+# Every script-driven insertion path, each with a vendor URL in one of the host variants (vk.ru,
+# Metrica's jsDelivr mirror, a Clarity letter host, GA4 on www.google.com, a trailing dot, capitals).
+FIRE = """() => {
+    const n = document.querySelector('script[nonce]').nonce, b = document.body, box = () => {
+        const d = document.createElement('div'); d.style.width = '20px'; d.style.height = '20px';
+        b.append(d); return d;
+    };
+    new Image().src = 'http://vk.ru/rtrg?via=image';
+    const s = document.createElement('script'); s.src = 'http://mc.yandex.ru./metrika/tag.js?via=script'; b.append(s);
+    const t = document.createElement('script'); b.append(t); t.setAttribute('src', 'http://MC.Yandex.RU/metrika/tag.js?via=setattr');
+    const f = document.createElement('iframe'); f.src = 'http://x.clarity.ms/frame.html?via=iframe'; b.append(f);
+    const i = document.createElement('img'); i.srcset = 'http://x.clarity.ms/a.gif?via=srcset 1x'; b.append(i);
+    const p = document.createElement('picture'), so = document.createElement('source'), pi = document.createElement('img');
+    so.setAttribute('srcset', 'http://vk.ru/s.gif?via=source'); p.append(so, pi); b.append(p);
+    for (const [rel, url, as] of [
+        ['preload', 'http://cdn.jsdelivr.net/npm/yandex-metrica-watch/p.gif?via=preload', 'image'],
+        ['prefetch', 'http://www.google.com/g/collect?via=prefetch'],
+        ['modulepreload', 'http://vk.ru/m.js?via=modulepreload'],
+        ['stylesheet', 'http://x.clarity.ms/s.css?via=stylesheet'],
+    ]) {
+        const l = document.createElement('link'); l.rel = rel; l.nonce = n; if (as) l.as = as;
+        l.href = url; document.head.append(l);
+    }
+    const d = document.createElement('div'); d.innerHTML = '<img src="http://www.google.com/g/collect?via=innerhtml">';
+    window.__detached = d;
+    const o = document.createElement('span'); b.append(o); o.outerHTML = '<img src="http://vk.ru/o.gif?via=outerhtml">';
+    b.insertAdjacentHTML('beforeend', '<img src="http://x.clarity.ms/i.gif?via=adjacent">');
+    b.append(document.createRange().createContextualFragment(
+        '<img src="http://vk.ru/f.gif?via=fragment"><script src="http://mc.yandex.ru/metrika/tag.js?via=fragment-script"></scr' + 'ipt>'));
+    box().style.backgroundImage = 'url(http://x.clarity.ms/bg1.gif?via=style-prop)';
+    box().style.setProperty('background-image', 'url("http://vk.ru/bg2.gif?via=setproperty")');
+    box().style.cssText = 'width:20px;height:20px;background:url(http://www.google.com/g/collect?via=csstext)';
+    box().className = 'ruled';
+    document.styleSheets[0].insertRule('.ruled{background-image:url(http://cdn.jsdelivr.net/npm/yandex-metrica-watch/bg.gif?via=insertrule)}');
+    return window.__net();
+}"""
+NET = """() => { window.__net = async () => {
+    const out = {};
+    try { await fetch('http://vk.ru/f?via=fetch', {mode: 'no-cors'}); out.fetch = 'sent' } catch { out.fetch = 'held' }
+    out.beacon = navigator.sendBeacon('http://x.clarity.ms/collect?via=beacon', 'x') ? 'sent' : 'held';
+    out.xhr = await new Promise(r => { const x = new XMLHttpRequest(); x.open('POST', 'http://www.google.com/g/collect?via=xhr');
+        x.onerror = () => r('failed'); x.onload = () => r('sent'); x.send('x') });
+    try { window.__es = new EventSource('http://vk.ru/es?via=eventsource'); out.eventsource = 'sent' } catch { out.eventsource = 'held' }
+    try { new WebSocket('ws://vk.ru/ws?via=websocket').close(); out.websocket = 'sent' } catch { out.websocket = 'held' }
+    out.open = window.open('http://vk.ru/w?via=open') ? 'sent' : 'held';
+    return out;
+} }"""
+MARKUP_PATHS = ("via=write", "p=write", "via=import", "via=static-import", "via=style")
+ELEMENT_PATHS = (
+    "via=image", "via=script", "via=setattr", "via=iframe", "via=srcset", "via=source",
+    "via=preload", "via=prefetch", "via=modulepreload", "via=stylesheet", "via=innerhtml",
+    "via=outerhtml", "via=adjacent", "via=fragment", "via=fragment-script", "via=style-prop",
+    "via=setproperty", "via=csstext", "via=insertrule",
+)  # fmt: skip
+NETWORK_PATHS = ("fetch", "beacon", "xhr", "eventsource", "websocket", "open")
+
+
+def reached(visit: Visit, marker: str) -> bool:
+    return any(marker in url for url in list(visit.requests))
+
+
+def test_every_insertion_path_and_host_variant_is_held_then_released(gate_visit: Visit) -> None:
+    sockets: list[str] = []
+    gate_visit.page.on("websocket", lambda ws: sockets.append(ws.url))
+    gate_visit.open(path="/paths")
+    gate_visit.page.evaluate(NET)
+    results = gate_visit.page.evaluate(FIRE)
+    gate_visit.settle(0.8)
+    # A held XMLHttpRequest ends as a blocked one does: an error event, and no request.
+    assert results == {**dict.fromkeys(NETWORK_PATHS, "held"), "xhr": "failed"}
+    assert gate_visit.vendor_requests() == [] and sockets == []
+    assert gate_visit.loaded() == set()
+
+    gate_visit.page.evaluate("kelisim.acceptAll()")
+    gate_visit.settle(0.8)
+    missing = [m for m in (*MARKUP_PATHS, *ELEMENT_PATHS) if not reached(gate_visit, m)]
+    assert missing == []
+    assert gate_visit.site.log.any("mc.yandex.ru", "via=write")  # written, then run
+    results = gate_visit.page.evaluate("window.__net()")
+    gate_visit.settle(0.5)
+    # www.google.com is HSTS-preloaded: the XHR is upgraded to HTTPS, which the fake host does not
+    # speak, so it fails after being sent; the request itself is what counts.
+    assert {k: v for k, v in results.items() if k != "xhr"} == dict.fromkeys(
+        set(NETWORK_PATHS) - {"xhr"}, "sent"
+    )
+    for marker in ("via=fetch", "via=beacon", "via=xhr", "via=eventsource", "via=open"):
+        assert reached(gate_visit, marker), marker
+    assert any("via=websocket" in url for url in sockets)
     assert_no_csp_violation(gate_visit)
