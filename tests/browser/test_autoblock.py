@@ -6,8 +6,8 @@ app; every vendor hostname (and the host variants a gate can miss) resolves to t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from banner_site import Kelisim, Site, Visit, new_visit
@@ -179,53 +179,9 @@ def test_granting_only_the_tag_manager_grants_no_consent_mode_type(gate_visit: V
     assert_no_csp_violation(gate_visit)
 
 
-# Every script-driven insertion path, each with a vendor URL in one of the host variants (vk.ru,
-# Metrica's jsDelivr mirror, a Clarity letter host, GA4 on www.google.com, a trailing dot, capitals).
-FIRE = """() => {
-    const n = document.querySelector('script[nonce]').nonce, b = document.body, box = () => {
-        const d = document.createElement('div'); d.style.width = '20px'; d.style.height = '20px';
-        b.append(d); return d;
-    };
-    new Image().src = 'http://vk.ru/rtrg?via=image';
-    const s = document.createElement('script'); s.src = 'http://mc.yandex.ru./metrika/tag.js?via=script'; b.append(s);
-    const t = document.createElement('script'); b.append(t); t.setAttribute('src', 'http://MC.Yandex.RU/metrika/tag.js?via=setattr');
-    const f = document.createElement('iframe'); f.src = 'http://x.clarity.ms/frame.html?via=iframe'; b.append(f);
-    const i = document.createElement('img'); i.srcset = 'http://x.clarity.ms/a.gif?via=srcset 1x'; b.append(i);
-    const p = document.createElement('picture'), so = document.createElement('source'), pi = document.createElement('img');
-    so.setAttribute('srcset', 'http://vk.ru/s.gif?via=source'); p.append(so, pi); b.append(p);
-    for (const [rel, url, as] of [
-        ['preload', 'http://cdn.jsdelivr.net/npm/yandex-metrica-watch/p.gif?via=preload', 'image'],
-        ['prefetch', 'http://www.google.com/g/collect?via=prefetch'],
-        ['modulepreload', 'http://vk.ru/m.js?via=modulepreload'],
-        ['stylesheet', 'http://x.clarity.ms/s.css?via=stylesheet'],
-    ]) {
-        const l = document.createElement('link'); l.rel = rel; l.nonce = n; if (as) l.as = as;
-        l.href = url; document.head.append(l);
-    }
-    const d = document.createElement('div'); d.innerHTML = '<img src="http://www.google.com/g/collect?via=innerhtml">';
-    window.__detached = d;
-    const o = document.createElement('span'); b.append(o); o.outerHTML = '<img src="http://vk.ru/o.gif?via=outerhtml">';
-    b.insertAdjacentHTML('beforeend', '<img src="http://x.clarity.ms/i.gif?via=adjacent">');
-    b.append(document.createRange().createContextualFragment(
-        '<img src="http://vk.ru/f.gif?via=fragment"><script src="http://mc.yandex.ru/metrika/tag.js?via=fragment-script"></scr' + 'ipt>'));
-    box().style.backgroundImage = 'url(http://x.clarity.ms/bg1.gif?via=style-prop)';
-    box().style.setProperty('background-image', 'url("http://vk.ru/bg2.gif?via=setproperty")');
-    box().style.cssText = 'width:20px;height:20px;background:url(http://www.google.com/g/collect?via=csstext)';
-    box().className = 'ruled';
-    document.styleSheets[0].insertRule('.ruled{background-image:url(http://cdn.jsdelivr.net/npm/yandex-metrica-watch/bg.gif?via=insertrule)}');
-    return window.__net();
-}"""
-NET = """() => { window.__net = async () => {
-    const out = {};
-    try { await fetch('http://vk.ru/f?via=fetch', {mode: 'no-cors'}); out.fetch = 'sent' } catch { out.fetch = 'held' }
-    out.beacon = navigator.sendBeacon('http://x.clarity.ms/collect?via=beacon', 'x') ? 'sent' : 'held';
-    out.xhr = await new Promise(r => { const x = new XMLHttpRequest(); x.open('POST', 'http://www.google.com/g/collect?via=xhr');
-        x.onerror = () => r('failed'); x.onload = () => r('sent'); x.send('x') });
-    try { window.__es = new EventSource('http://vk.ru/es?via=eventsource'); out.eventsource = 'sent' } catch { out.eventsource = 'held' }
-    try { new WebSocket('ws://vk.ru/ws?via=websocket').close(); out.websocket = 'sent' } catch { out.websocket = 'held' }
-    out.open = window.open('http://vk.ru/w?via=open') ? 'sent' : 'held';
-    return out;
-} }"""
+# Every script-driven insertion path (window.__fire) and network API (window.__net), each with a
+# vendor URL in one of the host variants.
+PATHS_JS = (Path(__file__).parent / "insertion_paths.js").read_text(encoding="utf-8")
 MARKUP_PATHS = ("via=write", "p=write", "via=import", "via=static-import", "via=style")
 ELEMENT_PATHS = (
     "via=image", "via=script", "via=setattr", "via=iframe", "via=srcset", "via=source",
@@ -244,8 +200,8 @@ def test_every_insertion_path_and_host_variant_is_held_then_released(gate_visit:
     sockets: list[str] = []
     gate_visit.page.on("websocket", lambda ws: sockets.append(ws.url))
     gate_visit.open(path="/paths")
-    gate_visit.page.evaluate(NET)
-    results = gate_visit.page.evaluate(FIRE)
+    gate_visit.page.evaluate(PATHS_JS)
+    results = gate_visit.page.evaluate("window.__fire()")
     gate_visit.settle(0.8)
     # A held XMLHttpRequest ends as a blocked one does: an error event, and no request.
     assert results == {**dict.fromkeys(NETWORK_PATHS, "held"), "xhr": "failed"}
