@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import urlopen
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from cmp.settings import PROJECT_ROOT, Settings
@@ -34,8 +34,16 @@ AMPLITUDE_KEY = "4b656c6973696d2064656d6f206b6579"
 # --- servers ---------------------------------------------------------------------------------
 
 
-def serve(app: Callable[..., Any]) -> tuple[BaseWSGIServer, int]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: a receipt's URL (/consent/<id>) names a consent id, which logs must not."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def serve(app: Callable[..., Any], *, quiet: bool = False) -> tuple[BaseWSGIServer, int]:
+    handler = _QuietHandler if quiet else None
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_port
 
@@ -306,7 +314,7 @@ def start_kelisim(database_url: str, catalogue_path: Path, token_key: str) -> Ke
         extra={"catalogue_refresh_seconds": None},
     )
     app = create_app(settings)
-    server, port = serve(app)
+    server, port = serve(app, quiet=True)
     # localhost, not 127.0.0.1: the runtime is cross-origin to the site, as in production.
     return Kelisim(app=app, base=f"http://localhost:{port}", server=server)
 

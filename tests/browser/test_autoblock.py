@@ -5,6 +5,7 @@ app; every vendor hostname (and the host variants a gate can miss) resolves to t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -224,3 +225,98 @@ def test_every_insertion_path_and_host_variant_is_held_then_released(gate_visit:
         assert reached(gate_visit, marker), marker
     assert any("via=websocket" in url for url in sockets)
     assert_no_csp_violation(gate_visit)
+
+
+# --- withdrawal and block reach the open tab ------------------------------------------------------
+
+EMPTY = {"cookies": set(), "local": set(), "session": set(), "idb": set()}
+REVERIFY = 2  # seconds, through data-reverify; the default is 30
+
+
+def open_with_everything_running(visit: Visit, reverify: int) -> str:
+    """The site in one tab with every vendor granted and running; returns the consent id."""
+    visit.open(reverify=reverify)
+    consent_id = visit.page.evaluate("kelisim.acceptAll().then(s => s.consent_id)")
+    visit.settle(0.5)
+    before = visit.artefacts()
+    assert {"_ym_uid", "_ga", "_clck", "tmr_lvid", "AMP_4b656c6973"} <= before["cookies"]
+    assert {"_ym_uid", "AMP_unsent_4b656c6973"} <= before["local"] and "_cltk" in before["session"]
+    visit.page.evaluate("window.__stayed = true")  # gone if the tab reloaded
+    return consent_id
+
+
+def site_artefacts(visit: Visit) -> dict[str, set[str]]:
+    """What the site's tab holds (not the receipt page's own session cookie on the CMP host)."""
+    found = visit.artefacts()
+    site_cookies = {c["name"] for c in visit.context.cookies(visit.site.base)}
+    found["cookies"] &= site_cookies - {"kelisim_consent"}
+    return found
+
+
+def wait_until_cleaned(visit: Visit, within: float) -> float:
+    """Seconds until the tab holds no vendor artefact (cookies, storage, IndexedDB)."""
+    start = time.monotonic()
+    while time.monotonic() < start + within:
+        if site_artefacts(visit) == EMPTY:
+            return time.monotonic() - start
+        visit.page.wait_for_timeout(100)
+    raise AssertionError(f"still there after {within} s: {site_artefacts(visit)}")
+
+
+def assert_loads_no_vendor_any_more(visit: Visit) -> None:
+    visit.site.log.clear()
+    visit.requests.clear()
+    visit.page.evaluate(
+        """() => {
+            new Image().src = 'http://mc.yandex.ru/watch/12345678?after=1';
+            fetch('http://api2.amplitude.com/2/httpapi?after=1', {method: 'POST'}).catch(() => {});
+            navigator.sendBeacon('http://a.clarity.ms/collect?after=1', 'x');
+            const s = document.createElement('script');
+            s.src = 'http://vk.com/js/api/openapi.js?after=1'; document.body.append(s);
+        }"""
+    )
+    visit.settle(0.5)
+    assert visit.vendor_requests() == [] and visit.site.log.hits == []
+    assert visit.page.evaluate("window.__stayed") is True  # no reload: the visitor's form is kept
+
+
+def test_a_withdrawal_on_the_receipt_page_reaches_the_open_tab(gate_visit: Visit) -> None:
+    consent_id = open_with_everything_running(gate_visit, REVERIFY)
+    receipt = gate_visit.context.new_page()
+    receipt.goto(f"{gate_visit.kelisim.base}/consent/{consent_id}")
+    with receipt.expect_navigation():
+        receipt.locator("form.withdraw button").click()
+    assert gate_visit.kelisim.store.latest(consent_id).action == "withdraw"
+
+    took = wait_until_cleaned(gate_visit, within=REVERIFY + 5)
+    assert took <= REVERIFY + 3, took
+    assert gate_visit.page.evaluate("kelisim.get().status") == "withdrawn"
+    assert_loads_no_vendor_any_more(gate_visit)
+    assert_no_csp_violation(gate_visit)
+
+
+def test_a_block_by_staff_reaches_the_open_tab(gate_visit: Visit) -> None:
+    from cmp.admin.requests import subjects
+
+    consent_id = open_with_everything_running(gate_visit, REVERIFY)
+    with gate_visit.kelisim.app.app_context():
+        subjects().block(consent_id, "breach reported by the subject", "officer@example.kz")
+
+    took = wait_until_cleaned(gate_visit, within=REVERIFY + 5)
+    assert took <= REVERIFY + 3, took
+    assert gate_visit.page.evaluate("kelisim.get().decided") is False
+    assert_loads_no_vendor_any_more(gate_visit)
+    assert_no_csp_violation(gate_visit)
+
+
+def test_a_withdrawal_in_another_tab_of_the_site_arrives_at_once(gate_visit: Visit) -> None:
+    # No interval (data-reverify=0) and no focus change: only the tabs' channel can tell it.
+    open_with_everything_running(gate_visit, 0)
+    other = gate_visit.context.new_page()
+    other.goto(gate_visit.site.url(gate_visit.kelisim.base, "/other", reverify=0))
+    other.wait_for_function("() => window.kelisim && kelisim.ready")
+    with other.expect_navigation():
+        other.evaluate("kelisim.withdraw()")
+    wait_until_cleaned(gate_visit, within=5)
+    assert gate_visit.page.evaluate("kelisim.get().status") == "withdrawn"
+    assert_loads_no_vendor_any_more(gate_visit)
