@@ -320,3 +320,39 @@ def test_a_withdrawal_in_another_tab_of_the_site_arrives_at_once(gate_visit: Vis
     wait_until_cleaned(gate_visit, within=5)
     assert gate_visit.page.evaluate("kelisim.get().status") == "withdrawn"
     assert_loads_no_vendor_any_more(gate_visit)
+
+
+# --- Consent Mode types come from the catalogue ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def kelisim_with_ads(browser_tmp, token_key: str) -> Iterator[Kelisim]:
+    """The seed catalogue, but GA4 declared with Google's advertising features (ad_* types)."""
+    from banner_site import CATALOGUE, start_kelisim
+
+    text = CATALOGUE.read_text(encoding="utf-8")
+    declared = "    consent_mode: [analytics_storage]\n"
+    ads = "    consent_mode: [analytics_storage, ad_storage, ad_user_data, ad_personalization]\n"
+    assert text.count(declared) == 2  # GA4, then Firebase
+    path = browser_tmp / "vendors-ads.yaml"
+    path.write_text(text.replace(declared, ads, 1), encoding="utf-8")
+    server = start_kelisim(f"sqlite:///{browser_tmp / 'ads.sqlite3'}", path, token_key)
+    yield server
+    server.server.shutdown()
+    server.app.extensions["kelisim"].close()
+
+
+def test_consent_mode_types_are_the_ones_the_granted_vendors_declare(
+    gate_visit: Visit, kelisim_with_ads: Kelisim
+) -> None:
+    gate_visit.open(cmp=kelisim_with_ads.base)
+    last = lambda: [a for kind, a in consent_commands(gate_visit) if kind == "update"][-1]  # noqa: E731
+    gate_visit.page.evaluate("kelisim.set({firebase_analytics: true})")
+    assert last() == {
+        "ad_storage": "denied",
+        "ad_user_data": "denied",
+        "ad_personalization": "denied",
+        "analytics_storage": "granted",
+    }
+    gate_visit.page.evaluate("kelisim.set({firebase_analytics: true, google_analytics: true})")
+    assert set(last().values()) == {"granted"}
