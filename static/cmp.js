@@ -242,11 +242,14 @@ ready.catch(noop);
 // page, a block by staff, a choice in another tab. Vendors no longer granted are held again and
 // what they stored is deleted (again on every check while their code may still run).
 let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
-  busy,
+  busy, LT = 0,
+  // What vendors no longer granted (but run in this page view) stored: deleted on every check.
+  clean = () => { let gone = Object.keys(A).filter(v => !G[v]); gone[0] && full().then(() => purge(gone), noop) },
   sync = () => {
     let t = ck();
+    C && clean();
     if (busy || !C || !t && !ST) return;
-    busy = 1;
+    busy = 1; LT = Date.now();
     (t ? post('/verify', {token: t}) : Promise.resolve({valid: false})).then(st => {
       // A new revision is for the next page view to ask about; it withdraws nothing here.
       if (st.valid === false ? st.reason == 'stale_revision' : st.revision != C.revision) return;
@@ -260,8 +263,7 @@ let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
         apply(st);
         close();
       }
-      let gone = Object.keys(A).filter(v => !G[v]);
-      gone[0] && full().then(() => purge(gone), noop);
+      clean();
     }, noop).finally(() => { busy = 0 });
   },
   tell = () => {
@@ -272,8 +274,9 @@ let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
     let n = +(X.reverify ?? 30);
     try { BC = new BroadcastChannel('kelisim'); BC.onmessage = sync } catch {}
     on(W, 'storage', e => e.key == 'kelisim:sync' && e.newValue && sync());
-    on(W, 'focus', sync);
-    on(D, 'visibilitychange', () => D.visibilityState == 'visible' && sync());
+    // Focus comes often: one check in five seconds is enough for it.
+    on(W, 'focus', () => Date.now() - LT > 5e3 && sync());
+    on(D, 'visibilitychange', () => D.visibilityState == 'visible' && Date.now() - LT > 5e3 && sync());
     n > 0 && setInterval(() => D.visibilityState == 'visible' && sync(), n * 1e3);
   };
 

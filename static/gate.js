@@ -278,7 +278,6 @@ W.open = function (u) { return R && held(u) ? null : WO.apply(this, arguments) }
 // --- what the parser and other code insert ------------------------------------------------------
 new MutationObserver(ms => {
   for (let m of ms) {
-    if (m.type == 'attributes') { styled(m.target); continue }
     for (let n of m.addedNodes) {
       if (n.nodeType == 3 && n.parentNode?.tagName == 'STYLE') { styled(n.parentNode); continue }
       if (n.nodeType != 1) continue;
@@ -290,7 +289,7 @@ new MutationObserver(ms => {
       }
     }
   }
-}).observe(D.documentElement, {childList: true, subtree: true, attributes: true, attributeFilter: ['style']});
+}).observe(D.documentElement, {childList: true, subtree: true});
 
 // --- for cmp.js ---------------------------------------------------------------------------------
 let flush = () => {
