@@ -18,7 +18,11 @@ catalogue's gating rules (each vendor's hosts, domains, urls and paths) in place
 every other script in `<head>`, so unmarked vendor tags are held too (docs/gating.md); cmp.js takes
 over the gate it installed. Its rules change only with the catalogue, so it is cached like cmp.js.
 
-static/cmp.min.js (gate.js + cmp.js) and static/bootstrap.min.js are built by scripts/build-cmp
+`/cmp.js` is the gate (bootstrap.min.js without rules) followed by cmp.min.js, so a page without the
+bootstrap is gated too; a page whose bootstrap installed the gate may ask for `/cmp.js?…&gate=0`
+and save the gate's bytes (without a gate, cmp.js activates nothing and says so in the console).
+
+static/cmp.min.js and static/bootstrap.min.js (gate.js) are built by scripts/build-cmp
 (terser, a dev-time tool: the server and CI need no npm) and committed. Their first line records the
 sha256 of the sources each was built from; tests/test_banner.py fails when they no longer match the
 sources. That line is not served.
@@ -41,7 +45,7 @@ bp = Blueprint("banner", __name__)
 
 STATIC_DIR = PROJECT_ROOT / "static"
 # The sources of each built file, in the order its header names them.
-SOURCES = ("cmp.js", "cmp.css", "gate.js")
+SOURCES = ("cmp.js", "cmp.css")
 BOOTSTRAP_SOURCES = ("gate.js",)
 MINIFIED = "cmp.min.js"
 BOOTSTRAP_MINIFIED = "bootstrap.min.js"
@@ -99,7 +103,7 @@ def recorded_digests(minified: str) -> tuple[str, ...] | None:
 
 
 def prepare_source(static_dir: Path = STATIC_DIR) -> str:
-    """gate.js then cmp.js, the compacted cmp.css in its slot: what build-cmp hands to terser."""
+    """cmp.js with the compacted cmp.css in its slot: what scripts/build-cmp hands to terser."""
     source = (static_dir / "cmp.js").read_text(encoding="utf-8")
     if CSS_PLACEHOLDER not in source:
         raise ValueError(f"{static_dir / 'cmp.js'} has no {CSS_PLACEHOLDER} for the stylesheet")
@@ -107,8 +111,7 @@ def prepare_source(static_dir: Path = STATIC_DIR) -> str:
         raise ValueError(f"{static_dir / 'cmp.js'} must name {CONFIG_PLACEHOLDER} exactly once")
     css = compact_css((static_dir / "cmp.css").read_text(encoding="utf-8"))
     # json.dumps escapes everything outside ASCII: the result is a safe JavaScript string literal.
-    runtime = source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)
-    return prepare_bootstrap(static_dir) + "\n" + runtime
+    return source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)
 
 
 def prepare_bootstrap(static_dir: Path = STATIC_DIR) -> str:
@@ -123,6 +126,11 @@ class Runtime:
     script: str  # cmp.min.js without its first line, CONFIG_PLACEHOLDER still in it
     bootstrap: str  # bootstrap.min.js without its first line, RULES_PLACEHOLDER still in it
     css: Asset
+
+    @property
+    def gate(self) -> str:
+        """The gate as /cmp.js carries it: no rules embedded (cmp.js gives them from its config)."""
+        return self.bootstrap.replace(RULES_PLACEHOLDER, "null", 1)
 
 
 def _built(static_dir: Path, name: str, placeholder: str) -> str:
@@ -212,7 +220,10 @@ def script() -> Response:
     config = None
     if site_id in catalogue.sites:
         config = catalogue.public_config(site_id, language, "banner")
-    response = _serve(script_with_config(runtime().script, config))
+    built = runtime()
+    # The gate goes first, unless the page says its bootstrap installed it already (gate=0).
+    script = built.script if request.args.get("gate") == "0" else built.gate + "\n" + built.script
+    response = _serve(script_with_config(script, config))
     if negotiated:
         response.vary.add("Accept-Language")
     return response.make_conditional(request)

@@ -18,7 +18,7 @@
 // is awaited before the next, so "load library, then call it" pairs keep working.
 //
 // Tags other code adds later, and unmarked vendor tags: static/gate.js (the first part of
-// cmp.min.js, or the synchronous bootstrap /bootstrap.js put before every other script) holds every
+// /cmp.js, or the synchronous bootstrap /bootstrap.js put before every other script) holds every
 // URL of a vendor without consent on every insertion path, and releases it on grant; see
 // docs/gating.md for what each mode guarantees. This file tells the gate the rules (the config's
 // vendors) and the grants.
@@ -79,8 +79,11 @@ let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
   has = (v, p) => v.purposes.includes(p),
   gs = x => x ? GR : DEN;
 
-// The gate (static/gate.js) is the first part of cmp.min.js, or the bootstrap installed it before.
-let g = W[Symbol.for('kelisim.gate')], SA = g.SA;
+// The gate (static/gate.js) comes first in /cmp.js, or the bootstrap installed it before. Without
+// one (cmp.js?gate=0 and no bootstrap) nothing could be held: nothing is activated either.
+let g = W[Symbol.for('kelisim.gate')], SA = Element.prototype.setAttribute;
+if (!g) { console.error('kelisim: no gate; include /bootstrap.js first, or drop gate=0 from cmp.js'); return }
+SA = g.SA;
 g.allow(url(API).hostname);
 g.inert(e => C && enq(e));
 

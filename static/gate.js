@@ -1,6 +1,6 @@
 /*! Kelisim gate */
 // The tag gate: holds every request to a vendor without consent, whoever starts it. It is the first
-// part of cmp.min.js (async mode) and, alone, the synchronous bootstrap /bootstrap.js (auto-blocking
+// part of /cmp.js (async mode) and, alone, the synchronous bootstrap /bootstrap.js (auto-blocking
 // mode, docs/gating.md). It installs once: whichever copy runs first owns the page, and cmp.js
 // reaches it through the registered symbol kelisim.gate. Same compact style as cmp.js (comments on
 // their own lines, nothing split over lines).
@@ -30,7 +30,7 @@ let SYM = Symbol.for('kelisim.gate');
 if (W[SYM]) return;
 let S = D.currentScript || {}, L = location, V = navigator,
   N = S.nonce || D.querySelector('script[nonce]')?.nonce || '',
-  // bootstrap.js: the site's vendors, embedded by cmp/banner.py; in cmp.min.js nothing (null).
+  // bootstrap.js: the vendors' rules, embedded by cmp/banner.py; in /cmp.js null.
   R0 = window.__KELISIM_RULES__,
   R = null, G = {}, OK = {}, Q = [], CQ = [], HOOK = 0,
   EP = Element.prototype, SA = EP.setAttribute, RA = EP.removeAttribute, GA = EP.getAttribute,

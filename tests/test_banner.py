@@ -78,6 +78,16 @@ def test_committed_bootstrap_min_js_is_built_from_todays_gate() -> None:
     assert CONFIG_PLACEHOLDER not in minified and "kelisim.gate" in minified
 
 
+def test_cmp_js_starts_with_the_gate_unless_the_page_has_the_bootstrap(client) -> None:
+    whole = client.get("/cmp.js?site=default&lang=ru").get_data(as_text=True)
+    lean = client.get("/cmp.js?site=default&lang=ru&gate=0").get_data(as_text=True)
+    gate = client.get("/bootstrap.js").get_data(as_text=True)
+    assert "kelisim.gate" in whole and whole.index("kelisim.gate") < whole.index("kelisim:consent")
+    assert lean.count("kelisim.gate") == 1  # only where cmp.js looks the gate up
+    assert len(whole) - len(lean) > len(gate) // 2
+    assert embedded(lean) == embedded(whole)
+
+
 def test_bootstrap_js_embeds_every_vendors_rules_and_is_cached_like_cmp_js(client) -> None:
     response = client.get("/bootstrap.js?site=default")
     assert response.status_code == 200

@@ -263,6 +263,7 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
                 "cmp": option["cmp"],
                 "script_attrs": attrs,
                 "amp": AMPLITUDE_KEY,
+                "gate": "&amp;gate=0" if option.get("gate") == "0" else "",
             }
         else:
             html = PAGE % {

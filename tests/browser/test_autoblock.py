@@ -81,9 +81,11 @@ def consent_commands(visit: Visit) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-@pytest.mark.parametrize("boot", ["served", "inline"])
-def test_unmarked_snippets_run_nothing_before_a_choice(gate_visit: Visit, boot: str) -> None:
-    gate_visit.open(path="/unmarked", boot=boot)
+# The served bootstrap with cmp.js?gate=0, and the inline one with the gate's second copy in cmp.js
+# (which then just uses the first).
+@pytest.mark.parametrize(("boot", "gate"), [("served", "0"), ("inline", "1")])
+def test_unmarked_snippets_run_nothing_before_a_choice(gate_visit: Visit, boot, gate) -> None:
+    gate_visit.open(path="/unmarked", boot=boot, gate=gate)
     gate_visit.settle(0.8)
     assert gate_visit.banner_visible()
     assert unpreloaded(gate_visit) == []
@@ -97,11 +99,11 @@ def test_unmarked_snippets_run_nothing_before_a_choice(gate_visit: Visit, boot: 
     assert_no_csp_violation(gate_visit)
 
 
-@pytest.mark.parametrize("boot", ["served", "inline"])
+@pytest.mark.parametrize(("boot", "gate"), [("served", "0"), ("inline", "1")])
 def test_unmarked_snippets_run_after_accept_all_and_never_after_reject_all(
-    gate_visit: Visit, texts, boot: str
+    gate_visit: Visit, texts, boot: str, gate: str
 ) -> None:
-    gate_visit.open(path="/unmarked", boot=boot)
+    gate_visit.open(path="/unmarked", boot=boot, gate=gate)
     gate_visit.page.get_by_role("button", name=texts["reject_all"]).click()
     gate_visit.page.wait_for_selector("#kelisim", state="detached")
     gate_visit.settle(0.5)
@@ -110,7 +112,7 @@ def test_unmarked_snippets_run_after_accept_all_and_never_after_reject_all(
     # The next page view, with the refusal stored: nothing either, not even a preloaded script run.
     gate_visit.site.log.clear()
     gate_visit.requests.clear()
-    gate_visit.open(path="/unmarked", boot=boot)
+    gate_visit.open(path="/unmarked", boot=boot, gate=gate)
     gate_visit.settle(0.5)
     assert not gate_visit.banner_visible()
     assert unpreloaded(gate_visit) == [] and gate_visit.loaded() == set()
@@ -356,3 +358,14 @@ def test_consent_mode_types_are_the_ones_the_granted_vendors_declare(
     }
     gate_visit.page.evaluate("kelisim.set({firebase_analytics: true, google_analytics: true})")
     assert set(last().values()) == {"granted"}
+
+
+def test_cmp_js_without_its_gate_and_without_the_bootstrap_activates_nothing(
+    gate_visit: Visit,
+) -> None:
+    url = gate_visit.site.url(gate_visit.kelisim.base, "/paths", boot="none", gate=0)
+    gate_visit.page.goto(url)
+    gate_visit.page.wait_for_load_state("load")
+    gate_visit.settle(0.5)
+    assert gate_visit.page.evaluate("typeof window.kelisim") == "undefined"
+    assert any("kelisim: no gate" in e for e in gate_visit.console_errors)
