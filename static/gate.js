@@ -170,7 +170,7 @@ let TAG = /<(script|img|source|iframe|link)\b((?:[^>"']|"[^"]*"|'[^']*')*)>/gi,
   ATTR = /(\s)(src|srcset|href|type)(\s*=\s*)("[^"]*"|'[^']*'|[^\s"'>]+)/gi,
   ent = s => s.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#0*39;/g, "'"),
   // HTML with every held src/srcset/href renamed data-kelisim-*, so parsing it makes no request.
-  mark = s => typeof s != 'string' || !/(src|href)\s*=/i.test(s) ? s : s.replace(TAG, (m, tag, at) => {
+  mark = s => typeof s != 'string' || !/(src|srcset|href)\s*=/i.test(s) ? s : s.replace(TAG, (m, tag, at) => {
     let t = tag.toUpperCase(), hit = 0;
     at = at.replace(ATTR, (x, sp, a, eq, q) => {
       let v = ent(q.replace(/^['"]|['"]$/g, '')), b = a.toLowerCase();

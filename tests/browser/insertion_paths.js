@@ -35,6 +35,8 @@ window.__fire = () => {
     }
     const d = document.createElement('div'); d.innerHTML = '<img src="http://www.google.com/g/collect?via=innerhtml">';
     window.__detached = d;
+    const ss = document.createElement('div'); b.append(ss);
+    ss.innerHTML = '<img alt="" srcset="http://vk.ru/ss.gif?via=innerhtml-srcset 1x">';
     const o = document.createElement('span'); b.append(o); o.outerHTML = '<img src="http://vk.ru/o.gif?via=outerhtml">';
     b.insertAdjacentHTML('beforeend', '<img src="http://x.clarity.ms/i.gif?via=adjacent">');
     b.append(document.createRange().createContextualFragment(

@@ -189,8 +189,8 @@ MARKUP_PATHS = ("via=write", "p=write", "via=import", "via=static-import", "via=
 ELEMENT_PATHS = (
     "via=image", "via=script", "via=setattr", "via=iframe", "via=srcset", "via=source",
     "via=preload", "via=prefetch", "via=modulepreload", "via=stylesheet", "via=innerhtml",
-    "via=outerhtml", "via=adjacent", "via=fragment", "via=fragment-script", "via=style-prop",
-    "via=setproperty", "via=csstext", "via=insertrule",
+    "via=innerhtml-srcset", "via=outerhtml", "via=adjacent", "via=fragment",
+    "via=fragment-script", "via=style-prop", "via=setproperty", "via=csstext", "via=insertrule",
 )  # fmt: skip
 NETWORK_PATHS = ("fetch", "beacon", "xhr", "eventsource", "websocket", "open")
 
