@@ -32,43 +32,42 @@ def test_hosts_are_compared_as_the_browser_connects(host, normal) -> None:
     assert normalise_host(host) == normal
 
 
-@pytest.mark.parametrize(
-    ("url", "owners"),
-    [
-        ("https://vk.ru/rtrg?p=1", ("vk",)),
-        ("https://cdn.jsdelivr.net/npm/yandex-metrica-watch/tag.js", ("yandex_metrika",)),
-        ("https://x.clarity.ms/collect", ("microsoft_clarity",)),
-        ("https://www.google.com/g/collect?v=2&tid=G-1", ("google_analytics",)),
-        ("https://mc.yandex.ru./watch/1", ("yandex_metrika",)),
-        ("https://MC.YANDEX.RU/watch/1", ("yandex_metrika",)),
-        ("https://www.googletagmanager.com/gtm.js?id=GTM-1", ("google_tag_manager",)),
-        (
-            "https://www.googletagmanager.com/gtag/js?id=G-1",
-            ("google_analytics", "firebase_analytics"),
-        ),
-        ("https://top-fwz1.mail.ru/js/code.js", ("mail_ru", "mytarget")),
-        ("https://creditplus.kz/matomo.js", ("matomo",)),
-        (
-            "https://region1.google-analytics.com/g/collect",
-            ("google_analytics", "firebase_analytics"),
-        ),
-    ],
-)
+# Shared with tests/browser/test_autoblock.py, which asks static/gate.js the same questions.
+VARIANTS = [
+    ("https://vk.ru/rtrg?p=1", ("vk",)),
+    ("https://cdn.jsdelivr.net/npm/yandex-metrica-watch/tag.js", ("yandex_metrika",)),
+    ("https://x.clarity.ms/collect", ("microsoft_clarity",)),
+    ("https://www.google.com/g/collect?v=2&tid=G-1", ("google_analytics",)),
+    ("https://mc.yandex.ru./watch/1", ("yandex_metrika",)),
+    ("https://MC.YANDEX.RU/watch/1", ("yandex_metrika",)),
+    ("https://www.googletagmanager.com/gtm.js?id=GTM-1", ("google_tag_manager",)),
+    (
+        "https://www.googletagmanager.com/gtag/js?id=G-1",
+        ("google_analytics", "firebase_analytics"),
+    ),
+    ("https://top-fwz1.mail.ru/js/code.js", ("mail_ru", "mytarget")),
+    ("https://creditplus.kz/matomo.js", ("matomo",)),
+    (
+        "https://region1.google-analytics.com/g/collect",
+        ("google_analytics", "firebase_analytics"),
+    ),
+]
+NEIGHBOURS = [
+    "https://www.google.com/recaptcha/api.js",  # Google's shared host, not GA's path
+    "https://cdn.jsdelivr.net/npm/bootstrap/dist/js/bootstrap.js",  # the mirror, not Metrica
+    "https://notclarity.ms/x",  # a suffix that is not a subdomain
+    "https://creditplus.kz/matomo.json",  # a path rule on any host matches the path exactly
+    "data:text/plain,mc.yandex.ru",
+    "not a url",
+]
+
+
+@pytest.mark.parametrize(("url", "owners"), VARIANTS)
 def test_each_host_variant_belongs_to_its_vendor(matcher, url, owners) -> None:
     assert matcher.vendors_for_url(url) == owners
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://www.google.com/recaptcha/api.js",  # Google's shared host, not GA's path
-        "https://cdn.jsdelivr.net/npm/bootstrap/dist/js/bootstrap.js",  # the mirror, not Metrica
-        "https://notclarity.ms/x",  # a suffix that is not a subdomain
-        "https://creditplus.kz/matomo.json",  # a path rule on any host matches the path exactly
-        "data:text/plain,mc.yandex.ru",
-        "not a url",
-    ],
-)
+@pytest.mark.parametrize("url", NEIGHBOURS)
 def test_neighbours_of_vendor_hosts_belong_to_no_vendor(matcher, url) -> None:
     assert matcher.vendors_for_url(url) == ()
 

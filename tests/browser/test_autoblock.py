@@ -369,3 +369,20 @@ def test_cmp_js_without_its_gate_and_without_the_bootstrap_activates_nothing(
     gate_visit.settle(0.5)
     assert gate_visit.page.evaluate("typeof window.kelisim") == "undefined"
     assert any("kelisim: no gate" in e for e in gate_visit.console_errors)
+
+
+def test_the_gate_and_cmp_hosts_attribute_urls_alike(gate_visit: Visit, catalogue) -> None:
+    """static/gate.js and cmp/hosts.py implement one rule; the scanner relies on the Python one."""
+    from test_hosts import NEIGHBOURS, VARIANTS
+
+    from cmp.hosts import HostMatcher
+
+    matcher = HostMatcher(catalogue.vendors)
+    gate_visit.open(path="/paths")
+    urls = [url for url, _owners in VARIANTS] + list(NEIGHBOURS)
+    in_browser = gate_visit.page.evaluate(
+        "urls => urls.map(u => window[Symbol.for('kelisim.gate')].owners(u) || [])", urls
+    )
+    assert {u: tuple(o) for u, o in zip(urls, in_browser, strict=True)} == {
+        u: matcher.vendors_for_url(u) for u in urls
+    }
