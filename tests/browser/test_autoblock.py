@@ -5,6 +5,7 @@ app; every vendor hostname (and the host variants a gate can miss) resolves to t
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -298,11 +299,18 @@ def test_a_withdrawal_on_the_receipt_page_reaches_the_open_tab(gate_visit: Visit
 
 
 def test_a_block_by_staff_reaches_the_open_tab(gate_visit: Visit) -> None:
-    from cmp.admin.requests import subjects
+    from admin_support import add_user, csrf_token, login, with_admin
 
+    app = with_admin(gate_visit.kelisim.app)
+    officer = f"officer{secrets.token_hex(4)}"
+    add_user(app, officer, "editor")
+    staff = app.test_client()
+    login(staff, officer)
     consent_id = open_with_everything_running(gate_visit, REVERIFY)
-    with gate_visit.kelisim.app.app_context():
-        subjects().block(consent_id, "breach reported by the subject", "officer@example.kz")
+    # The privacy officer blocks the consent in the admin's subject requests.
+    form = {"csrf_token": csrf_token(staff, "/admin/requests"), "consent_id": consent_id}
+    blocked = staff.post("/admin/requests/block", data={**form, "reason": "обращение №17"})
+    assert blocked.status_code == 303
 
     took = wait_until_cleaned(gate_visit, within=REVERIFY + 5)
     assert took <= REVERIFY + 3, took
