@@ -200,10 +200,13 @@ def reached(visit: Visit, marker: str) -> bool:
     return any(marker in url for url in list(visit.requests))
 
 
-def test_every_insertion_path_and_host_variant_is_held_then_released(gate_visit: Visit) -> None:
+@pytest.mark.parametrize(("boot", "gate"), [("served", "0"), ("inline", "1")])
+def test_every_insertion_path_and_host_variant_is_held_then_released(
+    gate_visit: Visit, boot: str, gate: str
+) -> None:
     sockets: list[str] = []
     gate_visit.page.on("websocket", lambda ws: sockets.append(ws.url))
-    gate_visit.open(path="/paths")
+    gate_visit.open(path="/paths", boot=boot, gate=gate)
     gate_visit.page.evaluate(PATHS_JS)
     results = gate_visit.page.evaluate("window.__fire()")
     gate_visit.settle(0.8)
@@ -394,3 +397,17 @@ def test_the_gate_and_cmp_hosts_attribute_urls_alike(gate_visit: Visit, catalogu
     assert {u: tuple(o) for u, o in zip(urls, in_browser, strict=True)} == {
         u: matcher.vendors_for_url(u) for u in urls
     }
+
+
+def test_without_the_bootstrap_cmp_js_still_holds_what_code_sends_after_it(
+    gate_visit: Visit,
+) -> None:
+    """Async mode (cmp.js alone): the paths code takes once cmp.js runs are held the same way."""
+    gate_visit.open(path="/paths", boot="none")
+    gate_visit.page.evaluate(PATHS_JS)
+    results = gate_visit.page.evaluate("window.__fire()")
+    gate_visit.settle(0.5)
+    assert results == {**dict.fromkeys(NETWORK_PATHS, "held"), "xhr": "failed"}
+    # Markup written into the page before cmp.js ran is not the runtime's to hold (docs/gating.md).
+    early = ("via=write", "p=write", "via=import", "via=static-import", "via=style")
+    assert [u for u in gate_visit.vendor_requests() if not any(m in u for m in early)] == []
