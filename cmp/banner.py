@@ -1,5 +1,5 @@
-"""Serves the browser runtime: /cmp.js (minified, cmp.css inlined, the site's config embedded) and
-/cmp.css.
+"""Serves the browser runtime: /cmp.js (minified, cmp.css inlined, the site's config embedded),
+/bootstrap.js (the synchronous gate with the vendors' rules embedded) and /cmp.css.
 
 `/cmp.js?site=default&lang=ru` is static/cmp.min.js with the lean first-layer config of that site
 and language (`public_config(..., detail="banner")`) in place of `window.__KELISIM_CONFIG__`, so the
@@ -12,9 +12,20 @@ cached: a strong ETag is the hash of the exact bytes (runtime and config), so a 
 cmp.min.js so the banner can style itself through a `<style nonce>` under a nonce-only `style-src`;
 /cmp.css stays available for sites that self-host the plain cmp.js (it then links it).
 
-static/cmp.min.js is built by scripts/build-cmp (terser, a dev-time tool: the server and CI need no
-npm) and committed. Its first line records the sha256 of the cmp.js and cmp.css it was built from;
-tests/test_banner.py fails when they no longer match the sources. That line is not served.
+`/bootstrap.js?site=default` is static/bootstrap.min.js (static/gate.js alone, minified) with the
+catalogue's gating rules (each vendor's hosts, domains, urls and paths) in place of
+`window.__KELISIM_RULES__`. The site puts it, or its text inlined with the page's nonce, before
+every other script in `<head>`, so unmarked vendor tags are held too (docs/gating.md); cmp.js takes
+over the gate it installed. Its rules change only with the catalogue, so it is cached like cmp.js.
+
+`/cmp.js` is the gate (bootstrap.min.js without rules) followed by cmp.min.js, so a page without the
+bootstrap is gated too; a page whose bootstrap installed the gate may ask for `/cmp.js?…&gate=0`
+and save the gate's bytes (without a gate, cmp.js activates nothing and says so in the console).
+
+static/cmp.min.js and static/bootstrap.min.js (gate.js) are built by scripts/build-cmp
+(terser, a dev-time tool: the server and CI need no npm) and committed. Their first line records the
+sha256 of the sources each was built from; tests/test_banner.py fails when they no longer match the
+sources. That line is not served.
 """
 
 from __future__ import annotations
@@ -27,20 +38,24 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
+from cmp.hosts import gate_rules
 from cmp.settings import PROJECT_ROOT
 
 bp = Blueprint("banner", __name__)
 
 STATIC_DIR = PROJECT_ROOT / "static"
+# The sources of each built file, in the order its header names them.
 SOURCES = ("cmp.js", "cmp.css")
+BOOTSTRAP_SOURCES = ("gate.js",)
 MINIFIED = "cmp.min.js"
+BOOTSTRAP_MINIFIED = "bootstrap.min.js"
 CSS_PLACEHOLDER = '"__KELISIM_CSS__"'
-# A free global in cmp.js: terser can neither rename nor fold it, so it is in cmp.min.js verbatim.
+# Free globals in cmp.js and gate.js: terser can neither rename nor fold them, so they are in the
+# built files verbatim.
 CONFIG_PLACEHOLDER = "window.__KELISIM_CONFIG__"
+RULES_PLACEHOLDER = "window.__KELISIM_RULES__"
 DEFAULT_SITE = "default"
-HEADER_RE = re.compile(
-    r"^/\*! kelisim cmp\.min\.js: cmp\.js sha256:([0-9a-f]{64}) cmp\.css sha256:([0-9a-f]{64}) \*/$"
-)
+HEADER_RE = re.compile(r"^/\*! kelisim ([a-z.]+): ((?:[a-z.]+ sha256:[0-9a-f]{64} ?)+)\*/$")
 # A plain GET of /cmp.js revalidates after an hour: a fix to the runtime reaches every visitor the
 # same day. A versioned URL names one exact content and never changes.
 MAX_AGE = 3600
@@ -64,20 +79,27 @@ def compact_css(source: str) -> str:
     return "".join(line.strip() for line in source.splitlines()).replace(";}", "}")
 
 
-def source_digests(static_dir: Path = STATIC_DIR) -> tuple[str, str]:
-    """sha256 of cmp.js and cmp.css as they are now."""
-    js, css = (hashlib.sha256((static_dir / name).read_bytes()).hexdigest() for name in SOURCES)
-    return js, css
+def source_digests(
+    static_dir: Path = STATIC_DIR, sources: tuple[str, ...] = SOURCES
+) -> tuple[str, ...]:
+    """sha256 of each source as it is now."""
+    return tuple(hashlib.sha256((static_dir / name).read_bytes()).hexdigest() for name in sources)
 
 
-def header(digests: tuple[str, str]) -> str:
-    return f"/*! kelisim cmp.min.js: cmp.js sha256:{digests[0]} cmp.css sha256:{digests[1]} */"
+def header(
+    digests: tuple[str, ...], sources: tuple[str, ...] = SOURCES, built: str = MINIFIED
+) -> str:
+    pairs = zip(sources, digests, strict=True)
+    named = " ".join(f"{name} sha256:{digest}" for name, digest in pairs)
+    return f"/*! kelisim {built}: {named} */"
 
 
-def recorded_digests(minified: str) -> tuple[str, str] | None:
-    """The source hashes cmp.min.js was built from, or None without a well-formed first line."""
+def recorded_digests(minified: str) -> tuple[str, ...] | None:
+    """The source hashes a built file records, or None without a well-formed first line."""
     found = HEADER_RE.match(minified.split("\n", 1)[0])
-    return (found[1], found[2]) if found else None
+    if not found:
+        return None
+    return tuple(re.findall(r"sha256:([0-9a-f]{64})", found[2]))
 
 
 def prepare_source(static_dir: Path = STATIC_DIR) -> str:
@@ -92,20 +114,41 @@ def prepare_source(static_dir: Path = STATIC_DIR) -> str:
     return source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)
 
 
+def prepare_bootstrap(static_dir: Path = STATIC_DIR) -> str:
+    source = (static_dir / "gate.js").read_text(encoding="utf-8")
+    if source.count(RULES_PLACEHOLDER) != 1:
+        raise ValueError(f"{static_dir / 'gate.js'} must name {RULES_PLACEHOLDER} exactly once")
+    return source
+
+
 @dataclass(frozen=True)
 class Runtime:
     script: str  # cmp.min.js without its first line, CONFIG_PLACEHOLDER still in it
+    bootstrap: str  # bootstrap.min.js without its first line, RULES_PLACEHOLDER still in it
     css: Asset
+
+    @property
+    def gate(self) -> str:
+        """The gate as /cmp.js carries it: no rules embedded (cmp.js gives them from its config)."""
+        return self.bootstrap.replace(RULES_PLACEHOLDER, "null", 1)
+
+
+def _built(static_dir: Path, name: str, placeholder: str) -> str:
+    minified = (static_dir / name).read_text(encoding="utf-8")
+    first, _, script = minified.partition("\n")
+    if recorded_digests(first) is None or script.count(placeholder) != 1:
+        raise ValueError(f"{static_dir / name} is not a build of scripts/build-cmp")
+    return script
 
 
 def build_runtime(static_dir: Path = STATIC_DIR) -> Runtime:
-    """Raises ValueError if cmp.min.js is missing its header or its config slot."""
-    minified = (static_dir / MINIFIED).read_text(encoding="utf-8")
-    first, _, script = minified.partition("\n")
-    if recorded_digests(first) is None or script.count(CONFIG_PLACEHOLDER) != 1:
-        raise ValueError(f"{static_dir / MINIFIED} is not a build of scripts/build-cmp")
+    """Raises ValueError if a built file is missing its header or its slot."""
     css = compact_css((static_dir / "cmp.css").read_text(encoding="utf-8"))
-    return Runtime(script=script, css=_asset(css.encode("utf-8"), "text/css"))
+    return Runtime(
+        script=_built(static_dir, MINIFIED, CONFIG_PLACEHOLDER),
+        bootstrap=_built(static_dir, BOOTSTRAP_MINIFIED, RULES_PLACEHOLDER),
+        css=_asset(css.encode("utf-8"), "text/css"),
+    )
 
 
 def _asset(data: bytes, mimetype: str) -> Asset:
@@ -121,7 +164,7 @@ def runtime() -> Runtime:
     static_dir = Path(current_app.config.get("KELISIM_STATIC_DIR", STATIC_DIR))
     stamp = tuple(
         value
-        for name in (MINIFIED, "cmp.css")
+        for name in (MINIFIED, BOOTSTRAP_MINIFIED, "cmp.css")
         for stat in [(static_dir / name).stat()]
         for value in (stat.st_mtime_ns, stat.st_size)
     )
@@ -132,8 +175,10 @@ def runtime() -> Runtime:
     return cached[1]
 
 
-def script_with_config(script: str, config: dict | None) -> Asset:
-    """The runtime with `config` embedded (a JSON text is a JavaScript expression), memoised."""
+def script_with_config(
+    script: str, config: object | None, placeholder: str = CONFIG_PLACEHOLDER
+) -> Asset:
+    """A built script with `config` embedded (a JSON text is a JavaScript expression), memoised."""
     embedded = (
         "null" if config is None else json.dumps(config, ensure_ascii=False, separators=(",", ":"))
     )
@@ -142,7 +187,7 @@ def script_with_config(script: str, config: dict | None) -> Asset:
     if asset is None:
         if len(_scripts) > 64:
             _scripts.clear()
-        data = script.replace(CONFIG_PLACEHOLDER, embedded, 1).encode("utf-8")
+        data = script.replace(placeholder, embedded, 1).encode("utf-8")
         asset = _scripts[key] = _asset(data, "text/javascript")
     return asset
 
@@ -175,9 +220,23 @@ def script() -> Response:
     config = None
     if site_id in catalogue.sites:
         config = catalogue.public_config(site_id, language, "banner")
-    response = _serve(script_with_config(runtime().script, config))
+    built = runtime()
+    # The gate goes first, unless the page says its bootstrap installed it already (gate=0).
+    script = built.script if request.args.get("gate") == "0" else built.gate + "\n" + built.script
+    response = _serve(script_with_config(script, config))
     if negotiated:
         response.vary.add("Accept-Language")
+    return response.make_conditional(request)
+
+
+@bp.get("/bootstrap.js")
+def bootstrap() -> Response:
+    """The gate alone, with the rules of every vendor: the rules are the catalogue's, not a site's,
+    so `site` (which the documented URL carries for symmetry with /cmp.js) changes nothing."""
+    catalogue = current_app.extensions["kelisim"].catalogue
+    response = _serve(
+        script_with_config(runtime().bootstrap, gate_rules(catalogue.vendors), RULES_PLACEHOLDER)
+    )
     return response.make_conditional(request)
 
 

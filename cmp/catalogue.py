@@ -40,6 +40,16 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 SCHEMA = 1
 CONSENT_APIS = ("google_consent_mode", "clarity_consentv2", "matomo", "amplitude")
+# Google Consent Mode v2 types a vendor's grant may set to "granted" (vendor.consent_mode).
+CONSENT_MODE_TYPES = (
+    "ad_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "analytics_storage",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+)
 COOKIE_MATCHES = ("exact", "prefix")
 COOKIE_PARTIES = ("first", "third")
 STORAGE_KINDS = ("local", "session", "indexeddb")
@@ -117,6 +127,8 @@ _COOKIE_DOMAIN = re.compile(rf"\.?{_LABEL}(?:\.{_LABEL})*")
 _ORIGIN = re.compile(rf"(https?)://({_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(\d{{1,5}}|\*))?")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 _PATH = re.compile(r"/[^\s?#]*")
+# A path prefix on a shared host, as "host/path": www.google.com/g/collect.
+_HOST_PATH = re.compile(r"([^/\s]+)(/[^\s?#]*)")
 _LIFETIME = re.compile(r"([1-9][0-9]*)([smhd])")
 _LIFETIME_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _COOKIE_NAME = re.compile(r"[^\s;,=]+")
@@ -252,6 +264,12 @@ class Vendor:
     description: LocalText
     # Paths on the site's own origins (self-hosted tools such as Matomo's /matomo.js).
     paths: tuple[str, ...] = ()
+    # Domain families: each domain and every host under it (clarity.ms covers x.clarity.ms).
+    domains: tuple[str, ...] = ()
+    # Path prefixes on hosts shared with others: "www.google.com/g/collect" (host/path).
+    urls: tuple[str, ...] = ()
+    # The Consent Mode v2 types this vendor's grant sets to "granted" (none: it grants nothing).
+    consent_mode: tuple[str, ...] = ()
 
     @property
     def hosts(self) -> tuple[str, ...]:
@@ -267,9 +285,12 @@ class Vendor:
             "purposes": list(self.purposes),
             "privacy_policy_url": self.privacy_policy_url,
             "consent_api": self.consent_api,
+            "consent_mode": list(self.consent_mode),
             "script_hosts": list(self.script_hosts),
             "beacon_hosts": list(self.beacon_hosts),
             "paths": list(self.paths),
+            "domains": list(self.domains),
+            "urls": list(self.urls),
             "cookies": [cookie.to_dict() for cookie in self.cookies],
             "storage": [item.to_dict() for item in self.storage],
             "unknown": dict(self.unknown),
@@ -373,8 +394,9 @@ class Catalogue:
 
         ``detail="banner"`` is the lean first layer the runtime embeds in cmp.js: the layer-1 texts
         (BANNER_TEXT_KEYS) and, per vendor, only what gating and consent signals need (id, name,
-        purposes, hosts, paths, consent_api when set); ``"detail": "banner"`` marks it. The full
-        body (the default) adds everything the second layer, deletion and the receipt show.
+        purposes, hosts, domains, urls, paths, consent_mode and consent_api when set);
+        ``"detail": "banner"`` marks it. The full body (the default) adds everything the second
+        layer, deletion and the receipt show.
         """
         site = self.sites[site_id]
         if language not in self.languages:
@@ -416,7 +438,10 @@ class Catalogue:
                     "description": vendor.description.get(language),
                     "privacy_policy_url": vendor.privacy_policy_url,
                     "consent_api": vendor.consent_api,
+                    "consent_mode": list(vendor.consent_mode),
                     "hosts": list(vendor.hosts),
+                    "domains": list(vendor.domains),
+                    "urls": list(vendor.urls),
                     "paths": list(vendor.paths),
                     "has_unknowns": bool(vendor.unknown),
                     "cookies": [cookie.to_dict() for cookie in vendor.cookies],
@@ -434,10 +459,15 @@ class Catalogue:
                 "id": vendor.id,
                 "purposes": list(vendor.purposes),
             }
-            if vendor.hosts:
-                lean["hosts"] = list(vendor.hosts)
-            if vendor.paths:
-                lean["paths"] = list(vendor.paths)
+            for key, values in (
+                ("hosts", vendor.hosts),
+                ("domains", vendor.domains),
+                ("urls", vendor.urls),
+                ("paths", vendor.paths),
+                ("consent_mode", vendor.consent_mode),
+            ):
+                if values:
+                    lean[key] = list(values)
             if vendor.consent_api:
                 lean["consent_api"] = vendor.consent_api
             vendors.append(lean)
@@ -566,15 +596,18 @@ VENDOR_KEYS = (
     "purposes",
     "privacy_policy_url",
     "consent_api",
+    "consent_mode",
     "script_hosts",
     "beacon_hosts",
+    "domains",
+    "urls",
     "paths",
     "cookies",
     "storage",
     "unknown",
     "description",
 )
-_VENDOR_OPTIONAL = ("unknown", "paths")
+_VENDOR_OPTIONAL = ("unknown", "paths", "domains", "urls", "consent_mode")
 _VENDOR_REQUIRED = tuple(key for key in VENDOR_KEYS if key not in _VENDOR_OPTIONAL)
 _UNKNOWN_KEYS = frozenset((*_VENDOR_REQUIRED, *_VENDOR_OPTIONAL, "hosts")) - {"id", "unknown"}
 
@@ -776,6 +809,24 @@ class _Reader:
             fix = "write host names in lowercase"
         elif not _HOST.fullmatch(value):
             fix = "not a host name like mc.yandex.ru"
+        else:
+            return value
+        self.problem(node, where, f"'{value}' — {fix}")
+        return None
+
+    def host_path(self, node: Node, where: str) -> str | None:
+        """A `urls` entry: a lowercase host name, then a path prefix starting with /."""
+        hint = "a host and path prefix like www.google.com/g/collect"
+        value = self.string(node, where, hint)
+        if value is None:
+            return None
+        found = _HOST_PATH.fullmatch(value)
+        if "://" in value:
+            fix = "write the host and path without the scheme"
+        elif found is None:
+            fix = f"not {hint}"
+        elif found[1] != found[1].lower() or not _HOST.fullmatch(found[1]):
+            fix = "the host must be a lowercase host name like www.google.com"
         else:
             return value
         self.problem(node, where, f"'{value}' — {fix}")
@@ -1151,6 +1202,14 @@ class _Reader:
                 lambda child, child_where: self.pattern(child, child_where, _PATH, path_hint),
             )
             or (),
+            domains=self.items(values.get("domains"), at("domains"), self.host) or (),
+            urls=self.items(values.get("urls"), at("urls"), self.host_path) or (),
+            consent_mode=self.items(
+                values.get("consent_mode"),
+                at("consent_mode"),
+                lambda child, child_where: self.choice(child, child_where, CONSENT_MODE_TYPES),
+            )
+            or (),
         )
         if len(self.problems) > before:
             return None
@@ -1171,13 +1230,21 @@ class _Reader:
                 f"false, but the data goes to {destination} — set it to true, visitors must be "
                 "told of the transfer",
             )
-        no_hosts = not (vendor.script_hosts or vendor.beacon_hosts or vendor.paths)
+        lists = (vendor.hosts, vendor.paths, vendor.domains, vendor.urls)
+        no_hosts = not any(lists)
         if no_hosts and not {"hosts", "script_hosts", "beacon_hosts"} & vendor.unknown.keys():
             self.problem(
                 values["script_hosts"],
                 _join(where, "script_hosts"),
                 "no script_hosts, beacon_hosts or paths — list them, or say why in "
                 "unknown.script_hosts",
+            )
+        if vendor.consent_mode and vendor.consent_api != "google_consent_mode":
+            self.problem(
+                values["consent_mode"],
+                _join(where, "consent_mode"),
+                "Consent Mode types need consent_api: google_consent_mode — set it, or drop "
+                "consent_mode",
             )
         unknown_lifetime = any(not cookie.lifetime_known for cookie in vendor.cookies)
         if unknown_lifetime and "cookies" not in vendor.unknown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cmp.catalogue import CONSENT_MODE_TYPES
 from cmp.consent import ACTIONS, Status
 
 # 8–64 characters chosen by the client; the idempotency key of one click.
@@ -52,6 +53,14 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
     language = {"type": "string", "enum": languages} if languages else {"type": "string"}
     site = {"type": "string", "enum": sites} if sites else {"type": "string"}
     statuses = [status.value for status in Status]
+    strings = {"type": "array", "items": {"type": "string"}}
+    domains = {**strings, "description": "Domain families: each domain and every host under it."}
+    urls = {**strings, "description": "host/path prefixes on hosts shared with other services."}
+    consent_mode = {
+        "type": "array",
+        "items": {"enum": list(CONSENT_MODE_TYPES)},
+        "description": "Consent Mode v2 types this vendor's grant sets to granted.",
+    }
     return {
         "Problem": {
             "type": "object",
@@ -147,7 +156,11 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                             "description": {"type": "string"},
                             "privacy_policy_url": {"type": ["string", "null"]},
                             "consent_api": {"type": ["string", "null"]},
+                            "consent_mode": consent_mode,
                             "hosts": {"type": "array", "items": {"type": "string"}},
+                            "domains": domains,
+                            "urls": urls,
+                            "paths": {"type": "array", "items": {"type": "string"}},
                             "cookies": {
                                 "type": "array",
                                 "items": {
@@ -220,7 +233,10 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                             "id": vendor_id,
                             "purposes": {"type": "array", "items": {"type": "string"}},
                             "hosts": {"type": "array", "items": {"type": "string"}},
+                            "domains": domains,
+                            "urls": urls,
                             "paths": {"type": "array", "items": {"type": "string"}},
+                            "consent_mode": consent_mode,
                             "consent_api": {"type": "string"},
                         },
                     },

@@ -17,23 +17,31 @@
 // trusts only scripts created by a trusted script), in document order; a non-async external one
 // is awaited before the next, so "load library, then call it" pairs keep working.
 //
-// Tags other code adds later are held by vendor host (and vendor paths such as /matomo.js): the src
-// setters of script/img/iframe and setAttribute('src') are patched, so a URL set on a created element
-// is withheld (no request; a script gets type "javascript/blocked") and queued; a MutationObserver
-// catches markup the parser or innerHTML adds. Granting a vendor releases its queue: a script keeps
-// its element (and its onload) and gets its src, a parser-inserted one is re-created with the nonce.
-// fetch and sendBeacon to a held host fail. Until the config arrives every cross-origin URL is held.
+// Tags other code adds later, and unmarked vendor tags: static/gate.js (the first part of
+// /cmp.js, or the synchronous bootstrap /bootstrap.js put before every other script) holds every
+// URL of a vendor without consent on every insertion path, and releases it on grant; see
+// docs/gating.md for what each mode guarantees. This file tells the gate the rules (the config's
+// vendors) and the grants.
 //
-// Consent Mode v2: "default" denied for ad_storage, analytics_storage, ad_user_data and
-// ad_personalization (wait_for_update 500) is pushed at start, before anything can load. On every
-// applied consent an "update" follows: analytics_storage is granted when any vendor with
-// consent_api google_consent_mode (GTM, GA4, Firebase) is granted; the three ad_* signals only when
-// such a granted vendor also serves the "marketing" purpose (none does in the seed catalogue, so
-// Google's advertising features stay off: no Google Ads product is declared). Clarity gets
-// consentv2 {analytics_Storage: its own grant, ad_Storage: its grant if it serves marketing};
-// Matomo requireConsent at start, then setConsentGiven / forgetConsentGiven; Amplitude setOptOut.
-// Then dataLayer.push({event: 'kelisim_consent', kelisim: {status, granted, revision}}) (no consent
-// id: the dataLayer feeds Google), a 'kelisim:consent' CustomEvent on document, kelisim.on('consent').
+// Consent Mode v2: the gate pushes "default" (all denied, wait_for_update 500) before anything can
+// load. Every applied consent pushes an "update" derived per vendor: a type is granted when a
+// granted vendor declares it in consent_mode (vendors.yaml), so Google Tag Manager alone grants
+// nothing. On a page view that finds a stored consent the update waits for DOMContentLoaded, so a
+// "default" the page's own snippet pushes always comes before it. Vendor APIs are told on every
+// page view, whenever their code arrives: Clarity consentv2 {analytics_Storage: its grant,
+// ad_Storage: its grant if it serves marketing} through Clarity's own queue, Amplitude setOptOut
+// (also when window.amplitude is assigned later), Matomo requireConsent, then setConsentGiven /
+// forgetConsentGiven. Then dataLayer.push({event: 'kelisim_consent', kelisim: {status, granted,
+// revision}}) (no consent id: the dataLayer feeds Google), a 'kelisim:consent' CustomEvent on
+// document, kelisim.on('consent').
+//
+// Other tabs and other places: the token is verified again (POST /api/v1/consent/verify) when the
+// tab gets focus or becomes visible, and every data-reverify seconds (30 by default) while visible;
+// a choice in one tab reaches the others of the site at once (BroadcastChannel, and a storage event
+// as fallback). A withdrawal on the receipt page, a block by staff, or a narrower choice elsewhere
+// is applied without a reload: the vendors are held again (new requests fail, held tags stay held)
+// and their declared first-party cookies and storage are deleted, again on every check while
+// their code, already running, could write them back.
 //
 // Config: cmp/banner.py serves static/cmp.min.js (scripts/build-cmp: this file minified, cmp.css
 // inlined) with the lean first-layer config of the URL's site and language in place of the
@@ -50,17 +58,16 @@
 if (W.kelisim) return;
 let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
   X = S.dataset || {}, L = location, V = navigator,
-  N = S.nonce || D.querySelector('script[nonce]')?.nonce || '',
   API = (X.api || (S.src ? new URL(S.src).origin : L.origin)).replace(/\/+$/, ''),
   GPC = V.globalPrivacyControl === true,
   // banner.py puts cmp.css here; when cmp.js is served as a plain file cmp.css is linked instead.
   CSS = "__KELISIM_CSS__",
   SITE = X.site || 'default',
   // C config, T texts, G granted ids, A ids granted at some point of this page view, ST stored
-  // consent, CID its id, Q held elements, H [host, vendor] pairs, K activation chain, FP the full
-  // config on its way, HX the consent cookie the page came with.
-  C, T = {}, G = {}, A = {}, ST, CID, DM, RT, DG, FB, PV, TG, CS, FP, HX,
-  Q = [], H = [], LS = [], K = Promise.resolve(), F0 = W.fetch,
+  // consent, CID its id, K activation chain, FP the full config on its way, HX the consent cookie
+  // the page came with, BC the channel to the site's other tabs.
+  C, T = {}, G = {}, A = {}, ST, CID, DM, RT, DG, FB, PV, TG, CS, FP, HX, BC,
+  LS = [], K = Promise.resolve(), F0 = W.fetch,
   dl = W.dataLayer = W.dataLayer || [],
   DEN = 'denied', GR = 'granted', STO = 'Storage',
   gtag = function () { dl.push(arguments) },
@@ -72,81 +79,13 @@ let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
   has = (v, p) => v.purposes.includes(p),
   gs = x => x ? GR : DEN;
 
-// Consent Mode v2 defaults and Matomo's consent requirement go first, before any tag can load.
-gtag('consent', 'default', {ad_storage: DEN, analytics_storage: DEN, ad_user_data: DEN, ad_personalization: DEN, wait_for_update: 500});
-(W._paq = W._paq || []).push(['requireConsent']);
-
-// --- gate ---------------------------------------------------------------------------------------
-// Held: before the config every cross-origin URL; then a host that belongs only to vendors without
-// a grant (a host several vendors share opens when any of them is granted).
-// Paths (a self-hosted Matomo's /matomo.js) match on any host.
-let held = u => {
-  let x = url(u), h = x.hostname, o = 0, g = 0;
-  if (!h) return 0;
-  if (!C) return h != L.hostname && h != url(API).hostname;
-  for (let [p, v] of H) if (p[0] == '/' ? x.pathname == p : h == p || h.endsWith('.' + p)) { o = 1; g ||= G[v] }
-  return o && !g;
-};
-let EP = Element.prototype, SA = EP.setAttribute, SET = {},
-  wrap = (P, a, f) => {
-    let d = Object.getOwnPropertyDescriptor(P, a);
-    Object.defineProperty(P, a, {configurable: true, enumerable: true, get: d.get, set(v) { f(this, v) || d.set.call(this, v) }});
-    return d.set;
-  },
-  block = e => { e.__kt = e.getAttribute('type'); SA.call(e, 'type', 'javascript/blocked') },
-  // A src set on a script, image or iframe is withheld (no request) and the element queued.
-  hold = (e, v) => {
-    if (e.__k || !held(v)) return;
-    e.__ks || e.tagName != 'SCRIPT' || block(e);
-    e.__ks = v + '';
-    Q.includes(e) || Q.push(e);
-    return 1;
-  },
-  typed = (e, v) => e.__ks && (e.__kt = v, 1);
-for (let [P, t] of [[HTMLScriptElement, 'SCRIPT'], [HTMLImageElement, 'IMG'], [HTMLIFrameElement, 'IFRAME']]) SET[t] = wrap(P.prototype, 'src', hold);
-wrap(HTMLScriptElement.prototype, 'type', typed);
-EP.setAttribute = function (n, v) {
-  n = (n + '').toLowerCase();
-  n == 'src' && SET[this.tagName] && hold(this, v) || n == 'type' && typed(this, v) || SA.apply(this, arguments);
-};
-W.fetch = function (r) { return C && held(r?.url || r) ? Promise.reject(new TypeError('kelisim: no consent')) : F0.apply(this, arguments) };
-let B0 = V.sendBeacon;
-if (B0) V.sendBeacon = function (u) { return !(C && held(u)) && B0.apply(this, arguments) };
-
-// A fresh script carrying the page's nonce, with the attributes of `e` (inert or held) copied.
-let copy = (e, ty) => {
-  let f = D.createElement('script');
-  for (let a of e.attributes) /^(type|src|data-src|nonce)$/.test(a.name) || SA.call(f, a.name, a.value);
-  ty && SA.call(f, 'type', ty);
-  f.__k = 1;
-  f.nonce = N;
-  return f;
-};
-// A script held on its way in by code keeps its element (and onload) and just gets its src now;
-// one the parser inserted is replaced by a fresh copy, since a parsed script never runs twice.
-let release = e => {
-  let u = e.__ks, t = e.tagName, f = e;
-  delete e.__ks; e.__k = 1;
-  if (t == 'SCRIPT') {
-    if (e.__kr) f = copy(e, e.__kt);
-    else e.__kt == null ? e.removeAttribute('type') : SA.call(e, 'type', e.__kt);
-    f.nonce = N;
-  }
-  SET[t].call(f, u);
-  f != e && e.replaceWith(f);
-};
-let flush = () => { Q = Q.filter(e => held(e.__ks) || release(e)) };
-new MutationObserver(ms => {
-  for (let m of ms) for (let n of m.addedNodes) if (n.nodeType == 1) for (let e of [n, ...n.querySelectorAll('script,img,iframe')]) {
-    let u = e.getAttribute('src');
-    if (e.__k || e.__ks) continue;
-    if (e.hasAttribute('data-vendor')) C && enq(e);
-    else if (u && SET[e.tagName] && held(u)) {
-      e.__ks = e.src; Q.push(e);
-      e.tagName == 'SCRIPT' ? (e.__kr = 1, block(e)) : e.removeAttribute('src');
-    }
-  }
-}).observe(D.documentElement, {childList: true, subtree: true});
+// The gate (static/gate.js) comes first in /cmp.js, or the bootstrap installed it before. Without
+// one (cmp.js?gate=0 and no bootstrap) nothing could be held: nothing is activated either.
+let g = W[Symbol.for('kelisim.gate')], SA = Element.prototype.setAttribute;
+if (!g) { console.error('kelisim: no gate; include /bootstrap.js first, or drop gate=0 from cmp.js'); return }
+SA = g.SA;
+g.allow(url(API).hostname);
+g.inert(e => C && enq(e));
 
 // --- activation of inert markup, in document order; a non-async external script is awaited ---
 let ok = s => (s || '').split(/\s+/).every(v => G[v]),
@@ -155,11 +94,11 @@ let ok = s => (s || '').split(/\s+/).every(v => G[v]),
     let t = e.tagName, u = e.getAttribute('data-src') || e.getAttribute('src'), f;
     if (e.__k || !ok(e.dataset.vendor)) return;
     e.__k = 1;
-    if (t != 'SCRIPT') return u && SET[t] && (SET[t].call(e, u), e.removeAttribute('data-src'));
+    if (t != 'SCRIPT') return u && g.SET[t] && (g.put(e, 'src', u), e.removeAttribute('data-src'));
     if (e.type != 'text/plain') return;
-    f = copy(e);
+    f = g.copy(e);
     if (!u) return f.text = e.text, e.replaceWith(f);
-    SET.SCRIPT.call(f, u);
+    g.put(f, 'src', u);
     return new Promise(r => {
       on(f, 'load', r); on(f, 'error', r);
       e.replaceWith(f);
@@ -177,28 +116,35 @@ let get = () => {
   for (let x of C?.vendors || []) v[x.id] = !!G[x.id];
   return {decided: !!ST, consent_id: CID || null, status: ST?.status || null, granted: Object.keys(G), vendors: v, revision: C?.revision ?? null, expires: ST?.expires || null, gpc: GPC, language: C?.language || null};
 };
+// Vendors' own consent switches, for the current grants. Called on every applied consent, after
+// the activation chain, and when window.amplitude is assigned: the vendor's code may come later.
+let vapi = () => {
+  for (let v of C?.vendors || []) {
+    let x = !!G[v.id], api = v.consent_api;
+    if (api == 'clarity_consentv2') W.clarity?.('consentv2', {ad_Storage: gs(x && has(v, 'marketing')), analytics_Storage: gs(x)});
+    if (api == 'amplitude') AMP?.setOptOut?.(!x);
+  }
+};
+let AMP = W.amplitude;
+try { Object.defineProperty(W, 'amplitude', {configurable: true, enumerable: true, get: () => AMP, set: v => { AMP = v; ST && vapi() }}) } catch {}
 // Apply a stored or new consent: signals first, then held and inert tags, then vendor APIs, events.
 // `still`: the page reloads next, so nothing new is started.
 let apply = (st, still) => {
-  let ga = 0, gm = 0;
+  let cm = {ad_storage: 0, ad_user_data: 0, ad_personalization: 0, analytics_storage: 0};
   ST = st; CID = st.consent_id; G = {};
   for (let v of st.granted) { G[v] = 1; still || (A[v] = 1) }
   for (let v of C.vendors) {
-    let g = G[v.id], api = v.consent_api;
-    if (api == 'google_consent_mode' && g) { ga = 1; gm ||= has(v, 'marketing') }
-    if (api == 'matomo') W._paq.push([g ? 'setConsentGiven' : 'forgetConsentGiven']);
+    let x = G[v.id];
+    if (x) for (let k of v.consent_mode || []) cm[k] = 1;
+    if (v.consent_api == 'matomo') W._paq.push([x ? 'setConsentGiven' : 'forgetConsentGiven']);
   }
-  gtag('consent', 'update', {ad_storage: gs(gm), ad_user_data: gs(gm), ad_personalization: gs(gm), analytics_storage: gs(ga)});
+  for (let k in cm) cm[k] = gs(cm[k]);
+  gtag('consent', 'update', cm);
+  g.grant(still ? {} : G);
   if (!still) {
-    flush();
     D.querySelectorAll('[data-vendor]').forEach(enq);
-    K = K.then(() => {
-      for (let v of C.vendors) {
-        let g = !!G[v.id], api = v.consent_api;
-        if (api == 'clarity_consentv2') W.clarity?.('consentv2', {ad_Storage: gs(g && has(v, 'marketing')), analytics_Storage: gs(g)});
-        if (api == 'amplitude') W.amplitude?.setOptOut?.(!g);
-      }
-    }).catch(noop);
+    vapi();
+    K = K.then(vapi).catch(noop);
   }
   let d = get();
   dl.push({event: 'kelisim_consent', kelisim: {status: d.status, granted: d.granted, revision: d.revision}});
@@ -243,6 +189,7 @@ let choose = (a, ch) => ready.then(() => {
   apply(j, stop);
   // Scripts already running cannot be unloaded: reload, and clean again before anything runs.
   if (stop) { ss('kelisim:purge', gone.join(' ')); p.then(() => L.reload()) }
+  tell();
   return get();
 });
 
@@ -258,8 +205,8 @@ let langs = () => [ss('kelisim:lang'), D.documentElement.lang, ...V.languages ||
   pickC = c => { let b = langs().find(l => c.languages.includes(l)); return b && b != c.language ? cfg(b) : c },
   full = () => C.detail ? FP ||= cfg(C.language, 1).then(setC, e => { FP = 0; throw e }) : Promise.resolve(),
   setC = c => {
-    C = c; FP = 0; T = c.texts || {}; H = [];
-    for (let v of c.vendors) for (let h of [...v.hosts || [], ...v.paths || []]) H.push([h.toLowerCase().replace(/^\*?\./, ''), v.id]);
+    C = c; FP = 0; T = c.texts || {};
+    g.rules(c.vendors);
   },
   // A verified result is cached in sessionStorage with its token: a normal page view asks nothing.
   verify = t => {
@@ -268,7 +215,9 @@ let langs = () => [ss('kelisim:lang'), D.documentElement.lang, ...V.languages ||
     try { c = JSON.parse(ss('kelisim:v')) } catch {}
     return c?.token == t ? c : post('/verify', {token: t}).then(j => (j.was = t, j), noop);
   };
-let E = window.__KELISIM_CONFIG__,
+let E = window.__KELISIM_CONFIG__;
+E?.site == SITE && g.rules(E.vendors);
+let dcl = () => new Promise(r => D.readyState == 'loading' ? on(D, 'DOMContentLoaded', r) : r()),
   ready = Promise.all([E?.site == SITE ? E : cfg(langs()[0]), verify(D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1])]).then(async ([c, st]) => {
   let p = ss('kelisim:purge');
   setC(await pickC(c));
@@ -280,13 +229,59 @@ let E = window.__KELISIM_CONFIG__,
   } else if (st?.revision != C.revision || Date.parse(st.expires) < Date.now()) CID = st?.consent_id;
   else {
     st.was && keep(st);
+    // The page's own Consent Mode "default" (in its head) comes first, then this update.
+    await dcl();
     apply(st);
   }
-  flush();
+  ST || g.grant({});
   body(() => ST ? fab() : open());
+  watch();
   return get();
 });
 ready.catch(noop);
+
+// --- other tabs and places ----------------------------------------------------------------------
+// The consent as the server knows it now, applied here if it changed: a withdrawal on the receipt
+// page, a block by staff, a choice in another tab. Vendors no longer granted are held again and
+// what they stored is deleted (again on every check while their code may still run).
+let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
+  busy, LT = 0,
+  // What vendors no longer granted (but run in this page view) stored: deleted on every check.
+  clean = () => { let gone = Object.keys(A).filter(v => !G[v]); gone[0] && full().then(() => purge(gone), noop) },
+  sync = () => {
+    let t = ck();
+    C && clean();
+    if (busy || !C || !t && !ST) return;
+    busy = 1; LT = Date.now();
+    (t ? post('/verify', {token: t}) : Promise.resolve({valid: false})).then(st => {
+      // A new revision is for the next page view to ask about; it withdraws nothing here.
+      if (st.valid === false ? st.reason == 'stale_revision' : st.revision != C.revision) return;
+      if (!st.valid) {
+        // Blocked, expired, unknown or forged: no consent from now on.
+        t && setCk('', 0);
+        ss('kelisim:v', null);
+        if (ST) { ST = null; G = {}; g.grant(G); gtag('consent', 'update', {ad_storage: DEN, ad_user_data: DEN, ad_personalization: DEN, analytics_storage: DEN}); vapi() }
+      } else if (st.token != ST?.token || [...st.granted].sort() + '' != Object.keys(G).sort() + '') {
+        keep(st);
+        apply(st);
+        close();
+      }
+      clean();
+    }, noop).finally(() => { busy = 0 });
+  },
+  tell = () => {
+    try { BC?.postMessage(1) } catch {}
+    try { localStorage.setItem('kelisim:sync', Date.now()); localStorage.removeItem('kelisim:sync') } catch {}
+  },
+  watch = () => {
+    let n = +(X.reverify ?? 30);
+    try { BC = new BroadcastChannel('kelisim'); BC.onmessage = sync } catch {}
+    on(W, 'storage', e => e.key == 'kelisim:sync' && e.newValue && sync());
+    // Focus comes often: one check in five seconds is enough for it.
+    on(W, 'focus', () => Date.now() - LT > 5e3 && sync());
+    on(D, 'visibilitychange', () => D.visibilityState == 'visible' && Date.now() - LT > 5e3 && sync());
+    n > 0 && setInterval(() => D.visibilityState == 'visible' && sync(), n * 1e3);
+  };
 
 // --- banner -------------------------------------------------------------------------------------
 let t = k => T[k] || k,
@@ -305,7 +300,7 @@ let t = k => T[k] || k,
     // KELISIM_MIN is defined true by scripts/build-cmp (cmp.css is inlined there): this goes.
     let raw = typeof KELISIM_MIN == 'undefined', s = el(raw ? 'link' : 'style', 0, raw ? null : CSS);
     if (raw) { s.rel = 'stylesheet'; s.href = API + '/cmp.css' }
-    s.nonce = N;
+    s.nonce = g.N;
     D.head.append(CS = s);
   },
   // `lc`: the locale, else the banner's language (a language is named in itself in the switcher).

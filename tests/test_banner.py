@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from cmp.banner import (
+    BOOTSTRAP_MINIFIED,
+    BOOTSTRAP_SOURCES,
     CONFIG_PLACEHOLDER,
     CSS_PLACEHOLDER,
     IMMUTABLE_MAX_AGE,
     MAX_AGE,
     MINIFIED,
+    RULES_PLACEHOLDER,
     STATIC_DIR,
     compact_css,
     compact_js,
@@ -66,6 +69,44 @@ def test_committed_cmp_min_js_is_built_from_todays_sources() -> None:
     assert minified.count(CONFIG_PLACEHOLDER) == 1
 
 
+def test_committed_bootstrap_min_js_is_built_from_todays_gate() -> None:
+    """After editing static/gate.js run scripts/build-cmp, and commit both built files."""
+    minified = (STATIC_DIR / BOOTSTRAP_MINIFIED).read_text(encoding="utf-8")
+    digests = source_digests(sources=BOOTSTRAP_SOURCES)
+    assert recorded_digests(minified) == digests, "static/bootstrap.min.js is stale"
+    assert minified.count(RULES_PLACEHOLDER) == 1
+    assert CONFIG_PLACEHOLDER not in minified and "kelisim.gate" in minified
+
+
+def test_cmp_js_starts_with_the_gate_unless_the_page_has_the_bootstrap(client) -> None:
+    whole = client.get("/cmp.js?site=default&lang=ru").get_data(as_text=True)
+    lean = client.get("/cmp.js?site=default&lang=ru&gate=0").get_data(as_text=True)
+    gate = client.get("/bootstrap.js").get_data(as_text=True)
+    assert "kelisim.gate" in whole and whole.index("kelisim.gate") < whole.index("kelisim:consent")
+    assert lean.count("kelisim.gate") == 1  # only where cmp.js looks the gate up
+    assert len(whole) - len(lean) > len(gate) // 2
+    assert embedded(lean) == embedded(whole)
+
+
+def test_bootstrap_js_embeds_every_vendors_rules_and_is_cached_like_cmp_js(client) -> None:
+    response = client.get("/bootstrap.js?site=default")
+    assert response.status_code == 200
+    assert response.content_type == "text/javascript; charset=utf-8"
+    assert response.headers["Cache-Control"] == f"public, max-age={MAX_AGE}"
+    body = response.get_data(as_text=True)
+    assert RULES_PLACEHOLDER not in body and "sha256:" not in body
+    start = body.index('[{"id":')
+    rules = {entry["id"]: entry for entry in json.JSONDecoder().raw_decode(body, start)[0]}
+    assert "clarity.ms" in rules["microsoft_clarity"]["domains"]
+    assert "www.google.com/g/collect" in rules["google_analytics"]["urls"]
+    assert rules["matomo"]["paths"] == ["/matomo.js", "/matomo.php"]
+    assert "userx" not in rules  # no known host: nothing to match
+    etag = response.get_etag()[0]
+    assert client.get("/bootstrap.js", headers={"If-None-Match": f'"{etag}"'}).status_code == 304
+    pinned = client.get(f"/bootstrap.js?site=default&v={etag}")
+    assert pinned.headers["Cache-Control"] == f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+
+
 @pytest.mark.parametrize("language", ["ru", "kk", "en"])
 def test_cmp_js_embeds_the_lean_config_of_the_site_and_language(client, language) -> None:
     response = client.get(f"/cmp.js?site=default&lang={language}")
@@ -77,7 +118,8 @@ def test_cmp_js_embeds_the_lean_config_of_the_site_and_language(client, language
     assert set(config["texts"]) >= {"title", "description", "accept_all", "reject_all", "settings"}
     assert "receipt_title" not in config["texts"] and "save" not in config["texts"]
     for vendor in config["vendors"]:
-        assert set(vendor) <= {"id", "purposes", "hosts", "paths", "consent_api"}
+        allowed = {"id", "purposes", "hosts", "domains", "urls", "paths", "consent_api"}
+        assert set(vendor) <= allowed | {"consent_mode"}
 
 
 def test_without_lang_the_browser_language_picks_and_varies(client) -> None:

@@ -408,3 +408,57 @@ def test_banner_detail_is_the_first_layer_only(shipped, language):
         assert not {"company", "country", "description", "cookies", "storage"} & set(small)
     with pytest.raises(KeyError):
         shipped.public_config("default", language, detail="everything")
+
+
+# -- domain families, shared-host paths and Consent Mode types ----------------------------------
+
+
+def test_domains_urls_and_consent_mode_are_read_and_published(shipped):
+    clarity = shipped.vendor("microsoft_clarity")
+    assert clarity.domains == ("clarity.ms",)
+    assert "www.google.com/g/collect" in shipped.vendor("google_analytics").urls
+    assert shipped.vendor("google_tag_manager").consent_mode == ()
+    assert shipped.vendor("google_analytics").consent_mode == ("analytics_storage",)
+    full = {v["id"]: v for v in shipped.public_config("default", "ru")["vendors"]}
+    lean = {v["id"]: v for v in shipped.public_config("default", "ru", "banner")["vendors"]}
+    for config in (full, lean):
+        assert config["vk"]["domains"] == ["vk.com", "vk.ru"]
+        assert config["yandex_metrika"]["urls"] == ["cdn.jsdelivr.net/npm/yandex-metrica-watch/"]
+        assert config["google_analytics"]["consent_mode"] == ["analytics_storage"]
+    assert full["google_tag_manager"]["consent_mode"] == []
+    assert "consent_mode" not in lean["google_tag_manager"]  # the lean layer leaves out empties
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("    domains: [https://clarity.ms]", "without the scheme"),
+        ("    domains: [Clarity.ms]", "lowercase"),
+        ("    urls: [www.google.com]", "host and path prefix"),
+        ("    urls: [https://www.google.com/g/collect]", "without the scheme"),
+        ("    urls: [WWW.google.com/g/collect]", "lowercase host name"),
+    ],
+)
+def test_a_bad_domain_or_url_names_file_line_and_field(line, message):
+    broken = MINIMAL.replace(
+        "    beacon_hosts: [mc.yandex.kz]\n", f"    beacon_hosts: [mc.yandex.kz]\n{line}\n"
+    )
+    (problem,) = problems_of(broken)
+    assert str(problem).startswith(f"vendors.yaml:{problem.line}: ")
+    assert problem.line == line_of(broken, line.strip())
+    key = line.split(":")[0].strip()
+    assert problem.field == f"vendor 'yandex_metrika': {key}[0]"
+    assert message in problem.message
+
+
+def test_an_unknown_consent_mode_type_or_a_vendor_without_consent_mode_is_refused():
+    typo = MINIMAL.replace(
+        "    consent_api: null\n", "    consent_api: null\n    consent_mode: [analytics]\n"
+    )
+    (problem,) = problems_of(typo)
+    assert problem.field == "vendor 'yandex_metrika': consent_mode[0]"
+    assert "analytics_storage" in problem.message
+    not_google = typo.replace("consent_mode: [analytics]", "consent_mode: [analytics_storage]")
+    (problem,) = problems_of(not_google)
+    assert problem.line == line_of(not_google, "consent_mode: [analytics_storage]")
+    assert "google_consent_mode" in problem.message

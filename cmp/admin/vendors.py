@@ -328,6 +328,12 @@ def vendor_update(vendor_id: str) -> Any:
     return _save(vendor_id)
 
 
+# Vendor fields this form does not edit (yet): an edit keeps them as they are, so a text fix never
+# drops a vendor's domain families, shared-host paths or Consent Mode types. Edit them in
+# vendors.yaml and import it (kelisim import catalogue).
+KEPT_FIELDS = ("consent_mode", "domains", "urls")
+
+
 def _save(original_id: str | None) -> Any:
     store = revisions()
     draft = store.draft()
@@ -341,6 +347,11 @@ def _save(original_id: str | None) -> Any:
             form, draft, original_id=original_id, general=[t("error_form")], status=400
         )
     built = _vendor_from_form(form, languages)
+    if original_id is not None:
+        current = vendor_of(draft.document, original_id) or {}
+        for key in KEPT_FIELDS:
+            if key in current:
+                built.vendor[key] = current[key]
     vendors = draft.document.get("vendors") or []
     index = (
         len(vendors)

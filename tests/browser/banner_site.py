@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.request import urlopen
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from cmp.settings import PROJECT_ROOT, Settings
@@ -33,8 +34,16 @@ AMPLITUDE_KEY = "4b656c6973696d2064656d6f206b6579"
 # --- servers ---------------------------------------------------------------------------------
 
 
-def serve(app: Callable[..., Any]) -> tuple[BaseWSGIServer, int]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: a receipt's URL (/consent/<id>) names a consent id, which logs must not."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def serve(app: Callable[..., Any], *, quiet: bool = False) -> tuple[BaseWSGIServer, int]:
+    handler = _QuietHandler if quiet else None
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_port
 
@@ -191,6 +200,22 @@ def vendor_app(log: RequestLog) -> Callable[..., Any]:
 SITE_DIR = Path(__file__).parent
 PAGE = (SITE_DIR / "site.html").read_text(encoding="utf-8")
 LATE = (SITE_DIR / "late.html").read_text(encoding="utf-8")
+# Pages with unmarked vendor tags after the bootstrap (`boot=served|inline|none`).
+GATED_PAGES = {
+    "/unmarked": (SITE_DIR / "unmarked.html").read_text(encoding="utf-8"),
+    "/paths": (SITE_DIR / "paths.html").read_text(encoding="utf-8"),
+}
+
+
+def bootstrap_tag(mode: str, cmp: str, nonce: str) -> str:
+    """The bootstrap as a site includes it: Kelisim's URL, or its text inlined with the nonce."""
+    if mode == "served":
+        return f'<script src="{cmp}/bootstrap.js?site=default" nonce="{nonce}"></script>'
+    if mode == "inline":
+        with urlopen(f"{cmp}/bootstrap.js?site=default", timeout=30) as response:
+            text = response.read().decode("utf-8")
+        return f'<script nonce="{nonce}">{text}</script>'
+    return ""
 
 
 @dataclass
@@ -218,7 +243,7 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
             if request.path == "/matomo.js":
                 return Response(MATOMO_JS, mimetype="text/javascript")
             return Response(status=204)
-        if request.path not in ("/", "/other"):
+        if request.path not in ("/", "/other", *GATED_PAGES):
             return Response("not here", status=404)
         args = parse_qs(request.query_string.decode(), keep_blank_values=True)
         option = {key: values[0] for key, values in args.items()}
@@ -227,17 +252,31 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
         attrs = ""
         if "fab" in option:
             attrs += f' data-floating-button="{option["fab"]}"'
+        if "reverify" in option:
+            attrs += f' data-reverify="{int(option["reverify"])}"'
         late = int(option["late"]) if "late" in option else None
-        html = PAGE % {
-            "lang": f' lang="{lang}"' if lang else "",
-            "nonce": nonce,
-            "cmp": option["cmp"],
-            # As a real site includes it: the page's language in the URL (cmp.js embeds its config).
-            "cmp_lang": f"&amp;lang={lang}" if lang else "",
-            "script_attrs": attrs,
-            "amp": AMPLITUDE_KEY,
-            "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
-        }
+        if request.path in GATED_PAGES:
+            html = GATED_PAGES[request.path] % {
+                "mode": option.get("boot", "served"),
+                "boot": bootstrap_tag(option.get("boot", "served"), option["cmp"], nonce),
+                "nonce": nonce,
+                "cmp": option["cmp"],
+                "script_attrs": attrs,
+                "amp": AMPLITUDE_KEY,
+                "gate": "&amp;gate=0" if option.get("gate") == "0" else "",
+            }
+        else:
+            html = PAGE % {
+                "lang": f' lang="{lang}"' if lang else "",
+                "nonce": nonce,
+                "cmp": option["cmp"],
+                # As a real site includes it: the page's language in the URL (cmp.js embeds its
+                # config).
+                "cmp_lang": f"&amp;lang={lang}" if lang else "",
+                "script_attrs": attrs,
+                "amp": AMPLITUDE_KEY,
+                "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
+            }
         response = Response(html, mimetype="text/html")
         response.headers["Content-Security-Policy"] = (
             f"script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; "
@@ -276,7 +315,7 @@ def start_kelisim(database_url: str, catalogue_path: Path, token_key: str) -> Ke
         extra={"catalogue_refresh_seconds": None},
     )
     app = create_app(settings)
-    server, port = serve(app)
+    server, port = serve(app, quiet=True)
     # localhost, not 127.0.0.1: the runtime is cross-origin to the site, as in production.
     return Kelisim(app=app, base=f"http://localhost:{port}", server=server)
 
