@@ -27,6 +27,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
+from cmp.encoding import Encoded, encode
 from cmp.settings import PROJECT_ROOT
 
 bp = Blueprint("banner", __name__)
@@ -45,6 +46,7 @@ HEADER_RE = re.compile(
 # same day. A versioned URL names one exact content and never changes.
 MAX_AGE = 3600
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+STALE_WHILE_REVALIDATE = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Asset:
     body: bytes
     etag: str
     mimetype: str
+    # brotli and gzip variants, made once with the asset (cmp.encoding).
+    encoded: Encoded
 
 
 def compact_js(source: str) -> str:
@@ -109,7 +113,8 @@ def build_runtime(static_dir: Path = STATIC_DIR) -> Runtime:
 
 
 def _asset(data: bytes, mimetype: str) -> Asset:
-    return Asset(body=data, etag=hashlib.sha256(data).hexdigest()[:32], mimetype=mimetype)
+    etag = hashlib.sha256(data).hexdigest()[:32]
+    return Asset(body=data, etag=etag, mimetype=mimetype, encoded=encode(data, etag))
 
 
 _runtimes: dict[Path, tuple[tuple[int, ...], Runtime]] = {}
@@ -148,14 +153,22 @@ def script_with_config(script: str, config: dict | None) -> Asset:
 
 
 def _serve(asset: Asset) -> Response:
-    response = Response(asset.body, mimetype=asset.mimetype)
+    """The variant the client accepts, with its own ETag; the versioned URL names the identity's."""
+    variant = asset.encoded.choose(request.headers.get("Accept-Encoding"))
+    response = Response(variant.body, mimetype=asset.mimetype)
     response.charset = "utf-8"
-    response.set_etag(asset.etag)
+    response.set_etag(variant.etag)
+    if variant.encoding:
+        response.headers["Content-Encoding"] = variant.encoding
+    response.vary.add("Accept-Encoding")
     versioned = request.args.get("v") == asset.etag
     response.cache_control.public = True
     response.cache_control.max_age = IMMUTABLE_MAX_AGE if versioned else MAX_AGE
     if versioned:
         response.cache_control.immutable = True
+    else:
+        # A repeat visit within a day uses the copy at once and refreshes it in the background.
+        response.cache_control.stale_while_revalidate = STALE_WHILE_REVALIDATE
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
