@@ -340,11 +340,19 @@ let t = k => T[k] || k,
     link(ds, v.privacy_policy_url, t('vendor_policy_link'));
     return b;
   },
+  // Appearance from the catalogue on the dialog's root and the floating button: light, dark or
+  // the visitor's scheme (auto), colours as custom properties (the CSSOM is not inline style, so a
+  // nonce-only style-src allows it).
+  look = (e, c) => {
+    let ap = C.appearance || {}, dk = ap.theme == 'dark' || ap.theme == 'auto' && W.matchMedia?.('(prefers-color-scheme: dark)').matches;
+    e.className = c + (dk ? ' k-dark' : '');
+    for (let [k, v] of Object.entries(ap.colors?.[dk ? 'dark' : 'light'] || {})) e.style.setProperty('--k' + {background: 'b', text: 't', accent: 'a', accent_text: 'o'}[k], v);
+  },
   // The dialog is a column: a header (logo, title, language, close) and an action bar that never
   // scroll, and between them the only scrolling part, shadowed at an edge with more to read. So
   // Accept all, Reject all and Settings (or Save) stay in view on any screen from 320x320 up.
   open = (l2, f) => {
-    let h, s, x, y, d, sc, bb, o = RT, ap = C.appearance || {}, dk;
+    let h, s, x, y, d, sc, bb, o = RT, ap = C.appearance || {};
     // The second layer needs the full config; a dialog closed meanwhile stays closed.
     if (l2 && C.detail) return full().then(() => (!o || RT) && open(l2, f), noop);
     css();
@@ -358,11 +366,7 @@ let t = k => T[k] || k,
       on(D, 'keydown', key, true);
       on(D, 'focusin', trap, true);
     }
-    // Appearance from the catalogue: position, light/dark/auto, colours as custom properties (the
-    // CSSOM is not inline style, so a nonce-only style-src allows it).
-    dk = ap.theme == 'dark' || ap.theme == 'auto' && W.matchMedia?.('(prefers-color-scheme: dark)').matches;
-    RT.className = 'k-' + (ap.position || 'bar') + (dk ? ' k-dark' : '');
-    for (let [k, v] of Object.entries(ap.colors?.[dk ? 'dark' : 'light'] || {})) RT.style.setProperty('--k' + {background: 'b', text: 't', accent: 'a', accent_text: 'o'}[k], v);
+    look(RT, 'k-' + (ap.position || 'bar'));
     DG.textContent = ''; DG.lang = C.language;
     h = el('div', 'k-h', 0, DG);
     if (/^https:\/\//i.test(ap.logo_url)) { let i = el('img', 'k-l', 0, h); i.alt = ''; i.src = ap.logo_url }
@@ -439,6 +443,7 @@ let t = k => T[k] || k,
   fab = () => {
     if (X.floatingButton == 'false' || !C) return;
     if (!FB) { FB = btn(D.body, '', () => show()); FB.id = 'kelisim-f'; css() }
+    look(FB, '');
     FB.textContent = t('change_settings');
     FB.hidden = !!RT;
   },
