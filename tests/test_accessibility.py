@@ -26,7 +26,7 @@ ADMIN_PAGES = [
     "/admin/vendors/yandex_metrika",
     "/admin/texts/ru",
     "/admin/purposes/analytics",
-    # "/admin/appearance",
+    "/admin/appearance",
     "/admin/revisions",
     "/admin/revisions/draft",
     "/admin/consent-log",

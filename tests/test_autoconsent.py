@@ -75,7 +75,8 @@ class Extension:
                     "visualTest": False,
                 }
                 self.reply(
-                    frame, {"type": "initResp", "config": config, "rules": {"autoconsent": [self.rule]}}
+                    frame,
+                    {"type": "initResp", "config": config, "rules": {"autoconsent": [self.rule]}},
                 )
             elif kind == "eval":
                 result = frame.evaluate(msg["code"])
