@@ -54,7 +54,7 @@ class Encoded:
 
 
 def encode(body: bytes, etag: str) -> Encoded:
-    """Compress `body` (whose identity ETag is `etag`); variants that do not shrink it are left out."""
+    """Compress `body` (identity ETag `etag`); a variant that does not shrink it is left out."""
     identity = Variant(body=body, etag=etag, encoding=None)
     if len(body) < MIN_SIZE:
         return Encoded(identity)
