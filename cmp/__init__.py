@@ -251,12 +251,14 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from cmp import admin, api, receipt
+    from cmp import admin, api, preferences, receipt
 
     app.register_blueprint(api.bp)
     # The JSON API is guarded by its JSON-only content type and the Origin allow-list instead.
     csrf.exempt(api.bp)
     app.register_blueprint(receipt.bp)
+    # The choice without JavaScript (a form with the CSRF token; see cmp/preferences.py).
+    app.register_blueprint(preferences.bp)
     if importlib.util.find_spec("cmp.banner") is not None:
         banner = importlib.import_module("cmp.banner")
         app.register_blueprint(banner.bp)

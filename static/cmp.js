@@ -449,6 +449,9 @@ let t = k => T[k] || k,
   },
   show = l2 => ready.then(() => body(() => open(l2 ?? !!ST)));
 
+// A link or button with data-kelisim-show opens the banner; a link's href (the /preferences page on
+// the CMP host, README) is where it leads without JavaScript.
+on(D, 'click', e => { let a = e.target.closest?.('[data-kelisim-show]'); if (a && !e.defaultPrevented) { e.preventDefault(); show() } });
 // The current status on <html data-kelisim-status="given|refused|withdrawn">: for the site's own
 // styles and for autoconsent's self-test (integrations/autoconsent/kelisim.json).
 on(D, 'kelisim:consent', e => SA.call(D.documentElement, 'data-kelisim-status', e.detail.status));
