@@ -197,3 +197,37 @@ def script() -> Response:
 @bp.get("/cmp.css")
 def stylesheet() -> Response:
     return _serve(runtime().css).make_conditional(request)
+
+
+_static: dict[tuple[str, str], Encoded] = {}
+STATIC_TYPES = ("text/css", "text/javascript", "application/javascript")
+
+
+@bp.after_app_request
+def compress_static(response: Response) -> Response:
+    """Blueprint static files (the receipt's stylesheet) get the same brotli / gzip variants."""
+    endpoint = request.endpoint or ""
+    if not endpoint.endswith(".static") or response.mimetype not in STATIC_TYPES:
+        return response
+    response.vary.add("Accept-Encoding")
+    etag, _ = response.get_etag()
+    if response.status_code != 200 or etag is None or "Content-Encoding" in response.headers:
+        return response
+    response.direct_passthrough = False
+    key = (request.path, etag)
+    encoded = _static.get(key)
+    if encoded is None:
+        if len(_static) > 64:
+            _static.clear()
+        encoded = _static[key] = encode(response.get_data(), etag)
+    variant = encoded.choose(request.headers.get("Accept-Encoding"))
+    if variant.encoding is None:
+        return response
+    response.set_data(variant.body)
+    response.set_etag(variant.etag)
+    response.headers["Content-Encoding"] = variant.encoding
+    # A revalidation of the compressed copy: the file's own check only knew the identity ETag.
+    if variant.etag in request.if_none_match:
+        response.status_code = 304
+        response.set_data(b"")
+    return response

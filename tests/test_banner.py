@@ -57,7 +57,7 @@ def test_cmp_js_carries_the_stylesheet_and_no_comment_lines(client) -> None:
     css = client.get("/cmp.css").get_data(as_text=True)
     assert CSS_PLACEHOLDER.strip('"') not in body and CONFIG_PLACEHOLDER not in body
     assert css == compact_css((STATIC_DIR / "cmp.css").read_text(encoding="utf-8"))
-    assert css.startswith("#kelisim{") and css[:200] in body
+    assert css.startswith("#kelisim,#kelisim-f{") and css[:200] in body
     assert not [line for line in body.splitlines() if line.lstrip().startswith(("//", "/*"))]
     assert "sha256:" not in body  # the build header is not served
 
@@ -203,3 +203,20 @@ def test_cmp_css_is_compressed_too(client) -> None:
     response = client.get("/cmp.css", headers={"Accept-Encoding": "br"})
     assert response.headers["Content-Encoding"] == "br"
     assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_the_receipt_stylesheet_is_compressed_with_its_own_etag(client) -> None:
+    url = "/consent-static/receipt.css"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    br = client.get(url, headers={"Accept-Encoding": "br"})
+    assert plain.status_code == br.status_code == 200
+    assert "Content-Encoding" not in plain.headers and br.headers["Content-Encoding"] == "br"
+    import brotli
+
+    assert brotli.decompress(br.get_data()) == plain.get_data()
+    assert br.get_etag()[0] != plain.get_etag()[0]
+    assert "Accept-Encoding" in br.headers["Vary"]
+    again = client.get(
+        url, headers={"Accept-Encoding": "br", "If-None-Match": f'"{br.get_etag()[0]}"'}
+    )
+    assert again.status_code == 304
