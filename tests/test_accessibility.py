@@ -1,6 +1,6 @@
 """axe-core (the real npm package, pinned by scripts/npm-tools) finds no WCAG 2.2 A/AA or best
 practice violation on what visitors and staff see: both banner layers on the demo, the receipt
-page, and every admin page, in Russian, Kazakh and English."""
+page, the no-JavaScript /preferences page, and every admin page, in Russian, Kazakh and English."""
 
 from __future__ import annotations
 
@@ -75,6 +75,10 @@ def test_banner_layers_and_receipt_have_no_violations(demo, demo_browser, axe_so
         state = page.evaluate("kelisim.acceptAll()")
         page.goto(f"{demo.cmp_url}/consent/{state['consent_id']}?lang={language}")
         assert page.locator("html").get_attribute("lang") == language
+        assert violations(page, axe_source) == []
+        # The choice without JavaScript, with the consent the cookie now names.
+        page.goto(f"{demo.cmp_url}/preferences?site=default&lang={language}")
+        assert page.locator("#current-choice a").count() == 1
         assert violations(page, axe_source) == []
     finally:
         context.close()
