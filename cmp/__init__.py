@@ -266,7 +266,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
-    from cmp import admin, api, log_api, receipt
+    from cmp import admin, api, log_api, preferences, receipt
 
     app.register_blueprint(api.bp)
     # The JSON API is guarded by its JSON-only content type and the Origin allow-list instead.
@@ -274,6 +274,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     # The Merkle log's checkpoints, keys and proofs: public, read-only (docs/log.md).
     app.register_blueprint(log_api.bp)
     app.register_blueprint(receipt.bp)
+    # The choice without JavaScript (a form with the CSRF token; see cmp/preferences.py).
+    app.register_blueprint(preferences.bp)
     if importlib.util.find_spec("cmp.banner") is not None:
         banner = importlib.import_module("cmp.banner")
         app.register_blueprint(banner.bp)

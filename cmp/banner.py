@@ -38,6 +38,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request
 
+from cmp.encoding import Encoded, encode
 from cmp.hosts import gate_rules
 from cmp.settings import PROJECT_ROOT
 
@@ -60,6 +61,7 @@ HEADER_RE = re.compile(r"^/\*! kelisim ([a-z.]+): ((?:[a-z.]+ sha256:[0-9a-f]{64
 # same day. A versioned URL names one exact content and never changes.
 MAX_AGE = 3600
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+STALE_WHILE_REVALIDATE = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Asset:
     body: bytes
     etag: str
     mimetype: str
+    # brotli and gzip variants, made once with the asset (cmp.encoding).
+    encoded: Encoded
 
 
 def compact_js(source: str) -> str:
@@ -152,7 +156,8 @@ def build_runtime(static_dir: Path = STATIC_DIR) -> Runtime:
 
 
 def _asset(data: bytes, mimetype: str) -> Asset:
-    return Asset(body=data, etag=hashlib.sha256(data).hexdigest()[:32], mimetype=mimetype)
+    etag = hashlib.sha256(data).hexdigest()[:32]
+    return Asset(body=data, etag=etag, mimetype=mimetype, encoded=encode(data, etag))
 
 
 _runtimes: dict[Path, tuple[tuple[int, ...], Runtime]] = {}
@@ -193,14 +198,22 @@ def script_with_config(
 
 
 def _serve(asset: Asset) -> Response:
-    response = Response(asset.body, mimetype=asset.mimetype)
+    """The variant the client accepts, with its own ETag; the versioned URL names the identity's."""
+    variant = asset.encoded.choose(request.headers.get("Accept-Encoding"))
+    response = Response(variant.body, mimetype=asset.mimetype)
     response.charset = "utf-8"
-    response.set_etag(asset.etag)
+    response.set_etag(variant.etag)
+    if variant.encoding:
+        response.headers["Content-Encoding"] = variant.encoding
+    response.vary.add("Accept-Encoding")
     versioned = request.args.get("v") == asset.etag
     response.cache_control.public = True
     response.cache_control.max_age = IMMUTABLE_MAX_AGE if versioned else MAX_AGE
     if versioned:
         response.cache_control.immutable = True
+    else:
+        # A repeat visit within a day uses the copy at once and refreshes it in the background.
+        response.cache_control.stale_while_revalidate = STALE_WHILE_REVALIDATE
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -243,3 +256,37 @@ def bootstrap() -> Response:
 @bp.get("/cmp.css")
 def stylesheet() -> Response:
     return _serve(runtime().css).make_conditional(request)
+
+
+_static: dict[tuple[str, str], Encoded] = {}
+STATIC_TYPES = ("text/css", "text/javascript", "application/javascript")
+
+
+@bp.after_app_request
+def compress_static(response: Response) -> Response:
+    """Blueprint static files (the receipt's stylesheet) get the same brotli / gzip variants."""
+    endpoint = request.endpoint or ""
+    if not endpoint.endswith(".static") or response.mimetype not in STATIC_TYPES:
+        return response
+    response.vary.add("Accept-Encoding")
+    etag, _ = response.get_etag()
+    if response.status_code != 200 or etag is None or "Content-Encoding" in response.headers:
+        return response
+    response.direct_passthrough = False
+    key = (request.path, etag)
+    encoded = _static.get(key)
+    if encoded is None:
+        if len(_static) > 64:
+            _static.clear()
+        encoded = _static[key] = encode(response.get_data(), etag)
+    variant = encoded.choose(request.headers.get("Accept-Encoding"))
+    if variant.encoding is None:
+        return response
+    response.set_data(variant.body)
+    response.set_etag(variant.etag)
+    response.headers["Content-Encoding"] = variant.encoding
+    # A revalidation of the compressed copy: the file's own check only knew the identity ETag.
+    if variant.etag in request.if_none_match:
+        response.status_code = 304
+        response.set_data(b"")
+    return response

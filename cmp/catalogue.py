@@ -38,6 +38,16 @@ from typing import Any, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from cmp.appearance import (
+    COLOR_KEYS,
+    HEX_COLOR,
+    POSITIONS,
+    SCHEMES,
+    THEMES,
+    Appearance,
+    contrast_problems,
+)
+
 SCHEMA = 1
 CONSENT_APIS = ("google_consent_mode", "clarity_consentv2", "matomo", "amplitude")
 # Google Consent Mode v2 types a vendor's grant may set to "granted" (vendor.consent_mode).
@@ -126,6 +136,7 @@ _HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
 _COOKIE_DOMAIN = re.compile(rf"\.?{_LABEL}(?:\.{_LABEL})*")
 _ORIGIN = re.compile(rf"(https?)://({_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(\d{{1,5}}|\*))?")
 _URL = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
+_HTTPS_URL = re.compile(r"https://[^\s/?#]+(?:[/?#]\S*)?")
 _PATH = re.compile(r"/[^\s?#]*")
 # A path prefix on a shared host, as "host/path": www.google.com/g/collect.
 _HOST_PATH = re.compile(r"([^/\s]+)(/[^\s?#]*)")
@@ -353,6 +364,8 @@ class Catalogue:
     vendors: tuple[Vendor, ...]
     texts: Mapping[str, Mapping[str, str]]
     source: str
+    # The optional `appearance` block; left out of to_dict() (and so of the hash) while default.
+    appearance: Appearance = field(default_factory=Appearance)
     content_hash: str = ""
     _vendors_by_id: Mapping[str, Vendor] = field(init=False, repr=False, compare=False)
     _purposes_by_id: Mapping[str, Purpose] = field(init=False, repr=False, compare=False)
@@ -376,6 +389,7 @@ class Catalogue:
         return self._purposes_by_id[purpose_id]
 
     def to_dict(self) -> dict[str, Any]:
+        appearance = {} if self.appearance.is_default else {"appearance": self.appearance.to_dict()}
         return {
             "schema": SCHEMA,
             "revision": self.revision,
@@ -387,7 +401,12 @@ class Catalogue:
             "texts": {language: dict(texts) for language, texts in self.texts.items()},
             "purposes": [purpose.to_dict() for purpose in self.purposes],
             "vendors": [vendor.to_dict() for vendor in self.vendors],
+            **appearance,
         }
+
+    def _appearance_config(self) -> dict[str, Any]:
+        """The `appearance` key of both configs, only when the catalogue sets one."""
+        return {} if self.appearance.is_default else {"appearance": self.appearance.to_dict()}
 
     def public_config(self, site_id: str, language: str, detail: str = "full") -> dict[str, Any]:
         """Raises KeyError for an unknown site or language; the API turns that into a 400.
@@ -449,6 +468,7 @@ class Catalogue:
                 }
                 for vendor in self.vendors
             ],
+            **self._appearance_config(),
         }
 
     def _banner_config(self, site: Site, language: str) -> dict[str, Any]:
@@ -482,6 +502,7 @@ class Catalogue:
             "operator": {"privacy_policy_url": site.policy_url or self.operator.privacy_policy_url},
             "texts": {key: texts[key] for key in BANNER_TEXT_KEYS if key in texts},
             "vendors": vendors,
+            **self._appearance_config(),
         }
 
 
@@ -586,6 +607,8 @@ TOP_KEYS = (
     "purposes",
     "vendors",
 )
+# Top-level blocks a catalogue may leave out (then the defaults apply).
+OPTIONAL_TOP_KEYS = ("appearance",)
 # The keys of a vendor in vendors.yaml, in the order the file and its exports use.
 VENDOR_KEYS = (
     "id",
@@ -893,7 +916,7 @@ class _Reader:
     # -- the sections ----------------------------------------------------------------------------
 
     def catalogue(self, root: Node) -> Catalogue | None:
-        top = self.fields(root, "", TOP_KEYS)
+        top = self.fields(root, "", TOP_KEYS, OPTIONAL_TOP_KEYS)
         if top is None:
             return None
         schema = self.integer(top.get("schema"), "schema", 1)
@@ -911,6 +934,7 @@ class _Reader:
         texts = self.texts(top.get("texts"))
         purposes = self.purposes(top.get("purposes"))
         vendors = self.vendors(top.get("vendors"), purposes)
+        appearance = self.appearance(top.get("appearance"))
         if self.problems:
             return None
         assert revision and lifetime and operator and sites is not None
@@ -926,6 +950,44 @@ class _Reader:
             vendors=vendors,
             texts=MappingProxyType(texts),
             source=self.source,
+            appearance=appearance or Appearance(),
+        )
+
+    def appearance(self, node: Node | None) -> Appearance | None:
+        """The banner's look; every colour pair it draws text with must reach 4.5:1."""
+        values = self.fields(node, "appearance", (), ("position", "theme", "logo_url", "colors"))
+        if values is None:
+            return None
+        position = self.choice(values.get("position"), "appearance.position", POSITIONS, "bar")
+        theme = self.choice(values.get("theme"), "appearance.theme", THEMES, "light")
+        logo_url = self.pattern(
+            values.get("logo_url"),
+            "appearance.logo_url",
+            _HTTPS_URL,
+            "an https URL of an image like https://example.kz/logo.svg",
+            nullable=True,
+        )
+        colors: dict[str, Mapping[str, str]] = {}
+        schemes = self.fields(values.get("colors"), "appearance.colors", (), SCHEMES) or {}
+        for scheme, scheme_node in schemes.items():
+            where = f"appearance.colors.{scheme}"
+            palette_nodes = self.fields(scheme_node, where, COLOR_KEYS)
+            if palette_nodes is None:
+                continue
+            palette = {
+                key: self.pattern(value, f"{where}.{key}", HEX_COLOR, "a colour like '#0b57b0'")
+                for key, value in palette_nodes.items()
+            }
+            if any(value is None for value in palette.values()) or len(palette) < len(COLOR_KEYS):
+                continue
+            complete = {key: str(value).lower() for key, value in palette.items()}
+            for key, message in contrast_problems(complete):
+                self.problem(palette_nodes[key], f"{where}.{key}", message)
+            colors[scheme] = MappingProxyType(complete)
+        if position is None or theme is None:
+            return None
+        return Appearance(
+            position=position, theme=theme, logo_url=logo_url, colors=MappingProxyType(colors)
         )
 
     def read_languages(self, node: Node | None, default_node: Node | None) -> None:

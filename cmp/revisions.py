@@ -42,7 +42,15 @@ from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from cmp.approval_scope import widened_reach
 from cmp.audit import AuditLog
-from cmp.catalogue import TOP_KEYS, VENDOR_KEYS, Catalogue, CatalogueError, Problem, loads
+from cmp.catalogue import (
+    OPTIONAL_TOP_KEYS,
+    TOP_KEYS,
+    VENDOR_KEYS,
+    Catalogue,
+    CatalogueError,
+    Problem,
+    loads,
+)
 from cmp.store.revision_tables import catalogue_approvals, catalogue_draft, catalogue_revisions
 
 __all__ = [
@@ -68,7 +76,7 @@ DRAFT_SOURCE = "draft"
 FILE_ACTOR = "vendors.yaml"
 _LOCK_KEY = 0x4B454C5245564953  # "KELREVIS": serialises bootstraps across PostgreSQL workers
 
-TOP_ORDER = TOP_KEYS
+TOP_ORDER = (*TOP_KEYS, *OPTIONAL_TOP_KEYS)
 VENDOR_ORDER = VENDOR_KEYS
 _ITEM_ORDERS = {
     "purposes": ("id", "required", "name", "description"),
@@ -613,6 +621,20 @@ class Revisions:
             return {k: before[k] for k in keys}, {k: after[k] for k in keys}
 
         return self.edit(actor, "catalogue.purpose.edit", f"purpose:{purpose_id}", mutate)
+
+    def set_appearance(self, actor: str, appearance: Mapping[str, Any] | None) -> Catalogue:
+        """Replace the banner's appearance block (None: back to the built-in look). Validated
+        with the whole draft: a colour pair below 4.5:1 is a CatalogueError naming the pair."""
+
+        def mutate(document: Document, parked: list[dict[str, Any]]) -> tuple[Any, Any]:
+            before = document.get("appearance")
+            if appearance is None:
+                document.pop("appearance", None)
+            else:
+                document["appearance"] = json.loads(json.dumps(appearance))
+            return before, document.get("appearance")
+
+        return self.edit(actor, "catalogue.appearance.edit", "appearance", mutate)
 
     def import_yaml(self, actor: str, text_: str, source: str) -> Catalogue:
         """Replace the draft with an uploaded vendors.yaml (validated with its file:line problems).

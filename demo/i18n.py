@@ -23,6 +23,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_privacy": "Политика конфиденциальности",
         "nav_contact": "Контакты",
         "cookie_settings": "Настройки cookie",
+        "noscript_notice": "Сайт использует cookie. Без JavaScript выбор делается "
+        "на странице настроек:",
         "language": "Язык",
         "home_title": "Микрозаймы онлайн до 500 000 ₸",
         "home_lead": "Решение за 15 минут, деньги — на карту любого банка Казахстана.",
@@ -88,6 +90,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_privacy": "Құпиялылық саясаты",
         "nav_contact": "Байланыс",
         "cookie_settings": "Cookie баптаулары",
+        "noscript_notice": "Сайт cookie файлдарын пайдаланады. JavaScript болмаса, "
+        "таңдау баптаулар бетінде жасалады:",
         "language": "Тіл",
         "home_title": "500 000 ₸ дейін онлайн микроқарыз",
         "home_lead": "Шешім 15 минутта, ақша Қазақстанның кез келген банкінің картасына түседі.",
@@ -152,6 +156,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "nav_privacy": "Privacy policy",
         "nav_contact": "Contact",
         "cookie_settings": "Cookie settings",
+        "noscript_notice": "This site uses cookies. Without JavaScript, choose on "
+        "the settings page:",
         "language": "Language",
         "home_title": "Online microloans up to 500,000 ₸",
         "home_lead": "A decision in 15 minutes, money to a card of any bank in Kazakhstan.",

@@ -117,6 +117,9 @@ def _render(page: str, lang: str, **extra: Any) -> str:
         unsafe=unsafe,
         nonce=g.nonce,
         cmp_url=g.cmp_url,
+        # ?cmp=off: the same page without cmp.js, the baseline bench/banner.py's Lighthouse runs
+        # compare against (its inert tags stay inert, so nothing else changes).
+        with_cmp=request.args.get("cmp") != "off",
         ids=ids,
         matomo_url=request.host_url,
         **extra,

@@ -5,10 +5,10 @@
 // string or template over lines. Modern browsers only (ES2020: arrows, ?., ??).
 //
 // Page contract: <script src="https://CMP/cmp.js?site=default&lang=ru" data-site="default" async
-// fetchpriority="high" nonce="…"> first in <head>, lang being the page's language. fetchpriority
-// matters: Chromium runs a plain async script in a low-priority task, after the page is parsed and
-// first painted (LowPriorityAsyncScriptExecution); a high one runs as soon as it arrives, so the
-// banner is laid out and painted with the page. data-api="https://…" overrides the API
+// nonce="…"> first in <head>, lang being the page's language. No fetchpriority="high": Lighthouse's
+// simulation counts a high-priority script as render-blocking and moves first contentful paint
+// behind it, and the banner waits for the first paint anyway (body() below), so an early run buys
+// nothing. data-api="https://…" overrides the API
 // origin (default: the script's own origin);
 // data-floating-button="false" hides the "cookie settings" button (kelisim.show() still works).
 // Inert tags: <script type="text/plain" data-vendor="id"> (inline, or with data-src/src), and
@@ -285,7 +285,13 @@ let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
 
 // --- banner -------------------------------------------------------------------------------------
 let t = k => T[k] || k,
-  body = f => D.body ? f() : on(D, 'DOMContentLoaded', f),
+  // The banner is built after the page's first paint (the frame after the body exists, or at
+  // once if the page has painted content), so its style and layout never delay the page's first
+  // contentful paint; a hidden tab paints nothing and shows the banner when it is looked at.
+  body = f => {
+    let g = () => performance.getEntriesByName('first-contentful-paint')[0] ? f() : requestAnimationFrame(() => setTimeout(f));
+    D.body ? g() : on(D, 'DOMContentLoaded', g);
+  },
   el = (n, c, x, p) => {
     let e = D.createElement(n);
     if (c) e.className = c;
@@ -293,7 +299,9 @@ let t = k => T[k] || k,
     p?.append(e);
     return e;
   },
-  btn = (p, x, f, c) => { let b = el('button', c, x, p); b.type = 'button'; on(b, 'click', f); return b },
+  // `a`: the button's data-kelisim-action, a documented hook (README) for tools that answer
+  // banners for the visitor, such as DuckDuckGo's autoconsent (integrations/autoconsent/).
+  btn = (p, x, f, c, a) => { let b = el('button', c, x, p); b.type = 'button'; on(b, 'click', f); a && SA.call(b, 'data-kelisim-action', a); return b },
   link = (p, u, x) => { if (/^https?:/i.test(u)) { let a = el('a', 0, x, p); a.href = u; a.target = '_blank'; a.rel = 'noopener' } },
   css = () => {
     if (CS) return;
@@ -327,8 +335,19 @@ let t = k => T[k] || k,
     link(ds, v.privacy_policy_url, t('vendor_policy_link'));
     return b;
   },
+  // Appearance from the catalogue on the dialog's root and the floating button: light, dark or
+  // the visitor's scheme (auto), colours as custom properties (the CSSOM is not inline style, so a
+  // nonce-only style-src allows it).
+  look = (e, c) => {
+    let ap = C.appearance || {}, dk = ap.theme == 'dark' || ap.theme == 'auto' && W.matchMedia?.('(prefers-color-scheme: dark)').matches;
+    e.className = c + (dk ? ' k-dark' : '');
+    for (let [k, v] of Object.entries(ap.colors?.[dk ? 'dark' : 'light'] || {})) e.style.setProperty('--k' + {background: 'b', text: 't', accent: 'a', accent_text: 'o'}[k], v);
+  },
+  // The dialog is a column: a header (logo, title, language, close) and an action bar that never
+  // scroll, and between them the only scrolling part, shadowed at an edge with more to read. So
+  // Accept all, Reject all and Settings (or Save) stay in view on any screen from 320x320 up.
   open = (l2, f) => {
-    let h, s, x, d, sc, bb, o = RT;
+    let h, s, x, y, d, sc, bb, o = RT, ap = C.appearance || {};
     // The second layer needs the full config; a dialog closed meanwhile stays closed.
     if (l2 && C.detail) return full().then(() => (!o || RT) && open(l2, f), noop);
     css();
@@ -342,39 +361,49 @@ let t = k => T[k] || k,
       on(D, 'keydown', key, true);
       on(D, 'focusin', trap, true);
     }
+    look(RT, 'k-' + (ap.position || 'bar'));
     DG.textContent = ''; DG.lang = C.language;
     h = el('div', 'k-h', 0, DG);
+    if (/^https:\/\//i.test(ap.logo_url)) { let i = el('img', 'k-l', 0, h); i.alt = ''; i.src = ap.logo_url }
     el('h2', 0, t('title'), h).id = 'k-t';
     if (C.languages[1]) {
       s = el('select', 0, 0, h); SA.call(s, 'aria-label', t('language'));
       for (let l of C.languages) { let o = el('option', 0, {ru: 'Русский', kk: 'Қазақша', en: 'English'}[l] || l, s); o.value = l; o.selected = l == C.language }
       on(s, 'change', () => { ss('kelisim:lang', s.value); cfg(s.value, l2).then(c => { setC(c); open(l2, 1); fab() }, noop) });
     }
-    x = btn(h, '×', esc, 'k-c'); SA.call(x, 'aria-label', t('close'));
-    d = el('p', 0, t('description') + ' ', DG); d.id = 'k-x';
+    x = btn(h, '×', esc, 'k-c', 'close'); SA.call(x, 'aria-label', t('close'));
+    y = el('div', 'k-y', 0, DG);
+    d = el('p', 0, t('description') + ' ', y); d.id = 'k-x';
     link(d, C.operator?.privacy_policy_url, t('policy_link'));
     if (l2) {
       // Nothing is pre-ticked but the current choice; Global Privacy Control turns marketing off.
       if (!TG) { TG = {}; for (let v of C.vendors) TG[v.id] = !!G[v.id] && !(GPC && has(v, 'marketing')) }
-      sc = el('div', 'k-p', 0, DG);
+      sc = el('div', 'k-p', 0, y);
       GPC && el('p', 'k-g', t('gpc_notice'), sc);
+      // Each purpose is one line (its toggle and a disclosure button); its description and
+      // vendors open under it, so the list is short until the visitor asks for more.
       for (let p of C.purposes) {
-        let sec = el('section', 'k-s', 0, sc), lb = el('label', 0, 0, sec), cb = el('input', 0, 0, lb), r = p.required,
+        let sec = el('section', 'k-s', 0, sc), rw = el('div', 'k-r', 0, sec), lb = el('label', 0, 0, rw), cb = el('input', 0, 0, lb), r = p.required,
+          nm = el('span', 0, p.name + (r ? ' — ' + t('always_on') : ''), lb), pn = el('div', 0, 0, sec),
           upd = () => { let n = bs.filter(b => b.checked).length; cb.checked = r || n && n == bs.length; cb.indeterminate = !r && n > 0 && n < bs.length },
-          bs;
+          bs, tg;
         cb.type = 'checkbox'; cb.disabled = r;
-        el('span', 0, p.name + (r ? ' — ' + t('always_on') : ''), lb);
-        el('p', 'k-m', p.description, sec);
-        bs = C.vendors.filter(v => v.purposes[0] == p.id).map(v => vendor(v, sec, upd));
+        el('p', 'k-m', p.description, pn);
+        bs = C.vendors.filter(v => v.purposes[0] == p.id).map(v => vendor(v, pn, upd));
+        if (bs[0]) {
+          nm.id = pn.id = 'k-' + p.id; pn.id += '-n'; pn.hidden = 1;
+          tg = btn(rw, t('vendors_heading') + ' (' + bs.length + ')', () => { pn.hidden = !pn.hidden; SA.call(tg, 'aria-expanded', !pn.hidden) }, 'k-o');
+          for (let [k, v] of [['aria-expanded', 'false'], ['aria-controls', pn.id], ['aria-describedby', nm.id]]) SA.call(tg, k, v);
+        }
         on(cb, 'change', () => { for (let b of bs) TG[b.value] = b.checked = cb.checked; upd() });
         upd();
       }
+      ST?.status == 'given' && btn(el('div', 'k-w', 0, y), t('withdraw'), () => pick('withdraw'));
     }
     bb = el('div', 'k-b', 0, DG);
-    btn(bb, t('accept_all'), () => pick('accept_all'));
-    btn(bb, t('reject_all'), () => pick('reject_all'));
-    l2 ? btn(bb, t('save'), () => pick('custom', TG)) : btn(bb, t('settings'), () => open(1));
-    l2 && ST?.status == 'given' && btn(el('div', 'k-w', 0, DG), t('withdraw'), () => pick('withdraw'));
+    btn(bb, t('accept_all'), () => pick('accept_all'), 0, 'accept-all');
+    btn(bb, t('reject_all'), () => pick('reject_all'), 0, 'reject-all');
+    l2 ? btn(bb, t('save'), () => pick('custom', TG), 0, 'save') : btn(bb, t('settings'), () => open(1), 0, 'settings');
     o || D.body.append(RT);
     if (FB) FB.hidden = 1;
     (f && s || DG).focus();
@@ -384,7 +413,7 @@ let t = k => T[k] || k,
     bs.forEach(b => b.disabled = 1);
     choose(a, ch).catch(() => {
       bs.forEach(b => b.disabled = 0);
-      RT && !DG.querySelector('.k-e') && SA.call(el('p', 'k-e', t('save_error'), DG), 'role', 'alert');
+      RT && !DG.querySelector('.k-e') && SA.call(el('p', 'k-e', t('save_error'), DG.querySelector('.k-y')), 'role', 'alert');
     });
   },
   // Closing is not consent: recorded once as "dismiss" when there is no choice yet, never stored.
@@ -409,10 +438,18 @@ let t = k => T[k] || k,
   fab = () => {
     if (X.floatingButton == 'false' || !C) return;
     if (!FB) { FB = btn(D.body, '', () => show()); FB.id = 'kelisim-f'; css() }
+    look(FB, '');
     FB.textContent = t('change_settings');
     FB.hidden = !!RT;
   },
   show = l2 => ready.then(() => body(() => open(l2 ?? !!ST)));
+
+// A link or button with data-kelisim-show opens the banner; a link's href (the /preferences page on
+// the CMP host, README) is where it leads without JavaScript.
+on(D, 'click', e => { let a = e.target.closest?.('[data-kelisim-show]'); if (a && !e.defaultPrevented) { e.preventDefault(); show() } });
+// The current status on <html data-kelisim-status="given|refused|withdrawn">: for the site's own
+// styles and for autoconsent's self-test (integrations/autoconsent/kelisim.json).
+on(D, 'kelisim:consent', e => SA.call(D.documentElement, 'data-kelisim-status', e.detail.status));
 
 W.kelisim = {
   ready, get, show,

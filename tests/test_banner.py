@@ -18,6 +18,7 @@ from cmp.banner import (
     MAX_AGE,
     MINIFIED,
     RULES_PLACEHOLDER,
+    STALE_WHILE_REVALIDATE,
     STATIC_DIR,
     compact_css,
     compact_js,
@@ -38,7 +39,9 @@ def test_cmp_js_is_served_public_with_a_strong_etag(client) -> None:
     assert response.content_type == "text/javascript; charset=utf-8"
     etag, weak = response.get_etag()
     assert etag and not weak
-    assert response.headers["Cache-Control"] == f"public, max-age={MAX_AGE}"
+    assert response.headers["Cache-Control"] == (
+        f"public, max-age={MAX_AGE}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+    )
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
@@ -57,7 +60,7 @@ def test_cmp_js_carries_the_stylesheet_and_no_comment_lines(client) -> None:
     css = client.get("/cmp.css").get_data(as_text=True)
     assert CSS_PLACEHOLDER.strip('"') not in body and CONFIG_PLACEHOLDER not in body
     assert css == compact_css((STATIC_DIR / "cmp.css").read_text(encoding="utf-8"))
-    assert css.startswith("#kelisim{") and css[:200] in body
+    assert css.startswith("#kelisim,#kelisim-f{") and css[:200] in body
     assert not [line for line in body.splitlines() if line.lstrip().startswith(("//", "/*"))]
     assert "sha256:" not in body  # the build header is not served
 
@@ -161,7 +164,7 @@ def test_a_versioned_url_is_cached_for_a_year(client) -> None:
     pinned = client.get(f"/cmp.js?v={etag}")
     assert pinned.headers["Cache-Control"] == f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
     stale = client.get("/cmp.js?v=0000")
-    assert stale.headers["Cache-Control"] == f"public, max-age={MAX_AGE}"
+    assert stale.headers["Cache-Control"].startswith(f"public, max-age={MAX_AGE},")
 
 
 def test_cmp_css_is_served_for_sites_that_self_host_the_script(client) -> None:
@@ -193,3 +196,69 @@ def test_an_edited_runtime_gets_a_new_etag(app, tmp_path: Path) -> None:
 def test_compacting_keeps_code_and_drops_only_whole_comment_lines() -> None:
     source = "  // a note\n  let a = 'http://x//y'; // kept: not a whole line\n\n    f(a);\n"
     assert compact_js(source) == "let a = 'http://x//y'; // kept: not a whole line\nf(a);\n"
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_cmp_js_is_sent_brotli_or_gzip_as_the_client_accepts(client, language) -> None:
+    import gzip
+
+    import brotli
+
+    url = f"/cmp.js?site=default&lang={language}"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert "Accept-Encoding" in plain.headers["Vary"]
+    br = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert br.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(br.get_data()) == plain.get_data()
+    assert len(br.get_data()) < len(plain.get_data()) / 2
+    gz = client.get(url, headers={"Accept-Encoding": "gzip;q=1, br;q=0"})
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(gz.get_data()) == plain.get_data()
+    etags = {r.get_etag()[0] for r in (plain, br, gz)}
+    assert len(etags) == 3, "each encoding is its own representation with its own ETag"
+    for response in (br, gz):
+        assert "Accept-Encoding" in response.headers["Vary"]
+        again = client.get(
+            url,
+            headers={
+                "Accept-Encoding": response.request.headers["Accept-Encoding"],
+                "If-None-Match": f'"{response.get_etag()[0]}"',
+            },
+        )
+        assert again.status_code == 304
+    # A cached brotli copy does not satisfy a client that cannot read brotli.
+    stale = client.get(
+        url, headers={"Accept-Encoding": "identity", "If-None-Match": f'"{br.get_etag()[0]}"'}
+    )
+    assert stale.status_code == 200 and stale.get_data() == plain.get_data()
+
+
+def test_the_versioned_url_names_the_content_in_every_encoding(client) -> None:
+    etag = client.get("/cmp.js", headers={"Accept-Encoding": "identity"}).get_etag()[0]
+    pinned = client.get(f"/cmp.js?v={etag}", headers={"Accept-Encoding": "br"})
+    assert pinned.headers["Content-Encoding"] == "br"
+    assert pinned.headers["Cache-Control"] == f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+
+
+def test_cmp_css_is_compressed_too(client) -> None:
+    response = client.get("/cmp.css", headers={"Accept-Encoding": "br"})
+    assert response.headers["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_the_receipt_stylesheet_is_compressed_with_its_own_etag(client) -> None:
+    url = "/consent-static/receipt.css"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    br = client.get(url, headers={"Accept-Encoding": "br"})
+    assert plain.status_code == br.status_code == 200
+    assert "Content-Encoding" not in plain.headers and br.headers["Content-Encoding"] == "br"
+    import brotli
+
+    assert brotli.decompress(br.get_data()) == plain.get_data()
+    assert br.get_etag()[0] != plain.get_etag()[0]
+    assert "Accept-Encoding" in br.headers["Vary"]
+    again = client.get(
+        url, headers={"Accept-Encoding": "br", "If-None-Match": f'"{br.get_etag()[0]}"'}
+    )
+    assert again.status_code == 304

@@ -6,6 +6,7 @@ Importing the view modules attaches their routes to the blueprint defined in `sh
 from __future__ import annotations
 
 from cmp.admin import (
+    appearance,
     audit_log,
     auth,
     dashboard,
@@ -20,6 +21,7 @@ from cmp.admin import (
 from cmp.admin.shell import bp, requires_role
 
 __all__ = [
+    "appearance",
     "audit_log",
     "auth",
     "bp",

@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from cmp.accounts import PASSWORD_MAX_LENGTH, ROLES
+from cmp.appearance import BUILT_IN_PALETTES, COLOR_KEYS, POSITIONS, SCHEMES, THEMES
 from cmp.catalogue import CONSENT_APIS, COOKIE_MATCHES, COOKIE_PARTIES, STORAGE_KINDS
 
 
@@ -142,3 +143,27 @@ class PublishForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     catalogue = FileField(validators=[FileRequired()])
+
+
+class AppearanceForm(FlaskForm):
+    """The banner's look (cmp.appearance): colours are #rrggbb from <input type=color>; a scheme's
+    own colours are used only when its box is ticked, else the built-in palette stays."""
+
+    position = SelectField(choices=list(POSITIONS), default="bar")
+    theme = SelectField(choices=list(THEMES), default="light")
+    logo_url = StringField(validators=[Optional(), Length(max=500)])
+    light_custom = BooleanField()
+    dark_custom = BooleanField()
+
+
+for _scheme in SCHEMES:
+    for _key in COLOR_KEYS:
+        setattr(
+            AppearanceForm,
+            f"{_scheme}_{_key}",
+            StringField(
+                validators=[Optional(), Length(max=7)],
+                default=BUILT_IN_PALETTES[_scheme][_key],
+                render_kw={"type": "color"},
+            ),
+        )

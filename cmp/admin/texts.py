@@ -14,6 +14,55 @@ DEFAULT_LANGUAGE = "ru"
 LANGUAGE_NAMES: Mapping[str, str] = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
 TEXTS: Mapping[str, Mapping[str, str]] = {
+    # -- banner appearance (cmp.admin.appearance) ----------------------------------------------
+    "appearance_title": {"ru": "Вид баннера", "kk": "Баннер көрінісі", "en": "Banner appearance"},
+    "appearance_intro": {
+        "ru": "Положение, цветовая схема, логотип и цвета баннера. Изменения попадают в черновик "
+        "и видны посетителям после публикации редакции. Пары цветов с контрастом ниже 4,5:1 "
+        "не принимаются.",
+        "kk": "Баннердің орны, түс схемасы, логотипі және түстері. Өзгерістер жобаға түседі және "
+        "редакция жарияланғаннан кейін келушілерге көрінеді. Контрасты 4,5:1-ден төмен түс "
+        "жұптары қабылданбайды.",
+        "en": "The banner's position, colour scheme, logo and colours. Changes go into the draft "
+        "and reach visitors once the revision is published. Colour pairs below 4.5:1 contrast "
+        "are refused.",
+    },
+    "appearance_position": {"ru": "Положение", "kk": "Орны", "en": "Position"},
+    "position_bar": {"ru": "Полоса внизу", "kk": "Төменгі жолақ", "en": "Bottom bar"},
+    "position_box": {"ru": "Окно в углу", "kk": "Бұрыштағы терезе", "en": "Box in the corner"},
+    "position_modal": {"ru": "Окно по центру", "kk": "Ортадағы терезе", "en": "Centred modal"},
+    "appearance_theme": {"ru": "Цветовая схема", "kk": "Түс схемасы", "en": "Colour scheme"},
+    "theme_light": {"ru": "Светлая", "kk": "Ашық", "en": "Light"},
+    "theme_dark": {"ru": "Тёмная", "kk": "Күңгірт", "en": "Dark"},
+    "theme_auto": {
+        "ru": "Как в системе посетителя",
+        "kk": "Келушінің жүйесіндегідей",
+        "en": "As the visitor's system",
+    },
+    "appearance_logo": {
+        "ru": "Адрес логотипа (https, необязательно)",
+        "kk": "Логотип мекенжайы (https, міндетті емес)",
+        "en": "Logo URL (https, optional)",
+    },
+    "appearance_scheme_light": {"ru": "Светлая схема", "kk": "Ашық схема", "en": "Light scheme"},
+    "appearance_scheme_dark": {"ru": "Тёмная схема", "kk": "Күңгірт схема", "en": "Dark scheme"},
+    "appearance_custom": {
+        "ru": "Свои цвета (иначе встроенные)",
+        "kk": "Өз түстеріңіз (әйтпесе кірістірілген)",
+        "en": "Own colours (else the built-in ones)",
+    },
+    "color_background": {"ru": "Фон", "kk": "Фон", "en": "Background"},
+    "color_text": {"ru": "Текст", "kk": "Мәтін", "en": "Text"},
+    "color_accent": {
+        "ru": "Акцент (кнопки, ссылки)",
+        "kk": "Акцент (түймелер, сілтемелер)",
+        "en": "Accent (buttons, links)",
+    },
+    "color_accent_text": {
+        "ru": "Текст на кнопках",
+        "kk": "Түймелердегі мәтін",
+        "en": "Text on buttons",
+    },
     # -- shell ---------------------------------------------------------------------------
     "app_title": {
         "ru": "Kelisim — управление согласиями",
