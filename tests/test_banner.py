@@ -95,7 +95,10 @@ def test_bootstrap_js_embeds_every_vendors_rules_and_is_cached_like_cmp_js(clien
     response = client.get("/bootstrap.js?site=default")
     assert response.status_code == 200
     assert response.content_type == "text/javascript; charset=utf-8"
-    assert response.headers["Cache-Control"] == f"public, max-age={MAX_AGE}"
+    cache = response.headers["Cache-Control"]
+    assert f"max-age={MAX_AGE}" in cache and "public" in cache
+    assert f"stale-while-revalidate={STALE_WHILE_REVALIDATE}" in cache
+    assert response.headers["Vary"] and "Accept-Encoding" in response.headers["Vary"]
     body = response.get_data(as_text=True)
     assert RULES_PLACEHOLDER not in body and "sha256:" not in body
     start = body.index('[{"id":')
