@@ -121,6 +121,36 @@ def test_cookie_declaration_in_three_formats(written):
     assert "<table" in (out / "cookie-declaration.html").read_text()
 
 
+def test_declaration_collapses_test_keys_into_one_row_and_shows_the_country(catalogue):
+    """Amplitude's AMP_TEST_<timestamp> cookies (one per page load) and an unknown widget's
+    random-suffix keys are one row each, and the HTML table says where each vendor is."""
+    from scanner.attribute import Attributor
+    from scanner.report import declaration
+
+    def amp(name: str) -> Observation:
+        return Observation("cookie", "accept", SITE, "final", f"cookie:{name}@creditplus.kz",
+                           host="creditplus.kz", name=name, source="js")  # fmt: skip
+
+    obs = [amp(f"AMP_TEST_{1700000000000 + i}") for i in range(50)]
+    obs += [amp("AMP_0123456789"), amp("AMP_MKTG_0123456789")]
+    widget = [f"wdg_{i}f3a9c2d7e1b4a5c6" for i in range(3)]
+    obs += [Observation("storage", "accept", SITE, "final", f"storage:local:{key}",
+                        host="creditplus.kz", name=key, storage_kind="local")
+            for key in widget]  # fmt: skip
+    obs += [Observation("storage", "accept", SITE, "final", "storage:local:_ym_uid",
+                        host="creditplus.kz", name="_ym_uid", storage_kind="local")]  # fmt: skip
+    Attributor(catalogue, site_urls=[SITE]).attribute_all(obs)
+    rows = declaration.build(obs, catalogue, {"creditplus.kz"})
+    names = {r["name"]: r for r in rows}
+    assert names["AMP_TEST_*"]["names_seen"] == 50 and names["AMP_TEST_*"]["vendor"] == "amplitude"
+    assert "AMP_MKTG_*" in names and "AMP_*" in names and "_ym_uid" in names
+    assert len([r for r in rows if r["name"].startswith("AMP_")]) == 3
+    collapsed = [(r["name"], r["names_seen"]) for r in rows if r["name"].startswith("wdg_")]
+    assert collapsed == [("wdg_*", 3)]
+    html_table = declaration.to_html(rows)
+    assert "<th>Country</th>" in html_table and "<td>US</td>" in html_table
+
+
 def test_feature_switches_are_merged_not_overridden():
     args = launch_args(["--disable-features=IsolateOrigins", "--enable-features=A"])
     disabled = [a for a in args if a.startswith("--disable-features=")]
