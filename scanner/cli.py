@@ -74,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="network silence that counts as settled, ms (default 500)",
     )
     p.add_argument(
+        "--min-dwell",
+        type=float,
+        default=5.0,
+        help="seconds every page is observed past its load event (default 5: catches timer tags)",
+    )
+    p.add_argument(
+        "--no-clock",
+        action="store_true",
+        help="dwell in real time instead of fast-forwarding timers with Playwright's clock",
+    )
+    p.add_argument(
+        "--no-interact", action="store_true", help="do not scroll, move the mouse or focus fields"
+    )
+    p.add_argument(
         "--states",
         help="comma-separated states: none,reject,accept,withdraw,"
         "vendor:<id>,vendor:*,fresh (default: all)",
@@ -116,6 +130,8 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
     for name in ("pages", "workers"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name} must be at least 1")
+    if args.min_dwell < 0:
+        raise ConfigError("--min-dwell must be >= 0 seconds")
     if args.depth < 0 or args.retries < 0 or args.timeout <= 0 or args.settle_max <= 0:
         raise ConfigError("--depth and --retries must be >= 0; --timeout and --settle-max > 0")
     config = ScanConfig(
@@ -129,6 +145,9 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         retries=args.retries,
         settle_max_s=args.settle_max,
         quiet_ms=args.quiet_ms,
+        min_dwell_s=args.min_dwell,
+        fast_clock=not args.no_clock,
+        interact=not args.no_interact,
         states=_csv(args.states),
         vendors=_csv(args.vendors),
         sitemap=not args.no_sitemap,
