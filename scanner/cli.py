@@ -113,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-screenshots", action="store_true")
     p.add_argument("--upload", metavar="SERVER", help="Kelisim server to send the report to")
-    p.add_argument("--upload-token", help=f"bearer token for --upload (default ${TOKEN_ENV})")
+    p.add_argument(
+        "--upload-token",
+        help=f"bearer token for --upload; prefer ${TOKEN_ENV} or --upload-token-file, since a "
+        "command line is visible to every user of the machine and kept in CI logs",
+    )
+    p.add_argument("--upload-token-file", help="file holding the bearer token for --upload")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p  # fmt: skip
 
@@ -159,7 +164,9 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         ignore_https_errors=args.ignore_https_errors,
         cookie_policy=args.cookie_policy,
         upload=args.upload,
-        upload_token=args.upload_token or os.environ.get(TOKEN_ENV),
+        upload_token=args.upload_token
+        or _token_file(args.upload_token_file)
+        or os.environ.get(TOKEN_ENV),
         screenshots=not args.no_screenshots,
     )
     if args.config:
@@ -173,8 +180,22 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         if not cert.is_file():
             raise ConfigError(f"--ca-cert {cert}: no such file")
     if config.upload and not config.upload_token:
-        raise ConfigError(f"--upload needs --upload-token or ${TOKEN_ENV}")
+        raise ConfigError(f"--upload needs ${TOKEN_ENV}, --upload-token-file or --upload-token")
     return config
+
+
+def _token_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"--upload-token-file {path}: cannot be read ({exc.__class__.__name__})"
+        ) from None
+    if not token:
+        raise ConfigError(f"--upload-token-file {path}: the file is empty")
+    return token
 
 
 def load_catalogue(path: Path):

@@ -121,11 +121,25 @@ def build(observations: list[Observation], catalogue: Any, sites: set[str]) -> l
     return out
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: cookie names and domains come from the scanned site,
+    and a leading = + - @ tab or CR would make Excel or LibreOffice run it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def to_csv(rows: list[dict[str, Any]]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n")
+    # Every cell quoted: a CR inside a name would otherwise end the row early.
+    writer = csv.DictWriter(
+        buffer, fieldnames=FIELDS, extrasaction="ignore", lineterminator="\n", quoting=csv.QUOTE_ALL
+    )
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: csv_cell(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 
