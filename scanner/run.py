@@ -164,13 +164,25 @@ class Scanner:
             await self._dwell(page, recorder)
             # From withdraw() on, every request counts: beacons the withdrawn document sends on
             # pagehide while the CMP reloads it are how an uninformed vendor leaks (V10).
-            reloaded = asyncio.Event()
+            # The withdrawn document's phase ends when the reloaded one commits, not at its load
+            # event: the new document's first requests (a pixel on restored scroll) are "post",
+            # whatever the timing, so two scans label them alike.
+            committed, reloaded = asyncio.Event(), asyncio.Event()
+
+            def on_commit(frame: Any) -> None:
+                if frame == page.main_frame and not committed.is_set():
+                    recorder.leaving = False
+                    recorder.mark(PHASE_POST)
+                    committed.set()
+
+            page.on("framenavigated", on_commit)
             page.on("load", lambda _page: reloaded.set())
             recorder.mark(PHASE_WITHDRAWING)
             recorder.leaving = True
             await consent.withdraw(page, **common)
             with contextlib.suppress(TimeoutError):  # a CMP that does not reload: observe as is
                 await asyncio.wait_for(reloaded.wait(), timeout=min(cfg.timeout_s, 5.0))
+            page.remove_listener("framenavigated", on_commit)
             recorder.leaving = False
             recorder.mark(PHASE_POST)
             visit.settled = await self._dwell(page, recorder)
