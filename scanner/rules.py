@@ -140,8 +140,17 @@ class Findings:
         )
 
 
-def _evidence_order(finding: Finding) -> str:
-    return json.dumps([finding.page, finding.evidence], sort_keys=True, default=str)
+def _evidence_order(finding: Finding) -> tuple[bool, bool, bool, str]:
+    """Steady evidence first: a request that completed, in the settled phase, not on leaving.
+    Which aborted or in-between copies a run also caught depends on timing; the steady copy is
+    there every time, so choosing it first keeps two scans' evidence identical."""
+    ev = finding.evidence
+    return (
+        bool(ev.get("error")),
+        ev.get("phase") not in (PHASE_POST, PHASE_FINAL, None),
+        bool(ev.get("on_leave")),
+        json.dumps([finding.page, ev], sort_keys=True, default=str),
+    )
 
 
 def granted(state: str, vendor_ids: Iterable[str]) -> set[str]:

@@ -47,7 +47,7 @@ def test_five_scans_of_the_demo_give_identical_findings(demo, which, tmp_path):
                   "--states", "none,reject,accept,withdraw", "--no-screenshots")  # fmt: skip
         runs.append(findings(out))
     differing = [i for i, run in enumerate(runs[1:], 1) if run != runs[0]]
-    assert runs[0] and differing == []
+    assert runs[0] and differing == [], _debug_diff(runs[0], runs[differing[0]])
 
 
 def _debug_diff(a, b):
