@@ -125,16 +125,17 @@ def site_of(host: str) -> str:
 
 
 # Hosts that serve more than one vendor, told apart by path: the gtag.js loader and the /g/collect
-# beacon are Google Analytics (the Firebase web SDK loads the same gtag.js) even on GTM's host,
+# beacon are Google Analytics or Firebase (whose web SDK loads the same gtag.js and sends to the
+# same collect endpoints) even on GTM's host,
 # gtm.js is the Tag Manager container. A request whose host and path prefix match is given to
 # these vendors only, not to every owner of the host.
 PATH_VENDORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("www.googletagmanager.com", "/gtag/js", ("google_analytics", "firebase_analytics")),
     ("www.googletagmanager.com", "/gtm.js", ("google_tag_manager",)),
     ("www.googletagmanager.com", "/ns.html", ("google_tag_manager",)),
-    ("www.google-analytics.com", "/", ("google_analytics",)),
-    ("region1.google-analytics.com", "/", ("google_analytics",)),
-    ("www.google.com", "/g/collect", ("google_analytics",)),
+    ("www.google-analytics.com", "/", ("google_analytics", "firebase_analytics")),
+    ("region1.google-analytics.com", "/", ("google_analytics", "firebase_analytics")),
+    ("www.google.com", "/g/collect", ("google_analytics", "firebase_analytics")),
     ("top-fwz1.mail.ru", "/js/code.js", ("mail_ru", "mytarget")),
 )
 

@@ -85,7 +85,7 @@ def test_late_violations_of_the_bad_twin_are_reported_with_rule_state_and_vendor
     assert any(f["evidence"]["host"] == "pixel.trackly.io" for f in v06)
     # mail_ru is only ever sent on pagehide: after withdraw() that beacon is the V10 evidence.
     v10 = next(f for f in report["findings"] if f["rule"] == "V10" and f["vendor"] == "mail_ru")
-    assert v10["state"] == "withdraw" and v10["evidence"]["on_leave"]
+    assert v10["state"] == "withdraw" and "leave=" in v10["evidence"]["url"]
     sw = [o for o in report["observations"]
           if o["state"] == "none" and o.get("worker") == "service_worker"]  # fmt: skip
     assert [o.get("vendor") for o in sw if o.get("host") == "vk.com"] == ["vk"]
