@@ -1,7 +1,10 @@
-"""Scanner throughput and memory on the demo site: page-state visits per minute and peak RSS.
+"""Scanner throughput and memory: page-state visits per minute and peak PSS, on the demo and on
+the late-tag loopback site (tests/scanner/site.py, /late-bad/), each next to a plain Playwright
+baseline run in the same process that only loads each page once per state with the same dwell
+(clock fast-forwarded past load, then network idle), in as many parallel contexts.
 
-Not a test (shared machines are noisy): it prints figures. Target on 2 cores: at least 40
-page-state visits a minute with the peak RSS of Chromium + Python at most 2 GB.
+Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
+on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
 
     .venv/bin/python bench/scan.py [--pages 3] [--workers 2]
 """
@@ -21,8 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from demo.run import start_demo  # noqa: E402
+from scanner.browser import launch_scanner  # noqa: E402
 from scanner.cli import build_parser, load_catalogue, make_config  # noqa: E402
-from scanner.run import Scanner  # noqa: E402
+from scanner.run import Scanner, chromium_flags  # noqa: E402
+from tests.scanner.site import LoopbackSite  # noqa: E402
 
 
 def _children(pid: int) -> list[int]:
@@ -78,42 +83,85 @@ class PeakSampler(threading.Thread):
         self.join()
 
 
+async def baseline(config, urls: list[str], states: int) -> float:
+    """Seconds for plain Playwright to load every page once per state with the same dwell."""
+    from playwright.async_api import async_playwright
+
+    jobs: asyncio.Queue = asyncio.Queue()
+    for url in urls:
+        for _ in range(states):
+            jobs.put_nowait(url)
+    flags = chromium_flags(config)  # the same resolver rules and CA trust as the scan
+    with tempfile.TemporaryDirectory(prefix="kelisim-bench-base-") as profile:
+        async with async_playwright() as pw:
+            persistent = await launch_scanner(
+                pw, Path(profile), cookie_policy=config.cookie_policy, extra_args=flags
+            )
+            browser = persistent.browser
+
+            async def work() -> None:
+                while not jobs.empty():
+                    url = jobs.get_nowait()
+                    context = await browser.new_context(ignore_https_errors=True)
+                    await context.clock.install()
+                    page = await context.new_page()
+                    try:
+                        await page.goto(url, wait_until="load")
+                        await page.clock.run_for(int(config.min_dwell_s * 1000))
+                        await page.wait_for_load_state("networkidle")
+                    finally:
+                        await context.close()
+
+            started = time.monotonic()
+            await asyncio.gather(*(work() for _ in range(config.workers)))
+            elapsed = time.monotonic() - started
+            await persistent.close()
+    return elapsed
+
+
+def measure(label: str, argv: list[str], workers: int) -> None:
+    config = make_config(build_parser().parse_args(argv))
+    catalogue = load_catalogue(ROOT / "vendors.yaml")
+    sampler = PeakSampler()
+    sampler.start()
+    started = time.monotonic()
+    run = asyncio.run(Scanner(config, [v.id for v in catalogue.vendors]).scan())
+    elapsed = time.monotonic() - started
+    sampler.stop()
+    visits = len(run.visits)
+    failed = sum(1 for v in run.visits if not v.ok)
+    unsettled = sum(1 for v in run.visits if not v.settled)
+    rate = visits / elapsed * 60
+    base_s = asyncio.run(baseline(config, list(run.pages), len(run.states)))
+    base_rate = visits / base_s * 60
+    print(f"{label}: pages {len(run.pages)}  states {len(run.states)}  workers {workers}  "
+          f"cores {os.cpu_count()}  load {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"  scanner : {visits} visits in {elapsed:.1f} s = {rate:.1f} visits/min (target >= 90)"
+          f"  failed {failed}  unsettled {unsettled}")  # fmt: skip
+    print(f"  baseline: {visits} loads in {base_s:.1f} s = {base_rate:.1f} visits/min"
+          f"  ratio scanner/baseline {rate / base_rate:.2f}")  # fmt: skip
+    print(f"  peak memory (Python + servers + Chromium): RSS {sampler.peak / 2**20:.0f} MiB, "
+          f"PSS {sampler.peak_pss / 2**20:.0f} MiB (target <= 2048)")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     options = parser.parse_args()
+    common = ["--workers", str(options.workers), "--quiet", "--no-screenshots",
+              "--out", tempfile.mkdtemp(prefix="kelisim-bench-out-")]  # fmt: skip
     with start_demo(state_dir=Path(tempfile.mkdtemp(prefix="kelisim-bench-"))) as demo:
         resolve = [a for h, t in demo.host_map.items() for a in ("--resolve", f"MAP {h} {t}")]
-        args = build_parser().parse_args(
-            [demo.site_url + "/ru/", "--pages", str(options.pages), "--depth", "1",
-             "--workers", str(options.workers), "--ca-cert", str(demo.ca_cert_path), *resolve]
-        )  # fmt: skip
-        config = make_config(args)
-        catalogue = load_catalogue(ROOT / "vendors.yaml")
-        sampler = PeakSampler()
-        sampler.start()
-        started = time.monotonic()
-        run = asyncio.run(Scanner(config, [v.id for v in catalogue.vendors]).scan())
-        elapsed = time.monotonic() - started
-        sampler.stop()
-    visits = len(run.visits)
-    failed = sum(1 for v in run.visits if not v.ok)
-    unsettled = sum(1 for v in run.visits if not v.settled)
-    print(
-        f"pages: {len(run.pages)}  states: {len(run.states)}  workers: {options.workers}  "
-        f"cores: {os.cpu_count()}"
-    )
-    rate = visits / elapsed * 60
-    print(
-        f"page-state visits: {visits} in {elapsed:.1f} s = {rate:.1f} visits/min (target >= 40)  "
-        f"failed: {failed}  unsettled: {unsettled}"
-    )
-    rss, pss = sampler.peak / 2**20, sampler.peak_pss / 2**20
-    print(
-        "peak memory (Python incl. the demo servers + Chromium): "
-        f"RSS {rss:.0f} MiB, PSS {pss:.0f} MiB (target <= 2048)"
-    )
+        argv = [demo.site_url + "/ru/", "--pages", str(options.pages), "--depth", "1",
+                "--ca-cert", str(demo.ca_cert_path), *resolve, *common]  # fmt: skip
+        measure("demo", argv, options.workers)
+    site = LoopbackSite()
+    try:
+        measure("late-tag site", [site.url + "/late-bad/", "--pages", "1", "--no-sitemap",
+                                  *site.resolve_args, *common], options.workers)  # fmt: skip
+    finally:
+        site.stop()
 
 
 if __name__ == "__main__":

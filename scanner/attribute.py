@@ -2,9 +2,11 @@
 
 A host belongs to a vendor when it equals one of the vendor's hosts or is a subdomain of one; a
 cookie by its declared name or pattern (and domain, for third-party declarations); storage by its
-key. Some artefacts are shared (www.googletagmanager.com serves GTM, GA4 and Firebase; `_ga` is set
-by GA4 and Firebase; top-fwz1.mail.ru is both Mail.ru and myTarget), so attribution returns every
-candidate and the rules accept an artefact when any candidate is granted.
+key, then by the vendor's documented key prefixes (knowledge.KEY_PREFIXES). A shared host is told
+apart by path where the path says who it is (knowledge.PATH_VENDORS: `/gtag/js` on GTM's host is
+Google Analytics). Some artefacts are shared (www.googletagmanager.com serves GTM, GA4 and
+Firebase; `_ga` is set by GA4 and Firebase; top-fwz1.mail.ru is both Mail.ru and myTarget), so
+attribution returns every candidate and the rules accept an artefact when any candidate is granted.
 
 Declared-but-necessary artefacts are, in order: the CMP's own (`kelisim_consent`, `kelisim*` keys,
 requests to the host serving /cmp.js), vendors whose every purpose is a required one, the site's own
@@ -19,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scanner.config import Necessary
-from scanner.knowledge import host_matches, is_shared_cdn, site_of
+from scanner.knowledge import host_matches, is_shared_cdn, path_vendors, prefix_vendors, site_of
 from scanner.model import Observation
 
 CMP_COOKIE_PREFIX = "kelisim"
@@ -53,9 +55,13 @@ class Attributor:
         self.required_vendors = {
             v.id for v in catalogue.vendors if v.purposes and set(v.purposes) <= required
         }
+        # `domains` (registrable domains and mirrors) is read when the catalogue has it.
         self._hosts: list[tuple[str, str]] = [
-            (host.lower().lstrip("."), v.id) for v in catalogue.vendors for host in v.hosts
+            (host.lower().lstrip(".").rstrip("."), v.id)
+            for v in catalogue.vendors
+            for host in (*v.hosts, *getattr(v, "domains", ()))
         ]
+        self._vendor_ids = {v.id for v in catalogue.vendors}
         # Self-hosted tools (Matomo's /matomo.js) are known by their path on the site's own host.
         self._paths: list[tuple[str, str]] = [
             (path, v.id) for v in catalogue.vendors for path in getattr(v, "paths", ())
@@ -122,6 +128,10 @@ class Attributor:
         if by_host:
             self._set(obs, by_host, False)
             return
+        by_prefix = prefix_vendors(name, self._vendor_ids)
+        if by_prefix:
+            self._set(obs, by_prefix, False)
+            return
         if self.necessary.cookie(name):
             obs.declared = obs.necessary = True
 
@@ -145,6 +155,10 @@ class Attributor:
         if by_host:
             self._set(obs, by_host, False)
             return
+        by_prefix = prefix_vendors(key, self._vendor_ids)
+        if by_prefix:
+            self._set(obs, by_prefix, False)
+            return
         if self.necessary.storage_key(kind, key):
             obs.declared = obs.necessary = True
 
@@ -153,8 +167,11 @@ class Attributor:
         return list(dict.fromkeys(vid for p, vid in self._paths if path == p or path.endswith(p)))
 
     def _request(self, obs: Observation) -> None:
-        host = (obs.host or "").lower()
+        host = (obs.host or "").lower().rstrip(".")
         vendors = self.vendors_for_host(host)
+        by_path = path_vendors(host, urlsplit(obs.url).path if obs.url else "")
+        if vendors and by_path:
+            vendors = [v for v in by_path if v in self._vendor_ids] or vendors
         if not vendors and self.is_first_party(host):
             vendors = self.vendors_for_path(obs.url)
         if vendors:

@@ -74,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="network silence that counts as settled, ms (default 500)",
     )
     p.add_argument(
+        "--min-dwell",
+        type=float,
+        default=5.0,
+        help="seconds every page is observed past its load event (default 5: catches timer tags)",
+    )
+    p.add_argument(
+        "--no-clock",
+        action="store_true",
+        help="dwell in real time instead of fast-forwarding timers with Playwright's clock",
+    )
+    p.add_argument(
+        "--no-interact", action="store_true", help="do not scroll, move the mouse or focus fields"
+    )
+    p.add_argument(
         "--states",
         help="comma-separated states: none,reject,accept,withdraw,"
         "vendor:<id>,vendor:*,fresh (default: all)",
@@ -99,7 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-screenshots", action="store_true")
     p.add_argument("--upload", metavar="SERVER", help="Kelisim server to send the report to")
-    p.add_argument("--upload-token", help=f"bearer token for --upload (default ${TOKEN_ENV})")
+    p.add_argument(
+        "--upload-token",
+        help=f"bearer token for --upload; prefer ${TOKEN_ENV} or --upload-token-file, since a "
+        "command line is visible to every user of the machine and kept in CI logs",
+    )
+    p.add_argument("--upload-token-file", help="file holding the bearer token for --upload")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p  # fmt: skip
 
@@ -116,6 +135,8 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
     for name in ("pages", "workers"):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name} must be at least 1")
+    if args.min_dwell < 0:
+        raise ConfigError("--min-dwell must be >= 0 seconds")
     if args.depth < 0 or args.retries < 0 or args.timeout <= 0 or args.settle_max <= 0:
         raise ConfigError("--depth and --retries must be >= 0; --timeout and --settle-max > 0")
     config = ScanConfig(
@@ -129,6 +150,9 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         retries=args.retries,
         settle_max_s=args.settle_max,
         quiet_ms=args.quiet_ms,
+        min_dwell_s=args.min_dwell,
+        fast_clock=not args.no_clock,
+        interact=not args.no_interact,
         states=_csv(args.states),
         vendors=_csv(args.vendors),
         sitemap=not args.no_sitemap,
@@ -140,7 +164,9 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         ignore_https_errors=args.ignore_https_errors,
         cookie_policy=args.cookie_policy,
         upload=args.upload,
-        upload_token=args.upload_token or os.environ.get(TOKEN_ENV),
+        upload_token=args.upload_token
+        or _token_file(args.upload_token_file)
+        or os.environ.get(TOKEN_ENV),
         screenshots=not args.no_screenshots,
     )
     if args.config:
@@ -154,8 +180,22 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         if not cert.is_file():
             raise ConfigError(f"--ca-cert {cert}: no such file")
     if config.upload and not config.upload_token:
-        raise ConfigError(f"--upload needs --upload-token or ${TOKEN_ENV}")
+        raise ConfigError(f"--upload needs ${TOKEN_ENV}, --upload-token-file or --upload-token")
     return config
+
+
+def _token_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"--upload-token-file {path}: cannot be read ({exc.__class__.__name__})"
+        ) from None
+    if not token:
+        raise ConfigError(f"--upload-token-file {path}: the file is empty")
+    return token
 
 
 def load_catalogue(path: Path):

@@ -99,6 +99,10 @@ class ScanConfig:
     retries: int = 1
     settle_max_s: float = 8.0
     quiet_ms: int = 500
+    min_dwell_s: float = 5.0  # past the load event: long enough for a "loaded + 3-5 s" tag
+    fast_clock: bool = True  # fast-forward the dwell with Playwright's clock
+    interact: bool = True  # scroll, mouse, focus / blur
+    leave_page: bool = True  # end each visit by navigating away (pagehide beacons)
     states: list[str] | None = None  # None = all states
     vendors: list[str] | None = None  # restrict the single-vendor states
     sitemap: bool = True

@@ -122,3 +122,55 @@ def site_of(host: str) -> str:
     if len(labels) >= 3 and ".".join(labels[-2:]) in _TWO_LABEL_SUFFIXES:
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
+
+
+# Hosts that serve more than one vendor, told apart by path: the gtag.js loader and the /g/collect
+# beacon are Google Analytics or Firebase (whose web SDK loads the same gtag.js and sends to the
+# same collect endpoints) even on GTM's host,
+# gtm.js is the Tag Manager container. A request whose host and path prefix match is given to
+# these vendors only, not to every owner of the host.
+PATH_VENDORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("www.googletagmanager.com", "/gtag/js", ("google_analytics", "firebase_analytics")),
+    ("www.googletagmanager.com", "/gtm.js", ("google_tag_manager",)),
+    ("www.googletagmanager.com", "/ns.html", ("google_tag_manager",)),
+    ("www.google-analytics.com", "/", ("google_analytics", "firebase_analytics")),
+    ("region1.google-analytics.com", "/", ("google_analytics", "firebase_analytics")),
+    ("www.google.com", "/g/collect", ("google_analytics", "firebase_analytics")),
+    ("top-fwz1.mail.ru", "/js/code.js", ("mail_ru", "mytarget")),
+)
+
+# Documented key prefixes under which a vendor writes cookies and storage, beyond the ones the
+# catalogue lists by name: an undeclared `_ym_foo` is still Yandex Metrica's (and undeclared).
+KEY_PREFIXES: dict[str, tuple[str, ...]] = {
+    "yandex_metrika": ("_ym_", "_ym"),
+    "google_analytics": ("_ga_", "_ga", "_gid", "_gat"),
+    "microsoft_clarity": ("_clck", "_clsk", "_cltk"),
+    "amplitude": ("AMP_",),
+    "mytarget": ("tmr_",),
+    "matomo": ("_pk_",),
+    "appsflyer": ("afUserId", "AF_"),
+}
+
+
+def path_vendors(host: str, path: str) -> tuple[str, ...] | None:
+    """The vendors a shared host's path belongs to, or None when no path rule speaks."""
+    host = host.lower().rstrip(".")
+    for rule_host, prefix, vendors in PATH_VENDORS:
+        if host == rule_host and path.startswith(prefix):
+            return vendors
+    return None
+
+
+def prefix_vendors(name: str, known: set[str]) -> list[str]:
+    """Vendors (among `known`) whose documented prefix starts `name`; the longest prefix wins."""
+    best = 0
+    found: list[str] = []
+    for vendor, prefixes in KEY_PREFIXES.items():
+        if vendor not in known:
+            continue
+        for prefix in prefixes:
+            if name.startswith(prefix) and len(prefix) >= best:
+                if len(prefix) > best:
+                    best, found = len(prefix), []
+                found.append(vendor)
+    return list(dict.fromkeys(found))

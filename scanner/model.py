@@ -21,6 +21,7 @@ VENDOR_STATE_PREFIX = "vendor:"
 # Phases of a visit: before the scanner made a choice, after it, and after the reload that follows.
 PHASE_PRE = "pre"
 PHASE_GRANTED = "granted"  # accept-then-withdraw: between the accept and the withdrawal
+PHASE_WITHDRAWING = "withdrawing"  # from withdraw() until the page the CMP reloads has loaded
 PHASE_POST = "post"
 PHASE_FINAL = "final"  # the cookie jar and storage as they stand when the visit ends
 
@@ -66,6 +67,8 @@ class Observation:
     blocked: list[str] | None = None  # Chromium's reasons for refusing a Set-Cookie
     value_hash: str | None = None  # a short hash, never the value: values can be personal data
     after_choice: bool = False  # written or sent after the scanner's choice (new since then)
+    on_leave: bool = False  # sent while the visit navigated away (pagehide / visibilitychange)
+    worker: str | None = None  # "service_worker" or "worker" when a worker sent it
     vendor: str | None = None
     candidates: list[str] | None = None  # every vendor the artefact could belong to (shared hosts)
     declared: bool = False  # matched a declaration (a vendor's cookie/storage spec, or allow-list)

@@ -103,12 +103,20 @@ class Recorder:
         self._request_obs: dict[str, Observation] = {}
         self._snapshot: dict[tuple[str, str], str] = {}  # artefact key -> value hash at the choice
         self.stuck: list[str] = []  # requests still in flight when a settle ran out of time
+        self.activity = 0  # events seen so far: a dwell round that adds none found nothing new
+        self.leaving = False  # the visit is navigating away: requests now are pagehide beacons
 
     # -- wiring -----------------------------------------------------------------------------
     async def attach_context(self, context: Any) -> None:
-        """Probes must be installed on the context before its first page exists."""
+        """Probes must be installed on the context before its first page exists.
+
+        Service workers run outside the page's target, so the page's CDP session never sees
+        their fetches; Playwright reports them on the context (with its service-worker network
+        events switched on, see run.py) and they are recorded from there.
+        """
         await context.expose_binding(BINDING, self._on_probe)
         await context.add_init_script(HOOKS_JS)
+        context.on("request", self._on_worker_request)
 
     async def attach_page(self, context: Any, page: Any) -> Any:
         cdp = await context.new_cdp_session(page)
@@ -129,6 +137,7 @@ class Recorder:
         self.after_choice = after_choice
 
     def _add(self, obs: Observation) -> Observation:
+        self.activity += 1
         if len(self.observations) < MAX_OBSERVATIONS:
             self.observations.append(obs)
         return obs
@@ -141,6 +150,7 @@ class Recorder:
             phase=self.phase,
             key=key,
             after_choice=self.after_choice,
+            on_leave=self.leaving,
             **fields,
         )
 
@@ -169,6 +179,30 @@ class Recorder:
             initiator=_initiator(event.get("initiator")),
         )
         self._request_obs[rid] = self._add(obs)
+
+    def _on_worker_request(self, request: Any) -> None:
+        try:
+            worker = request.service_worker
+        except Exception:  # a request of a closing context
+            return
+        if worker is None or not request.url.startswith(("http://", "https://")):
+            return
+        self._last_activity = time.monotonic()
+        host = _host(request.url)
+        self._add(
+            self._base(
+                "request",
+                f"request:{host}",
+                host=host,
+                url=request.url,
+                frame_url=worker.url,
+                source="service-worker",
+                resource_type=(request.resource_type or "other").lower(),
+                method=request.method,
+                initiator=worker.url,
+                worker="service_worker",
+            )
+        )
 
     def _on_response(self, event: dict[str, Any]) -> None:
         self._last_activity = time.monotonic()

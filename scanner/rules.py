@@ -12,10 +12,12 @@ units of font weight between Accept and Reject.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from scanner.config import ScanConfig
 from scanner.knowledge import (
@@ -27,6 +29,7 @@ from scanner.knowledge import (
 from scanner.model import (
     PHASE_FINAL,
     PHASE_POST,
+    PHASE_WITHDRAWING,
     STATE_ACCEPT,
     STATE_FRESH,
     STATE_NONE,
@@ -40,6 +43,7 @@ from scanner.model import (
 from scanner.states import expected_grants, reported_grants
 
 ANY_STATE = "any"
+UNKNOWN_VENDOR = "unknown"
 DAY = 86400
 
 RULES: dict[str, tuple[str, str]] = {
@@ -112,21 +116,41 @@ class Findings:
         known = self.by_id.get(finding.id)
         if known is None:
             finding.pages = [page] if page else []
-            finding.evidence["count"] = 1
             self.by_id[finding.id] = finding
             return
-        known.evidence["count"] = known.evidence.get("count", 1) + 1
         if page and page not in known.pages:
             known.pages.append(page)
-        for key, value in finding.evidence.items():
-            known.evidence.setdefault(key, value)
+            known.pages.sort()
+        # Visits finish in whatever order the workers make them: the evidence kept is the one
+        # that sorts first, never the first one seen, so two scans of one site agree.
+        if _evidence_order(finding) < _evidence_order(known):
+            known.evidence, known.message, known.page = (
+                finding.evidence,
+                finding.message,
+                finding.page,
+            )
 
     def sorted(self) -> list[Finding]:
+        for finding in self.by_id.values():
+            finding.evidence["pages_count"] = max(1, len(finding.pages))
         order = {"error": 0, "warning": 1, "info": 2}
         return sorted(
             self.by_id.values(),
             key=lambda f: (order.get(f.severity, 3), f.rule, f.state, f.vendor or "", f.artefact),
         )
+
+
+def _evidence_order(finding: Finding) -> tuple[bool, bool, bool, str]:
+    """Steady evidence first: a request that completed, in the settled phase, not on leaving.
+    Which aborted or in-between copies a run also caught depends on timing; the steady copy is
+    there every time, so choosing it first keeps two scans' evidence identical."""
+    ev = finding.evidence
+    return (
+        bool(ev.get("error")),
+        ev.get("phase") not in (PHASE_POST, PHASE_FINAL, None),
+        bool(ev.get("on_leave")),
+        json.dumps([finding.page, ev], sort_keys=True, default=str),
+    )
 
 
 def granted(state: str, vendor_ids: Iterable[str]) -> set[str]:
@@ -148,16 +172,30 @@ def _describe(obs: Observation) -> str:
     return f"request to {obs.host}"
 
 
+def stable_url(url: str | None) -> str | None:
+    """The URL without its query values: trackers put times and random ids there, which would
+    make two scans of an unchanged site disagree. The parameter names stay (they say what was sent).
+    """
+    if not url:
+        return url
+    parts = urlsplit(url)
+    names = sorted({p.split("=", 1)[0] for p in parts.query.split("&") if p})
+    query = "?" + "&".join(f"{n}=…" for n in names) if names else ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{query}"
+
+
 def _evidence(obs: Observation) -> dict[str, Any]:
     return {
         "kind": obs.kind,
-        "url": obs.url,
+        "url": stable_url(obs.url),
         "cookie": obs.name if obs.kind == "cookie" else None,
         "storage_key": obs.name if obs.kind == "storage" else None,
         "host": obs.host,
-        "initiator": obs.initiator,
+        "initiator": stable_url(obs.initiator),
         "source": obs.source,
         "phase": obs.phase,
+        "on_leave": obs.on_leave or None,
+        "worker": obs.worker,
         "resource_type": obs.resource_type,
         "error": obs.error,
         "blocked": obs.blocked,
@@ -167,9 +205,16 @@ def _evidence(obs: Observation) -> dict[str, Any]:
 
 
 def _tracked(obs: Observation, allowed: set[str]) -> str | None:
-    """The vendor to blame when `obs` is a vendor's artefact that no grant covers, else None."""
-    if obs.necessary or not obs.candidates:
+    """The vendor to blame when `obs` is an artefact that no grant covers, else None.
+
+    An artefact no catalogue vendor covers and no allow-list names is blamed on UNKNOWN_VENDOR:
+    no choice of the visitor can ever have allowed it, so firing before consent or after a
+    refusal is a consent violation as well as an undeclared one (V06).
+    """
+    if obs.necessary:
         return None
+    if not obs.candidates:
+        return None if obs.declared or obs.blocked else UNKNOWN_VENDOR
     if any(c in allowed for c in obs.candidates):
         return None
     return obs.vendor
@@ -228,7 +273,9 @@ def _state_rules(
                 obs.page, **ev,
             )  # fmt: skip
         elif state == STATE_WITHDRAW:
-            if obs.kind == "request" and obs.phase == PHASE_POST:
+            if obs.kind == "request" and obs.phase in (PHASE_WITHDRAWING, PHASE_POST):
+                # A beacon the withdrawn page sends on pagehide is how a vendor that was never
+                # told about the withdrawal leaks: it is sent after withdraw(), so it counts.
                 out.add("V10", state, vendor, obs.key, f"{what} after withdrawal", obs.page, **ev)
             elif obs.kind != "request" and obs.phase == PHASE_FINAL and _site_owned(obs, ctx):
                 out.add(

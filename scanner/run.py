@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner import banner as banner_probe
+from scanner import dwell
 from scanner import states as consent
 from scanner.browser import SCANNER_ARGS, launch_args, launch_scanner
 from scanner.config import ScanConfig
@@ -27,6 +29,7 @@ from scanner.model import (
     PHASE_GRANTED,
     PHASE_POST,
     PHASE_PRE,
+    PHASE_WITHDRAWING,
     STATE_ACCEPT,
     STATE_FRESH,
     STATE_NONE,
@@ -37,6 +40,7 @@ from scanner.observe import Recorder
 from scanner.tls import ca_args
 
 LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"
+SERVICE_WORKER_EVENTS = "PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"
 NETWORK_ERRORS = ("net::ERR_", "NS_ERROR", "Timeout", "timeout")
 
 
@@ -82,6 +86,7 @@ class Scanner:
         )
         self.run = ScanRun(started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         self._done = 0
+        self._clock = config.fast_clock
 
     # -- visits -----------------------------------------------------------------------------
     async def _new_context(self, browser: Any) -> Any:
@@ -99,6 +104,7 @@ class Scanner:
         recorder = Recorder(page_url, state)
         try:
             await recorder.attach_context(context)
+            self._clock = cfg.fast_clock and await dwell.install_clock(context)
             page = await context.new_page()
             page.set_default_timeout(cfg.timeout_s * 1000)
             cdp = await recorder.attach_page(context, page)
@@ -107,9 +113,7 @@ class Scanner:
             except Exception as exc:
                 raise NavigationFailed(str(exc).splitlines()[0]) from exc
             if state in (STATE_NONE, STATE_FRESH):
-                visit.settled = await recorder.settle(
-                    page, cfg.settle_max_s, cfg.quiet_ms, min_s=cfg.quiet_ms / 1000
-                )
+                visit.settled = await self._dwell(page, recorder)
                 await recorder.snapshot(page, cdp, PHASE_FINAL)
                 visit.consent_signal = await consent.consent_signal(page)
                 if state == STATE_NONE:
@@ -123,6 +127,8 @@ class Scanner:
                         )
             else:
                 await self._choice_visit(page, cdp, recorder, visit)
+            if cfg.leave_page:
+                await dwell.leave(page, recorder)
         except NavigationFailed as exc:
             visit.ok, visit.error = False, str(exc)
         except consent.StateError as exc:
@@ -155,24 +161,51 @@ class Scanner:
         if visit.state == STATE_WITHDRAW:
             recorder.mark(PHASE_GRANTED)
             await consent.apply_choice(page, STATE_ACCEPT, self.vendor_ids, **common)
-            await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
-            # Beacons the old document sends on pagehide while the CMP reloads are not "requests
-            # after withdrawal"; the phase turns to post once the reloaded page has loaded.
-            reloaded = asyncio.Event()
+            await self._dwell(page, recorder)
+            # From withdraw() on, every request counts: beacons the withdrawn document sends on
+            # pagehide while the CMP reloads it are how an uninformed vendor leaks (V10).
+            # The withdrawn document's phase ends when the reloaded one commits, not at its load
+            # event: the new document's first requests (a pixel on restored scroll) are "post",
+            # whatever the timing, so two scans label them alike.
+            committed, reloaded = asyncio.Event(), asyncio.Event()
+
+            def on_commit(frame: Any) -> None:
+                if frame == page.main_frame and not committed.is_set():
+                    recorder.leaving = False
+                    recorder.mark(PHASE_POST)
+                    committed.set()
+
+            page.on("framenavigated", on_commit)
             page.on("load", lambda _page: reloaded.set())
+            recorder.mark(PHASE_WITHDRAWING)
+            recorder.leaving = True
             await consent.withdraw(page, **common)
             with contextlib.suppress(TimeoutError):  # a CMP that does not reload: observe as is
                 await asyncio.wait_for(reloaded.wait(), timeout=min(cfg.timeout_s, 5.0))
+            page.remove_listener("framenavigated", on_commit)
+            recorder.leaving = False
             recorder.mark(PHASE_POST)
-            visit.settled = await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
+            visit.settled = await self._dwell(page, recorder)
         else:
             recorder.mark(PHASE_POST)
             await consent.apply_choice(page, visit.state, self.vendor_ids, **common)
             await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
             await page.reload(wait_until="load")
-            visit.settled = await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
+            visit.settled = await self._dwell(page, recorder)
         visit.consent_signal = await consent.consent_signal(page)
         await recorder.snapshot(page, cdp, PHASE_FINAL)
+
+    async def _dwell(self, page: Any, recorder: Recorder) -> bool:
+        cfg = self.config
+        return await dwell.dwell(
+            page,
+            recorder,
+            settle_max_s=cfg.settle_max_s,
+            quiet_ms=cfg.quiet_ms,
+            min_dwell_s=cfg.min_dwell_s,
+            clock=self._clock,
+            interactions=cfg.interact,
+        )
 
     async def visit_with_retries(
         self, browser: Any, page_url: str, state: str, measure: bool
@@ -233,6 +266,8 @@ class Scanner:
             total[0] += len(self.states)
             queue.put_nowait((page, STATE_NONE))
 
+        # Playwright reports service workers' own fetches only with this switch (Chromium).
+        os.environ.setdefault(SERVICE_WORKER_EVENTS, "1")
         with tempfile.TemporaryDirectory(prefix="kelisim-scan-") as profile:
             async with async_playwright() as pw:
                 persistent = await launch_scanner(
@@ -246,6 +281,12 @@ class Scanner:
                     "site_isolation": "off (one CDP session sees every frame)",
                     "flags": launch_args([*SCANNER_ARGS, *flags]),
                     "workers": cfg.workers,
+                    "observation": dwell.techniques(
+                        min_dwell_s=cfg.min_dwell_s,
+                        clock=cfg.fast_clock,
+                        interactions=cfg.interact,
+                        leave_page=cfg.leave_page,
+                    ),
                 }
                 if cfg.sitemap:
                     await self._sitemap(browser, frontier)

@@ -121,6 +121,36 @@ def test_cookie_declaration_in_three_formats(written):
     assert "<table" in (out / "cookie-declaration.html").read_text()
 
 
+def test_declaration_collapses_test_keys_into_one_row_and_shows_the_country(catalogue):
+    """Amplitude's AMP_TEST_<timestamp> cookies (one per page load) and an unknown widget's
+    random-suffix keys are one row each, and the HTML table says where each vendor is."""
+    from scanner.attribute import Attributor
+    from scanner.report import declaration
+
+    def amp(name: str) -> Observation:
+        return Observation("cookie", "accept", SITE, "final", f"cookie:{name}@creditplus.kz",
+                           host="creditplus.kz", name=name, source="js")  # fmt: skip
+
+    obs = [amp(f"AMP_TEST_{1700000000000 + i}") for i in range(50)]
+    obs += [amp("AMP_0123456789"), amp("AMP_MKTG_0123456789")]
+    widget = [f"wdg_{i}f3a9c2d7e1b4a5c6" for i in range(3)]
+    obs += [Observation("storage", "accept", SITE, "final", f"storage:local:{key}",
+                        host="creditplus.kz", name=key, storage_kind="local")
+            for key in widget]  # fmt: skip
+    obs += [Observation("storage", "accept", SITE, "final", "storage:local:_ym_uid",
+                        host="creditplus.kz", name="_ym_uid", storage_kind="local")]  # fmt: skip
+    Attributor(catalogue, site_urls=[SITE]).attribute_all(obs)
+    rows = declaration.build(obs, catalogue, {"creditplus.kz"})
+    names = {r["name"]: r for r in rows}
+    assert names["AMP_TEST_*"]["names_seen"] == 50 and names["AMP_TEST_*"]["vendor"] == "amplitude"
+    assert "AMP_MKTG_*" in names and "AMP_*" in names and "_ym_uid" in names
+    assert len([r for r in rows if r["name"].startswith("AMP_")]) == 3
+    collapsed = [(r["name"], r["names_seen"]) for r in rows if r["name"].startswith("wdg_")]
+    assert collapsed == [("wdg_*", 3)]
+    html_table = declaration.to_html(rows)
+    assert "<th>Country</th>" in html_table and "<td>US</td>" in html_table
+
+
 def test_feature_switches_are_merged_not_overridden():
     args = launch_args(["--disable-features=IsolateOrigins", "--enable-features=A"])
     disabled = [a for a in args if a.startswith("--disable-features=")]
@@ -166,6 +196,33 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b'{"id": "scan-1"}')
 
 
+def test_declaration_csv_cells_cannot_run_as_spreadsheet_formulas(catalogue):
+    """A cookie name is whatever the scanned site chose; opened in a spreadsheet, a CSV cell
+    starting with = + - @ tab or CR would run as a formula, so such cells are quoted as text."""
+    from scanner.report import declaration
+
+    hostile = ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
+    obs = [Observation("cookie", "accept", SITE, "final", f"cookie:{n}@creditplus.kz",
+                       host="creditplus.kz", name=n, source="js") for n in hostile]  # fmt: skip
+    rows = declaration.build(obs, catalogue, {"creditplus.kz"})
+    table = list(csv.DictReader(io.StringIO(declaration.to_csv(rows), newline="")))
+    assert sorted(r["name"] for r in table) == sorted("'" + n for n in hostile)
+    assert all(not r[k].startswith(declaration.FORMULA_STARTS) for r in table for k in r)
+
+
+def test_upload_token_is_read_from_a_file_or_the_environment(tmp_path, monkeypatch):
+    from scanner.cli import build_parser, make_config
+
+    token_file = tmp_path / "token"
+    token_file.write_text("from-the-file\n")
+    argv = ["https://x.test/", "--upload", "https://cmp.test",
+            "--catalogue", str(PROJECT_ROOT / "vendors.yaml")]  # fmt: skip
+    monkeypatch.setenv("KELISIM_UPLOAD_TOKEN", "from-the-environment")
+    assert make_config(build_parser().parse_args(argv)).upload_token == "from-the-environment"
+    with_file = [*argv, "--upload-token-file", str(token_file)]
+    assert make_config(build_parser().parse_args(with_file)).upload_token == "from-the-file"
+
+
 def test_upload_posts_report_with_bearer_token():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -196,6 +253,14 @@ def test_upload_posts_report_with_bearer_token():
         (["https://x.test/", "--waivers", "WAIVERS"], "needs a reason"),
         (["https://x.test/", "--baseline", "missing.json"], "no such file"),
         (["https://x.test/", "--upload", "https://cmp.test"], "--upload needs"),
+        (
+            ["https://x.test/", "--upload", "https://cmp.test", "--upload-token-file", "nofile"],
+            "cannot be read",
+        ),
+        (
+            ["https://x.test/", "--upload", "https://cmp.test", "--upload-token-file", "EMPTY"],
+            "the file is empty",
+        ),
     ],
 )
 def test_usage_and_configuration_errors_exit_2(argv, message, tmp_path, capsys, monkeypatch):
@@ -204,7 +269,10 @@ def test_usage_and_configuration_errors_exit_2(argv, message, tmp_path, capsys, 
     config.write_text("colour: blue\n")
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text("- id: abc\n")
-    argv = [str(config) if a == "CONFIG" else str(waivers) if a == "WAIVERS" else a for a in argv]
+    empty = tmp_path / "token"
+    empty.write_text("\n")
+    named = {"CONFIG": config, "WAIVERS": waivers, "EMPTY": empty}
+    argv = [str(named[a]) if a in named else a for a in argv]
     if "--catalogue" not in argv:
         argv += ["--catalogue", str(PROJECT_ROOT / "vendors.yaml")]
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2

@@ -78,12 +78,96 @@ def test_host_attribution_is_exact_or_subdomain_never_lookalike(catalogue):
     assert attributor.vendors_for_host("st6.vk.com") == ["vk"]
 
 
-def test_shared_host_keeps_every_candidate(catalogue):
+def test_shared_host_keeps_every_candidate_where_the_path_says_nothing(catalogue):
     obs = Attributor(catalogue, site_urls=[SITE]).attribute(
-        request("https://www.googletagmanager.com/gtag/js?id=G-1")
+        request("https://www.googletagmanager.com/static/service_worker/x.js")
     )
     assert {"google_tag_manager", "google_analytics", "firebase_analytics"} <= set(obs.candidates)
     assert obs.declared
+
+
+def test_shared_host_is_told_apart_by_path(catalogue):
+    """gtag.js on GTM's host is Google Analytics, gtm.js the container: granting only GTM does
+    not cover gtag.js, so it is V04 google_analytics."""
+    attributor = Attributor(catalogue, site_urls=[SITE])
+    gtag = attributor.attribute(request("https://www.googletagmanager.com/gtag/js?id=G-1"))
+    assert gtag.vendor == "google_analytics" and "google_tag_manager" not in gtag.candidates
+    gtm = attributor.attribute(request("https://www.googletagmanager.com/gtm.js?id=GTM-1"))
+    assert gtm.candidates == ["google_tag_manager"]
+    visit = Visit(page=SITE, state="vendor:google_tag_manager", observations=[
+        request("https://www.googletagmanager.com/gtag/js?id=G-1",
+                state="vendor:google_tag_manager", phase="post", after_choice=True),
+        request("https://www.googletagmanager.com/gtm.js?id=GTM-1",
+                state="vendor:google_tag_manager", phase="post", after_choice=True),
+    ])  # fmt: skip
+    found = rules_of(run_rules(catalogue, [visit]))
+    assert ("V04", "vendor:google_tag_manager", "google_analytics") in found
+    assert ("V04", "vendor:google_tag_manager", "google_tag_manager") not in found
+
+
+def test_keys_under_a_vendors_documented_prefix_are_its_own(catalogue):
+    attributor = Attributor(catalogue, site_urls=[SITE])
+    ym = attributor.attribute(storage("_ym_new_feature", kind="session"))
+    assert ym.vendor == "yandex_metrika" and not ym.declared
+    clarity = attributor.attribute(cookie("_clsk_extra"))
+    assert clarity.vendor == "microsoft_clarity"
+    found = rules_of(run_rules(catalogue, [Visit(page=SITE, state="none", observations=[
+        storage("_ym_new_feature", kind="session")])]))  # fmt: skip
+    assert ("V01", "none", "yandex_metrika") in found and ("V06", "any", "yandex_metrika") in found
+
+
+def test_undeclared_tracker_before_consent_is_a_consent_violation_of_unknown(catalogue):
+    """No catalogue vendor: V02 / V01 with vendor "unknown" and the host as evidence, plus V06;
+    the same after Reject all is V03, after a withdrawal V10."""
+    pixel = "https://px.tracker.example/p.gif?t=1"
+    none = Visit(page=SITE, state="none", observations=[
+        request(pixel), cookie("trk", host="px.tracker.example")])  # fmt: skip
+    reject = Visit(page=SITE, state="reject", observations=[
+        request(pixel, state="reject", phase="post", after_choice=True)])  # fmt: skip
+    withdraw = Visit(
+        page=SITE,
+        state="withdraw",
+        observations=[
+            request(pixel, state="withdraw", phase="withdrawing", after_choice=True, on_leave=True)
+        ],
+    )
+    findings = run_rules(catalogue, [none, reject, withdraw])
+    found = rules_of(findings)
+    for expected in (("V02", "none", "unknown"), ("V01", "none", "unknown"),
+                     ("V03", "reject", "unknown"), ("V10", "withdraw", "unknown"),
+                     ("V06", "any", None)):  # fmt: skip
+        assert expected in found, expected
+    v02 = next(f for f in findings if f.rule == "V02")
+    assert v02.evidence["host"] == "px.tracker.example"
+    assert v02.evidence["url"] == "https://px.tracker.example/p.gif?t=…"
+
+
+def test_pagehide_beacon_after_withdraw_is_v10(catalogue):
+    """Sent by the withdrawn page while the CMP reloads it: after withdraw(), so V10."""
+    beacon = request("https://mc.yandex.ru/watch/1?ti=0", state="withdraw", phase="withdrawing",
+                     after_choice=True, on_leave=True)  # fmt: skip
+    before = request("https://mc.yandex.ru/watch/1", state="withdraw", phase="granted",
+                     after_choice=True)  # fmt: skip
+    visit = Visit(page=SITE, state="withdraw", observations=[before, beacon])
+    found = run_rules(catalogue, [visit])
+    v10 = [f for f in found if f.rule == "V10"]
+    assert [(f.vendor, f.evidence["phase"], f.evidence["on_leave"]) for f in v10] == [
+        ("yandex_metrika", "withdrawing", True)
+    ]
+
+
+def test_findings_do_not_depend_on_the_order_visits_finished(catalogue):
+    def visit(page, query):
+        return Visit(page=page, state="none", observations=[
+            Observation(kind="request", state="none", page=page, phase="pre",
+                        key="request:vk.com", host="vk.com", url="https://vk.com/rtrg" + query,
+                        source="cdp")])  # fmt: skip
+
+    a = [visit(SITE + "a", "?r=1"), visit(SITE + "b", "?r=2&p=1")]
+    one = [f.to_dict() for f in run_rules(catalogue, a)]
+    two = [f.to_dict() for f in run_rules(catalogue, list(reversed(a)))]
+    assert one == two
+    assert one[0]["pages"] == [SITE + "a", SITE + "b"]
 
 
 def test_cookie_by_pattern_and_third_party_domain(catalogue):

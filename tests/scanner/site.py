@@ -1,9 +1,15 @@
 """A tiny loopback site for scanner tests, independent of the demo.
 
 One threaded HTTP server answers for the site (127.0.0.1) and for two real vendor hostnames that
-the scanner maps to it with --resolve (mc.yandex.ru, vk.com), so attribution runs against the real
+the scanner maps to it with --resolve (VENDOR_HOSTS), so attribution runs against the real
 catalogue. The page carries a minimal stand-in for window.kelisim (same public API). `/` is
 clean; `/bad/` plants one violation per core rule, listed in BAD_PAGE_VIOLATIONS.
+
+`/late/` and `/late-bad/` are twins whose tags start late or on interaction, as real tags do: a
+timer 4 s after load (gtag.js), a GTM-like container whose own 4 s timer loads Metrica and a
+cross-site Metrica iframe writing localStorage, a pixel on first scroll, a beacon on pagehide and
+a service worker that fetches. The good twin gates each on the visitor's current choice; the bad
+one does not (LATE_BAD_VIOLATIONS), and also loads a tracker no catalogue vendor covers.
 """
 
 from __future__ import annotations
@@ -12,7 +18,14 @@ import http.server
 import threading
 from urllib.parse import urlsplit
 
-VENDOR_HOSTS = ("mc.yandex.ru", "vk.com")
+VENDOR_HOSTS = (
+    "mc.yandex.ru",
+    "vk.com",
+    "www.googletagmanager.com",
+    "www.google-analytics.com",
+    "top-fwz1.mail.ru",
+    "pixel.trackly.io",  # no catalogue vendor: an undeclared tracker
+)
 
 KELISIM_STUB = """
 <script>
@@ -123,6 +136,107 @@ POLICY_PAGE = (
 )
 
 
+LATE_IDS = '["yandex_metrika", "vk", "google_analytics", "google_tag_manager", "mail_ru"]'
+LATE_STUB = KELISIM_STUB.replace('["yandex_metrika", "vk", "google_analytics"]', LATE_IDS).replace(
+    'localStorage.removeItem("_ym_uid");',
+    'localStorage.removeItem("_ym_uid");\n      document.cookie = "_ga=; max-age=0; path=/";',
+)
+
+# {gate}: a JS expression of vendor id `id` that says whether the tag may run.
+LATE_TAGS = """
+<script>
+var granted = function (id) { var s = window.kelisim.get(); return s.decided && s.vendors[id]; };
+var gate = function (id) { return {gate}; };
+var load = function (src) {
+  var s = document.createElement("script"); s.src = src; document.head.appendChild(s);
+};
+window.addEventListener("load", function () {
+  setTimeout(function () {
+    if (gate("google_analytics")) load("http://www.googletagmanager.com/gtag/js?id=G-1");
+  }, 4000);
+  if (gate("google_tag_manager")) load("http://www.googletagmanager.com/gtm.js?id={container}");
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/{worker}");
+});
+window.addEventListener("scroll", function first() {
+  window.removeEventListener("scroll", first);
+  if (gate("vk")) { var i = new Image(); i.src = "http://vk.com/rtrg?p=scroll"; }
+});
+var leaveBeacon = gate("mail_ru");  // decided at load: {leave}
+window.addEventListener("pagehide", function () {
+  if ({leave_check}) navigator.sendBeacon("http://top-fwz1.mail.ru/counter?leave=1", "x");
+});
+</script>
+"""
+
+# The GTM-like container: its timer trigger fires 4 s after it loads.
+CONTAINER_JS = """
+setTimeout(function () {
+  if ({gate}) {
+    var s = document.createElement("script");
+    s.src = "http://mc.yandex.ru/metrika/tag.js";
+    document.head.appendChild(s);
+    var f = document.createElement("iframe");
+    f.src = "http://mc.yandex.ru/frame.html"; f.width = 1; f.height = 1;
+    document.body.appendChild(f);
+  }
+}, 4000);
+"""
+GTAG_JS = """
+document.cookie = "_ga=GA1.1.1700000000.1700000000; path=/; max-age=63072000; samesite=lax";
+fetch("http://www.google-analytics.com/g/collect?v=2&tid=G-1", {mode: "no-cors", keepalive: true});
+"""
+FRAME_PAGE = (
+    "<!doctype html><html><body><script>"
+    "try { localStorage.setItem('_ym_uid', '1700000000123'); } catch (e) {}"
+    "</script></body></html>"
+)
+# Service workers: the good one only talks to its own site, the bad one to VK's pixel.
+SW_GOOD = "self.addEventListener('activate', function () { fetch('/sw-ping'); });"
+SW_BAD = (
+    "self.addEventListener('activate', function () {"
+    " fetch('http://vk.com/rtrg?p=sw', {mode: 'no-cors'}); });"
+)
+
+
+def _late_page(bad: bool) -> str:
+    tags = (
+        LATE_TAGS.replace("{gate}", "true" if bad else "granted(id)")
+        .replace("{container}", "GTM-BAD" if bad else "GTM-1")
+        .replace("{worker}", "sw-bad.js" if bad else "sw.js")
+        .replace("{leave}", "never told of a withdrawal" if bad else "asked again on pagehide")
+        .replace("{leave_check}", "true" if bad else "granted('mail_ru')")
+    )
+    unknown = "<img src='http://pixel.trackly.io/p.gif' width=1 height=1>" if bad else ""
+    return (
+        "<!doctype html><html lang=ru><head><meta charset=utf-8><title>Late</title>"
+        + LATE_STUB
+        + "</head><body><h1>Кредит</h1><label>Сумма <input name=amount></label>"
+        + "<div style='height:3000px'></div>"
+        + unknown
+        + BANNER.replace("{reject}", REJECT_BUTTON)
+        + tags
+        + "</body></html>"
+    )
+
+
+LATE_PAGE = _late_page(bad=False)
+LATE_BAD_PAGE = _late_page(bad=True)
+
+# (rule, state, vendor) that /late-bad/ must give; every one starts late or on leaving the page.
+LATE_BAD_VIOLATIONS = (
+    ("V02", "none", "google_analytics"),  # gtag.js by a 4 s timer
+    ("V01", "none", "google_analytics"),  # its _ga cookie
+    ("V02", "none", "google_tag_manager"),
+    ("V02", "none", "yandex_metrika"),  # Metrica by the container's 4 s timer
+    ("V03", "reject", "yandex_metrika"),
+    ("V02", "none", "vk"),  # the pixel on scroll, and the service worker's fetch
+    ("V03", "reject", "google_analytics"),
+    ("V02", "none", "unknown"),  # pixel.trackly.io: no catalogue vendor
+    ("V03", "reject", "unknown"),
+    ("V06", "any", None),
+)
+
+
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -145,7 +259,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         html = "text/html; charset=utf-8"
         if host == "mc.yandex.ru":
-            if path == "/metrika/tag.js":
+            if path == "/frame.html":
+                self._send(200, FRAME_PAGE.encode(), "text/html; charset=utf-8")
+            elif path == "/metrika/tag.js":
                 max_age = 315360000 if "bad=1" in self.path else 31536000
                 self._send(
                     200, METRIKA_TAG.replace("{max_age}", str(max_age)).encode(), "text/javascript"
@@ -153,8 +269,19 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 self._send(204, b"", "text/plain", {"Access-Control-Allow-Origin": "*"})
             return
-        if host == "vk.com":
+        if host in ("vk.com", "pixel.trackly.io"):
             self._send(200, b"GIF89a", "image/gif")
+            return
+        if host == "www.googletagmanager.com":
+            if path == "/gtm.js":
+                gate = "true" if "GTM-BAD" in self.path else "granted('yandex_metrika')"
+                body = CONTAINER_JS.replace("{gate}", gate)
+            else:
+                body = GTAG_JS
+            self._send(200, body.encode(), "text/javascript")
+            return
+        if host in ("www.google-analytics.com", "top-fwz1.mail.ru"):
+            self._send(204, b"", "text/plain", {"Access-Control-Allow-Origin": "*"})
             return
         if path == "/":
             self._send(200, CLEAN_PAGE.encode(), html)
@@ -164,6 +291,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(
                 200, BAD_PAGE.encode(), html, {"Set-Cookie": "_mystery=1; Path=/; Max-Age=86400"}
             )
+        elif path in ("/late/", "/late-bad/"):
+            self._send(200, (LATE_BAD_PAGE if "bad" in path else LATE_PAGE).encode(), html)
+        elif path in ("/sw.js", "/sw-bad.js"):
+            self._send(200, (SW_BAD if "bad" in path else SW_GOOD).encode(), "text/javascript")
+        elif path == "/sw-ping":
+            self._send(204, b"", "text/plain")
         elif path == "/policy/":
             self._send(200, POLICY_PAGE.encode(), html)
         elif path == "/sitemap.xml":
