@@ -266,6 +266,11 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     # so a browser cannot be made to send it cross-site with credentials; no CSRF token.
     app.register_blueprint(admin.scans.upload_bp)
     csrf.exempt(admin.scans.upload_bp)
+    # Native apps and the lender's servers (cmp.app_api): JSON with a consent or bearer token.
+    from cmp.web import app_api
+
+    app.register_blueprint(app_api.bp)
+    csrf.exempt(app_api.bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

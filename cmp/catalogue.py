@@ -38,11 +38,14 @@ from typing import Any, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from cmp.regions import RegionRule, read_regions
+
 SCHEMA = 1
 CONSENT_APIS = ("google_consent_mode", "clarity_consentv2", "matomo", "amplitude")
 COOKIE_MATCHES = ("exact", "prefix")
 COOKIE_PARTIES = ("first", "third")
 STORAGE_KINDS = ("local", "session", "indexeddb")
+SITE_KINDS = ("web", "app")
 MAX_CONSENT_LIFETIME_DAYS = 730
 
 # The banner, the settings layer and the receipt page read these keys; a language missing one would
@@ -283,6 +286,8 @@ class Site:
     origins: tuple[str, ...]
     cookie_domain: str | None
     policy_url: str | None
+    # "web" (a browser site) or "app" (a native app: it sends no Origin, so it needs no origins).
+    kind: str = "web"
 
     def allows_origin(self, origin: str | None) -> bool:
         """Browsers send ``Origin: null`` from sandboxed frames and file pages; those are never a
@@ -333,6 +338,8 @@ class Catalogue:
     texts: Mapping[str, Mapping[str, str]]
     source: str
     content_hash: str = ""
+    # Optional per-region behaviour (cmp.regions), first match wins; () = one behaviour everywhere.
+    regions: tuple[RegionRule, ...] = ()
     _vendors_by_id: Mapping[str, Vendor] = field(init=False, repr=False, compare=False)
     _purposes_by_id: Mapping[str, Purpose] = field(init=False, repr=False, compare=False)
 
@@ -355,7 +362,7 @@ class Catalogue:
         return self._purposes_by_id[purpose_id]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        body = {
             "schema": SCHEMA,
             "revision": self.revision,
             "consent_lifetime_days": self.consent_lifetime_days,
@@ -367,6 +374,10 @@ class Catalogue:
             "purposes": [purpose.to_dict() for purpose in self.purposes],
             "vendors": [vendor.to_dict() for vendor in self.vendors],
         }
+        if self.regions:
+            # Only when present, so a catalogue without regions keeps the hash it always had.
+            body["regions"] = [rule.to_dict() for rule in self.regions]
+        return body
 
     def public_config(self, site_id: str, language: str, detail: str = "full") -> dict[str, Any]:
         """Raises KeyError for an unknown site or language; the API turns that into a 400.
@@ -556,6 +567,8 @@ TOP_KEYS = (
     "purposes",
     "vendors",
 )
+# Top-level keys a catalogue may leave out.
+OPTIONAL_TOP_KEYS = ("regions",)
 # The keys of a vendor in vendors.yaml, in the order the file and its exports use.
 VENDOR_KEYS = (
     "id",
@@ -842,7 +855,7 @@ class _Reader:
     # -- the sections ----------------------------------------------------------------------------
 
     def catalogue(self, root: Node) -> Catalogue | None:
-        top = self.fields(root, "", TOP_KEYS)
+        top = self.fields(root, "", TOP_KEYS, OPTIONAL_TOP_KEYS)
         if top is None:
             return None
         schema = self.integer(top.get("schema"), "schema", 1)
@@ -860,6 +873,11 @@ class _Reader:
         texts = self.texts(top.get("texts"))
         purposes = self.purposes(top.get("purposes"))
         vendors = self.vendors(top.get("vendors"), purposes)
+        regions = None
+        if texts is not None and vendors is not None:
+            regions = read_regions(
+                self, top.get("regions"), texts, (vendor.id for vendor in vendors)
+            )
         if self.problems:
             return None
         assert revision and lifetime and operator and sites is not None
@@ -875,6 +893,7 @@ class _Reader:
             vendors=vendors,
             texts=MappingProxyType(texts),
             source=self.source,
+            regions=regions or (),
         )
 
     def read_languages(self, node: Node | None, default_node: Node | None) -> None:
@@ -953,11 +972,23 @@ class _Reader:
                 )
                 continue
             where = f"site '{site_id}': "
-            values = self.fields(value_node, where, ("origins",), ("cookie_domain", "policy_url"))
+            values = self.fields(
+                value_node, where, (), ("origins", "cookie_domain", "policy_url", "kind")
+            )
             if values is None:
                 continue
+            kind = self.choice(values.get("kind"), _join(where, "kind"), SITE_KINDS, "web")
+            if kind != "app" and "origins" not in values:
+                self.problem(
+                    value_node,
+                    _join(where, "origins"),
+                    "missing — add it (a native app's site says kind: app instead)",
+                )
             origins = self.items(
-                values.get("origins"), _join(where, "origins"), self.origin, empty_ok=False
+                values.get("origins"),
+                _join(where, "origins"),
+                self.origin,
+                empty_ok=kind == "app",
             )
             cookie_domain = self.pattern(
                 values.get("cookie_domain"),
@@ -969,7 +1000,7 @@ class _Reader:
             policy_url = self.url(
                 values.get("policy_url"), _join(where, "policy_url"), nullable=True
             )
-            sites[site_id] = Site(site_id, origins or (), cookie_domain, policy_url)
+            sites[site_id] = Site(site_id, origins or (), cookie_domain, policy_url, kind or "web")
         return sites
 
     def origin(self, node: Node, where: str) -> str | None:

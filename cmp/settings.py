@@ -81,6 +81,9 @@ class Settings:
     # Bearer tokens the scanner may upload report.json with (POST /api/v1/scans), comma-separated
     # in KELISIM_SCAN_UPLOAD_TOKENS; none = uploads are refused.
     scan_upload_tokens: tuple[str, ...] = ()
+    # Bearer tokens the lender's own servers link consents to a logged-in customer with
+    # (POST /api/v1/consent/link), comma-separated in KELISIM_CUSTOMER_LINK_TOKENS; none = refused.
+    customer_link_tokens: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -123,6 +126,7 @@ class Settings:
             explicit_secrets=explicit,
             retention_days=int(env.get("KELISIM_RETENTION_DAYS", 3 * 365)),
             scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
+            customer_link_tokens=_split(env.get("KELISIM_CUSTOMER_LINK_TOKENS")),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -1,0 +1,2 @@
+"""Web-edge modules added beside cmp.api: native-app endpoints, the embeddable cookie declaration,
+and what recording a consent triggers beyond the log. Like cmp.api they may use Flask."""
