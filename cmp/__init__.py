@@ -271,6 +271,10 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
 
     app.register_blueprint(app_api.bp)
     csrf.exempt(app_api.bp)
+    # The embeddable cookie declaration for the lender's privacy page (GET only).
+    from cmp.web import declaration
+
+    app.register_blueprint(declaration.bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
