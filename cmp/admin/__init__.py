@@ -13,6 +13,7 @@ from cmp.admin import (
     requests,
     revisions,
     scans,
+    schedules,
     users,
     vendors,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "requires_role",
     "revisions",
     "scans",
+    "schedules",
     "users",
     "vendors",
 ]
