@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
+from cmp.audit import AuditLog
 from cmp.settings import Settings
 from cmp.store.integration_tables import metadata as integration_metadata
 from tests.conftest import make_settings
@@ -209,3 +210,18 @@ def _assert_absent(database_url: str, secrets_: list[str]) -> None:
             assert all(re.fullmatch(r"[0-9a-f]{64}", row[0]) for row in device_rows)
     finally:
         engine.dispose()
+
+
+def test_destroying_a_consent_forgets_its_device_and_customer(client, consent_body, app) -> None:
+    from cmp.store.integration_tables import app_devices, customer_links
+    from cmp.subjects import Subjects
+
+    consent = _record(client, consent_body, site="app", page=None)
+    client.post("/api/v1/app/devices", json={"token": consent["token"], "device_id": "dev-1"})
+    _link(client, consent["token"], "CUST-9")
+    store = app.extensions["kelisim"].store
+    subjects = Subjects(store.engine, store.write_engine, AuditLog(store.write_engine), b"k" * 32)
+    subjects.destroy(consent["consent_id"], "subject request 42", "admin")
+    with store.engine.connect() as conn:
+        for table in (app_devices, customer_links):
+            assert conn.execute(select(table)).all() == []

@@ -263,3 +263,17 @@ def test_the_cli_runs_what_is_due(app, capsys, monkeypatch, tmp_path: Path) -> N
     monkeypatch.setenv("KELISIM_VAR_DIR", str(tmp_path / "var"))
     assert main(["scan", "schedule", "run"]) == 0
     assert "no scheduled scan is due" in capsys.readouterr().out
+
+
+def test_an_editor_disables_and_removes_a_schedule(app) -> None:
+    _schedule_in_admin(app, "https://creditplus.kz/", "privacy@creditplus.kz", "")
+    staff = app.test_client()
+    login(staff, "editor1")
+    [schedule] = Schedules(app.extensions["kelisim"].store.engine, None).all()  # type: ignore[arg-type]
+    token = csrf_token(staff, "/admin/scans/schedules")
+    base = f"/admin/scans/schedules/{schedule.id}"
+    assert staff.post(f"{base}/disable", data={"csrf_token": token}).status_code == 303
+    assert Schedules(app.extensions["kelisim"].store.engine, None).due() == []  # type: ignore[arg-type]
+    assert staff.post(f"{base}/explode", data={"csrf_token": token}).status_code == 400
+    assert staff.post(f"{base}/remove", data={"csrf_token": token}).status_code == 303
+    assert staff.post(f"{base}/remove", data={"csrf_token": token}).status_code == 404

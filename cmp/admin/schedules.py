@@ -143,11 +143,14 @@ def add_scan_schedule() -> Any:
     return redirect(url_for("admin.scan_schedules"), code=303)
 
 
-@bp.route("/scans/schedules/<int:schedule_id>/<action>", methods=["POST"])
+@bp.route("/scans/schedules/<schedule_ref>/<action>", methods=["POST"])
 @requires_role("editor")
-def change_scan_schedule(schedule_id: int, action: str) -> Any:
+def change_scan_schedule(schedule_ref: str, action: str) -> Any:
+    if not schedule_ref.isdigit() or len(schedule_ref) > 12:
+        abort(404)
     if action not in ("enable", "disable", "remove") or not ActionForm().validate_on_submit():
         abort(400)
+    schedule_id = int(schedule_ref)
     store = schedules()
     if store.get(schedule_id) is None:
         abort(404)
