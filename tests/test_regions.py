@@ -218,3 +218,34 @@ def test_the_runtime_embeds_the_regional_first_layer(client) -> None:
     assert "public" not in response.headers["Cache-Control"]
     kz = client.get("/cmp.js?site=default&lang=en", environ_base=_from(ALMATY))
     assert "Cookies under the Law on Personal Data (94-V)" in kz.get_data(as_text=True)
+
+
+def test_implied_consent_applies_only_where_a_rule_says_so(tmp_path, geoip_db, sqlite_url) -> None:
+    """An opt-out rule (here: for addresses the database does not know) records closing the banner
+    as consent to the vendors it shows; the EEA rule, without it, records nothing granted."""
+    from cmp import create_app
+
+    catalogue = tmp_path / "opt-out.yaml"
+    opt_out = "  - id: opt_out\n    match: [unknown]\n    implied_consent: true\n"
+    opt_out += "    hide_vendors: [juicyscore]\n"
+    catalogue.write_text(_catalogue_text(REGIONS + opt_out), encoding="utf-8")
+    app = create_app(
+        make_settings(sqlite_url, tmp_path, catalogue_path=catalogue, geoip_database=geoip_db)
+    )
+    try:
+        client = app.test_client()
+        revision = app.extensions["kelisim"].catalogue.revision
+
+        def dismiss(address: str) -> dict:
+            body = {"site": "default", "revision": revision, "language": "en",
+                    "action": "dismiss", "event_id": secrets.token_urlsafe(12)}  # fmt: skip
+            return client.post("/api/v1/consent", json=body, environ_base=_from(address)).get_json()
+
+        implied = dismiss(NOWHERE)
+        assert implied["status"] == "given"
+        assert "yandex_metrika" in implied["granted"] and "juicyscore" not in implied["granted"]
+        assert _config(client, NOWHERE)["region"] == {"rule": "opt_out", "implied_consent": True}
+        expressed = dismiss(GERMANY)
+        assert expressed["status"] == "deferred" and expressed["granted"] == []
+    finally:
+        app.extensions["kelisim"].close()
