@@ -64,6 +64,8 @@ def _existing_consent(app) -> str:
 def _with_known_consent(case, consent_id: str):
     if isinstance(case.body, dict) and case.body.get("consent_id") is not None:
         case.body["consent_id"] = consent_id
+        # The known consent is of the default site; another site's (the app's) would be a 400.
+        case.body["site"] = "default"
     return case
 
 
