@@ -292,6 +292,15 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(health.bp)
     metrics.init_app(app)
     csrf.exempt(metrics.bp)
+    # Native apps and the lender's servers (cmp.app_api): JSON with a consent or bearer token.
+    from cmp.web import app_api
+
+    app.register_blueprint(app_api.bp)
+    csrf.exempt(app_api.bp)
+    # The embeddable cookie declaration for the lender's privacy page (GET only).
+    from cmp.web import declaration
+
+    app.register_blueprint(declaration.bp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 
-from cmp.consent import ACTIONS, ConsentInputError, decide, expires_at
+from cmp import regions
+from cmp.consent import ACTIONS, ConsentInputError, decide
 from cmp.errors import PROBLEM_TYPES, ApiError, http_problem, quote, validation_error
 from cmp.openapi import (
     CONFIG_DETAILS,
@@ -35,9 +36,11 @@ from cmp.openapi import (
 from cmp.openapi import build as build_openapi
 from cmp.proofs import proof_document
 from cmp.ratelimit import ConsentLimits, network_of
+from cmp.region_log import rules_of
 from cmp.store import EventConflict, NewEvent, StoredEvent
 from cmp.subjects import is_blocked
 from cmp.tokens import ConsentClaims
+from cmp.web import after_record
 
 if TYPE_CHECKING:
     from cmp import Services
@@ -315,9 +318,14 @@ def config() -> Response:
     if errors:
         raise validation_error(errors)
     body = catalogue.public_config(site_id, language, detail)
+    if catalogue.regions:
+        region = services().context.read(request.remote_addr, None).region
+        body = regions.regional_config(body, after_record.region_rule(region))
     response = _json_response(body, private=False)
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
-    response.headers["Cache-Control"] = "public, max-age=300"
+    # With region rules the body depends on the visitor's address: no shared cache may keep it.
+    scope = "private" if catalogue.regions else "public"
+    response.headers["Cache-Control"] = f"{scope}, max-age=300"
     response.vary.add("Origin")
     if "lang" not in request.args:
         response.vary.add("Accept-Language")
@@ -492,6 +500,9 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
         raise validation_error([{"field": error.field, "message": error.message}]) from None
 
     context = svc.context.read(request.remote_addr, request.headers.get("User-Agent"))
+    # The region rule (cmp.regions) may refuse vendors hidden there; the event records its id.
+    rule = after_record.region_rule(context.region)
+    decision = regions.restrict(decision, rule)
     page = body.get("page")
     recorded_at = datetime.now(UTC)
     event = NewEvent(
@@ -513,7 +524,7 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
         ip_hmac=context.ip_hmac,
         gpc=bool(body.get("gpc", False)) or request.headers.get("Sec-GPC") == "1",
         recorded_at=recorded_at,
-        expires_at=expires_at(recorded_at, catalogue),
+        expires_at=regions.expiry(recorded_at, catalogue.consent_lifetime_days, rule),
     )
     try:
         stored, created = svc.store.append(event)
@@ -526,6 +537,7 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
             errors=[{"field": "event_id", "message": "already used with different content"}],
             type=PROBLEM_TYPES["event_conflict"],
         ) from None
+    after_record.after_append(stored, created, rule)
     log.info(
         "consent %s: consent=%s action=%s site=%s",
         "recorded" if created else "replayed",
@@ -651,6 +663,7 @@ def consent_history(consent_id: str) -> Response:
         raise http_problem(404, "No consent with this id.")
     latest = events[-1]
     _note_site(latest.site)
+    rules = rules_of(services().store.engine, (event.event_id for event in events))
     return _json_response(
         {
             "consent_id": consent_id,
@@ -664,7 +677,9 @@ def consent_history(consent_id: str) -> Response:
                 "expires": iso(latest.expires_at),
                 "valid": is_current(latest),
             },
-            "events": [event_json(event) for event in events],
+            "events": [
+                {**event_json(event), "region_rule": rules.get(event.event_id)} for event in events
+            ],
             # Each event's leaf and inclusion proof to a signed checkpoint (cmp.proofs).
             "proof": proof_document(svc.store.log, svc.checkpoints, events),
         }

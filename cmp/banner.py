@@ -40,7 +40,9 @@ from flask import Blueprint, Response, current_app, request
 
 from cmp.encoding import Encoded, encode
 from cmp.hosts import gate_rules
+from cmp.regions import regional_config
 from cmp.settings import PROJECT_ROOT
+from cmp.web.after_record import region_rule
 
 bp = Blueprint("banner", __name__)
 
@@ -220,6 +222,11 @@ def _serve(asset: Asset) -> Response:
     return response
 
 
+def regional_banner_config(config: dict, address: str | None) -> dict:
+    region = current_app.extensions["kelisim"].context.read(address, None).region
+    return regional_config(config, region_rule(region))
+
+
 @bp.get("/cmp.js")
 def script() -> Response:
     catalogue = current_app.extensions["kelisim"].catalogue
@@ -233,10 +240,16 @@ def script() -> Response:
     config = None
     if site_id in catalogue.sites:
         config = catalogue.public_config(site_id, language, "banner")
+        if catalogue.regions:
+            config = regional_banner_config(config, request.remote_addr)
     built = runtime()
     # The gate goes first, unless the page says its bootstrap installed it already (gate=0).
     script = built.script if request.args.get("gate") == "0" else built.gate + "\n" + built.script
     response = _serve(script_with_config(script, config))
+    if catalogue.regions:
+        # The embedded config follows the visitor's region (cmp.regions): no shared cache.
+        response.cache_control.public = False
+        response.cache_control.private = True
     if negotiated:
         response.vary.add("Accept-Language")
     return response.make_conditional(request)

@@ -47,6 +47,7 @@ from cmp.appearance import (
     Appearance,
     contrast_problems,
 )
+from cmp.regions import RegionRule, read_regions
 
 SCHEMA = 1
 CONSENT_APIS = ("google_consent_mode", "clarity_consentv2", "matomo", "amplitude")
@@ -63,6 +64,7 @@ CONSENT_MODE_TYPES = (
 COOKIE_MATCHES = ("exact", "prefix")
 COOKIE_PARTIES = ("first", "third")
 STORAGE_KINDS = ("local", "session", "indexeddb")
+SITE_KINDS = ("web", "app")
 MAX_CONSENT_LIFETIME_DAYS = 730
 
 # The banner, the settings layer and the receipt page read these keys; a language missing one would
@@ -315,6 +317,8 @@ class Site:
     origins: tuple[str, ...]
     cookie_domain: str | None
     policy_url: str | None
+    # "web" (a browser site) or "app" (a native app: it sends no Origin, so it needs no origins).
+    kind: str = "web"
 
     def allows_origin(self, origin: str | None) -> bool:
         """Browsers send ``Origin: null`` from sandboxed frames and file pages; those are never a
@@ -367,6 +371,8 @@ class Catalogue:
     # The optional `appearance` block; left out of to_dict() (and so of the hash) while default.
     appearance: Appearance = field(default_factory=Appearance)
     content_hash: str = ""
+    # Optional per-region behaviour (cmp.regions), first match wins; () = one behaviour everywhere.
+    regions: tuple[RegionRule, ...] = ()
     _vendors_by_id: Mapping[str, Vendor] = field(init=False, repr=False, compare=False)
     _purposes_by_id: Mapping[str, Purpose] = field(init=False, repr=False, compare=False)
 
@@ -390,7 +396,7 @@ class Catalogue:
 
     def to_dict(self) -> dict[str, Any]:
         appearance = {} if self.appearance.is_default else {"appearance": self.appearance.to_dict()}
-        return {
+        body = {
             "schema": SCHEMA,
             "revision": self.revision,
             "consent_lifetime_days": self.consent_lifetime_days,
@@ -403,6 +409,10 @@ class Catalogue:
             "vendors": [vendor.to_dict() for vendor in self.vendors],
             **appearance,
         }
+        if self.regions:
+            # Only when present, so a catalogue without regions keeps the hash it always had.
+            body["regions"] = [rule.to_dict() for rule in self.regions]
+        return body
 
     def _appearance_config(self) -> dict[str, Any]:
         """The `appearance` key of both configs, only when the catalogue sets one."""
@@ -608,7 +618,7 @@ TOP_KEYS = (
     "vendors",
 )
 # Top-level blocks a catalogue may leave out (then the defaults apply).
-OPTIONAL_TOP_KEYS = ("appearance",)
+OPTIONAL_TOP_KEYS = ("appearance", "regions")
 # The keys of a vendor in vendors.yaml, in the order the file and its exports use.
 VENDOR_KEYS = (
     "id",
@@ -935,6 +945,11 @@ class _Reader:
         purposes = self.purposes(top.get("purposes"))
         vendors = self.vendors(top.get("vendors"), purposes)
         appearance = self.appearance(top.get("appearance"))
+        regions = None
+        if texts is not None and vendors is not None:
+            regions = read_regions(
+                self, top.get("regions"), texts, (vendor.id for vendor in vendors)
+            )
         if self.problems:
             return None
         assert revision and lifetime and operator and sites is not None
@@ -951,6 +966,7 @@ class _Reader:
             texts=MappingProxyType(texts),
             source=self.source,
             appearance=appearance or Appearance(),
+            regions=regions or (),
         )
 
     def appearance(self, node: Node | None) -> Appearance | None:
@@ -1066,11 +1082,23 @@ class _Reader:
                 )
                 continue
             where = f"site '{site_id}': "
-            values = self.fields(value_node, where, ("origins",), ("cookie_domain", "policy_url"))
+            values = self.fields(
+                value_node, where, (), ("origins", "cookie_domain", "policy_url", "kind")
+            )
             if values is None:
                 continue
+            kind = self.choice(values.get("kind"), _join(where, "kind"), SITE_KINDS, "web")
+            if kind != "app" and "origins" not in values:
+                self.problem(
+                    value_node,
+                    _join(where, "origins"),
+                    "missing — add it (a native app's site says kind: app instead)",
+                )
             origins = self.items(
-                values.get("origins"), _join(where, "origins"), self.origin, empty_ok=False
+                values.get("origins"),
+                _join(where, "origins"),
+                self.origin,
+                empty_ok=kind == "app",
             )
             cookie_domain = self.pattern(
                 values.get("cookie_domain"),
@@ -1082,7 +1110,7 @@ class _Reader:
             policy_url = self.url(
                 values.get("policy_url"), _join(where, "policy_url"), nullable=True
             )
-            sites[site_id] = Site(site_id, origins or (), cookie_domain, policy_url)
+            sites[site_id] = Site(site_id, origins or (), cookie_domain, policy_url, kind or "web")
         return sites
 
     def origin(self, node: Node, where: str) -> str | None:

@@ -293,6 +293,10 @@ def _serve_production(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["scan", "schedule"]:  # scheduled scans run here, not in the scanner's CLI
+        from cmp.scheduled_scans import main as schedule_main
+
+        return schedule_main(argv[2:])
     if argv and argv[0] in _DELEGATED_VERBS:
         return _delegate(argv[0], argv[1:])
     try:

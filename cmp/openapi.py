@@ -12,6 +12,7 @@ from typing import Any
 
 from cmp.catalogue import CONSENT_MODE_TYPES
 from cmp.consent import ACTIONS, Status
+from cmp.openapi_integrations import extend
 
 # 8–64 characters chosen by the client; the idempotency key of one click.
 EVENT_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
@@ -551,7 +552,7 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
         "503": _problem_response("The consent log is unreachable; nothing was recorded."),
         "default": _problem_response("Any other error, as a problem document."),
     }
-    return {
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "Kelisim consent API",
@@ -793,3 +794,5 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
             "securitySchemes": {"scanUpload": {"type": "http", "scheme": "bearer"}},
         },
     }
+    # Native-app endpoints and region rules (cmp.openapi_integrations).
+    return extend(document)

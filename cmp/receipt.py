@@ -22,8 +22,10 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from cmp.api import granted_of, is_consent_id, is_current, services
 from cmp.consent import decide, expires_at
 from cmp.proofs import proof_document
+from cmp.region_log import rules_of
 from cmp.store import NewEvent, StoredEvent
 from cmp.subjects import is_blocked
+from cmp.web import after_record
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ LABELS: dict[str, dict[str, str]] = {
         "not_found": "Согласие не найдено",
         "not_found_detail": "Проверьте ссылку: согласия с таким идентификатором нет.",
         "status.given": "согласие дано",
+        "region_rule": "Правило региона",
         "status.refused": "отказ",
         "status.withdrawn": "согласие отозвано",
         "status.deferred": "выбор не сделан (баннер закрыт)",
@@ -121,6 +124,7 @@ LABELS: dict[str, dict[str, str]] = {
         "not_found": "Келісім табылмады",
         "not_found_detail": "Сілтемені тексеріңіз: мұндай идентификаторы бар келісім жоқ.",
         "status.given": "келісім берілді",
+        "region_rule": "Өңір ережесі",
         "status.refused": "бас тартылды",
         "status.withdrawn": "келісім кері қайтарылды",
         "status.deferred": "таңдау жасалмады (баннер жабылды)",
@@ -168,6 +172,7 @@ LABELS: dict[str, dict[str, str]] = {
         "not_found": "Consent not found",
         "not_found_detail": "Check the link: there is no consent with this ID.",
         "status.given": "consent given",
+        "region_rule": "Region rule",
         "status.refused": "refused",
         "status.withdrawn": "consent withdrawn",
         "status.deferred": "no choice made (banner closed)",
@@ -285,6 +290,15 @@ def _not_found(language: str) -> tuple[str, int]:
     )
 
 
+def _region_rule(events: list[StoredEvent]) -> str | None:
+    """The region rule (cmp.regions) of the latest event that a rule decided."""
+    rules = rules_of(services().store.engine, (event.event_id for event in events))
+    for event in reversed(events):
+        if event.event_id in rules:
+            return rules[event.event_id]
+    return None
+
+
 @bp.get("/consent/<consent_id>")
 def show(consent_id: str) -> Any:
     catalogue = services().catalogue
@@ -334,6 +348,7 @@ def show(consent_id: str) -> Any:
         withdrawn_now=request.args.get("withdrawn") == "1" and latest.status == "withdrawn",
         notice=notice,
         current=is_current(latest),
+        region_rule=_region_rule(events),
         events=[
             {
                 "time": _utc(event.recorded_at),
@@ -383,7 +398,7 @@ def withdraw(consent_id: str) -> Any:
         decision = decide(catalogue, "withdraw")
         context = svc.context.read(request.remote_addr, request.headers.get("User-Agent"))
         recorded_at = datetime.now(UTC)
-        stored, _ = svc.store.append(
+        stored, created = svc.store.append(
             NewEvent(
                 event_id=secrets.token_urlsafe(16),
                 consent_id=consent_id,
@@ -406,6 +421,7 @@ def withdraw(consent_id: str) -> Any:
                 expires_at=expires_at(recorded_at, catalogue),
             )
         )
+        after_record.after_append(stored, created)
         log.info("consent withdrawn on the receipt page: consent=%s", svc.log_id(stored.consent_id))
     return redirect(
         url_for("receipt.show", consent_id=consent_id, lang=language, withdrawn=1), code=303

@@ -127,6 +127,9 @@ class Settings:
     # Staff roles that must use a second factor (TOTP) to log in, KELISIM_MFA_REQUIRED_ROLES
     # (comma-separated; from the environment the default is "admin"). Others may enrol freely.
     mfa_required_roles: tuple[str, ...] = ()
+    # Bearer tokens the lender's own servers link consents to a logged-in customer with
+    # (POST /api/v1/consent/link), comma-separated in KELISIM_CUSTOMER_LINK_TOKENS; none = refused.
+    customer_link_tokens: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -174,6 +177,7 @@ class Settings:
             public_url=public_base_url(env.get("KELISIM_PUBLIC_URL")),
             metrics_token=env.get("KELISIM_METRICS_TOKEN", "").strip() or None,
             mfa_required_roles=_split(env.get("KELISIM_MFA_REQUIRED_ROLES", "admin")),
+            customer_link_tokens=_split(env.get("KELISIM_CUSTOMER_LINK_TOKENS")),
         )
 
     def with_changes(self, **changes: object) -> Settings:

@@ -32,6 +32,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, update
 
 from cmp.audit import AuditLog
+from cmp.store.integration_tables import app_devices, customer_links
 from cmp.store.schema import consent_events
 from cmp.store.stats_tables import subject_blocks
 
@@ -179,6 +180,7 @@ class Subjects:
             if not events:
                 raise SubjectError("unknown_consent")
             conn.execute(delete(subject_blocks).where(subject_blocks.c.consent_id == consent_id))
+            _forget_links(conn, [consent_id])
             self.audit.append(
                 actor, "subject.destroy", self.ref(consent_id),
                 after={"reason": reason, "events": events}, conn=conn, at=now,
@@ -272,6 +274,7 @@ class Subjects:
                         .where(consent_events.c.consent_id.in_(batch))
                         .values(**REDACTED_VALUES)
                     ).rowcount
+                    _forget_links(conn, batch)
             self.audit.append(
                 actor,
                 "subject.purge",
@@ -289,6 +292,12 @@ class Subjects:
             cutoff=cutoff, consents=len(ids), events=events, skipped_blocked=blocked,
             dry_run=dry_run,
         )  # fmt: skip
+
+
+def _forget_links(conn: object, consent_ids: list[str]) -> None:
+    """A destroyed consent keeps no app-device or customer link (cmp.links)."""
+    for table in (app_devices, customer_links):
+        conn.execute(delete(table).where(table.c.consent_id.in_(consent_ids)))  # type: ignore[attr-defined]
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,16 +74,30 @@ def _stored(cookie: CookieLine, host: str) -> bool:
 
 
 def _initiator(initiator: dict[str, Any] | None) -> str | None:
-    """The script Chromium blames for a request: the top of its stack, else the initiator URL."""
+    """The script Chromium blames for a request: the top of its stack, else the initiator URL.
+
+    Kelisim's runtime patches the src setters, so its frame tops the stack of every tag another
+    script inserts; the frame below it is the script that really asked (GTM's container, say,
+    which scanner.gtm_tags needs). Only when the runtime itself made the request is it named.
+    """
     if not initiator:
         return None
     stack = initiator.get("stack")
+    runtime = None
     while stack:
         for frame in stack.get("callFrames") or []:
-            if frame.get("url", "").startswith(("http://", "https://")):
-                return frame["url"]
+            url = frame.get("url", "")
+            if not url.startswith(("http://", "https://")):
+                continue
+            if _KELISIM_RUNTIME.search(url):
+                runtime = runtime or url
+                continue
+            return url
         stack = stack.get("parent")
-    return initiator.get("url") or None
+    return runtime or initiator.get("url") or None
+
+
+_KELISIM_RUNTIME = re.compile(r"/cmp(?:\.min)?\.js(?:[?#]|$)")
 
 
 class Recorder:

@@ -24,6 +24,7 @@ from tests.conftest import make_settings
 
 EXAMPLES = int(os.environ.get("KELISIM_FUZZ_EXAMPLES", "1000"))
 SCAN_TOKEN = "fuzz-scan-upload-token-0123456789"
+LINK_TOKEN = "fuzz-customer-link-token-0123456789"
 LEAKS = re.compile(r"Traceback|File \"|\.py\b|SELECT |INSERT |sqlalchemy|psycopg|sqlite3|Werkzeug")
 
 
@@ -34,6 +35,7 @@ def _app(tmp_path_factory):
             consent_rate_per_network=0,
             consent_rate_per_consent=0,
             scan_upload_tokens=(SCAN_TOKEN,),
+            customer_link_tokens=(LINK_TOKEN,),
         )
     )
     return app
@@ -62,6 +64,8 @@ def _existing_consent(app) -> str:
 def _with_known_consent(case, consent_id: str):
     if isinstance(case.body, dict) and case.body.get("consent_id") is not None:
         case.body["consent_id"] = consent_id
+        # The known consent is of the default site; another site's (the app's) would be a 400.
+        case.body["site"] = "default"
     return case
 
 
@@ -71,6 +75,8 @@ OPERATIONS = [
     "POST /consent/verify",
     "GET /consent/{consent_id}",
     "POST /scans",
+    "POST /app/devices",
+    "POST /consent/link",
 ]
 
 
@@ -87,6 +93,12 @@ def _valid_upload(label: str, case) -> bool:
 def _with_scan_token(case):
     """Uploads carry a valid bearer token, so the cases reach the body's validation."""
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {SCAN_TOKEN}"}
+    return case
+
+
+def _with_link_token(case):
+    """Links carry a valid bearer token, so the cases reach the body's validation."""
+    case.headers = {**(case.headers or {}), "Authorization": f"Bearer {LINK_TOKEN}"}
     return case
 
 
@@ -111,12 +123,14 @@ def test_api_conforms_to_its_schema_and_never_fails(fuzz_app, label, mode):
         strategy = strategy.map(lambda case: _with_known_consent(case, known))
     if label == "POST /scans":
         strategy = strategy.map(_with_scan_token)
+    if label == "POST /consent/link":
+        strategy = strategy.map(_with_link_token)
 
     # schemathesis does not count 413 (body over 16 KiB) as a rejection, so its negative-data
     # check is replaced by the stricter one below; uploads carry a valid token on purpose, so its
     # "auth ignored" check (which expects the token it generated to be refused) does not apply.
     excluded = [negative_data_rejection]
-    if label == "POST /scans":
+    if label in ("POST /scans", "POST /consent/link"):
         excluded.append(ignored_auth)
 
     @given(case=strategy)

@@ -15,6 +15,7 @@ from cmp.admin import (
     requests,
     revisions,
     scans,
+    schedules,
     users,
     vendors,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "requires_role",
     "revisions",
     "scans",
+    "schedules",
     "users",
     "vendors",
 ]

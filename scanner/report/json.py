@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from scanner import gtm_tags
 from scanner.model import Finding, Observation, Visit
 from scanner.rules import RULES
 
@@ -72,6 +73,8 @@ def build(
         "visits": [_visit(v) for v in run.visits],
         "banner": [_banner(v) for v in run.visits if v.banner is not None],
         "declaration": declaration,
+        # Which GTM tags fired in each consent state (scanner.gtm_tags; docs/gtm.md).
+        "gtm_tags": gtm_tags.by_state(observations),
         "observations": [o.to_dict() for o in observations],
     }
 

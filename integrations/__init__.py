@@ -1,0 +1,1 @@
+"""Integrations of Kelisim with other products (Google Tag Manager), built from the catalogue."""
