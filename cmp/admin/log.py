@@ -88,7 +88,11 @@ def _texts_view(shown: dict, language: str) -> dict[str, Any]:
 @bp.route("/consent-log", methods=["GET"])
 @requires_role("editor")
 def consent_log() -> Any:
-    consent_id = (request.args.get("consent_id") or "").strip()
+    return _consent_log_page((request.args.get("consent_id") or "").strip())
+
+
+def _consent_log_page(consent_id: str, export_error: str | None = None) -> Any:
+    """The page, with an export problem shown above the form (400) instead of a bare error."""
     messages = [t(key, **values) for key, values in get_flashed_messages() or []]
     start, end = dashboard_range()
     context: dict[str, Any] = {
@@ -97,9 +101,9 @@ def consent_log() -> Any:
         "messages": messages,
         "start": start,
         "end": end,
-        "error": None,
+        "error": export_error,
     }
-    status = 200
+    status = 400 if export_error else 200
     if consent_id:
         events = _store().history(consent_id) if is_consent_id(consent_id) else []
         if not events:
@@ -131,7 +135,7 @@ def consent_log_export(fmt: str) -> Any:
         start = date.fromisoformat(request.args.get("from", ""))
         end = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
-        abort(400)
+        return _consent_log_page("", export_error=t("log_export_needs_dates"))
     if end < start:
         start, end = end, start
     since, until = day_bounds(start, end)
