@@ -281,10 +281,23 @@ def _serve_production(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _users(argv: Sequence[str]) -> int:
+    from cmp.admin.cli_users import main_users
+
+    try:
+        settings = Settings.from_env()
+    except (OSError, ValueError) as error:
+        print(f"kelisim: cannot read the settings: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    return main_users(argv, settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in _DELEGATED_VERBS:
         return _delegate(argv[0], argv[1:])
+    if argv and argv[0] == "users":  # its own parser, so `kelisim users --help` is its help
+        return _users(argv[1:])
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has already explained
@@ -303,10 +316,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export_catalogue(settings, args.out)
         if args.verb == "import":
             return _import_catalogue(settings, args.file)
-        if args.verb == "users":
-            from cmp.admin.cli_users import main_users
-
-            return main_users(args.users_args, settings)
         if args.db_verb == "purge":
             return _db_purge(settings, args.dry_run)
         if args.db_verb == "upgrade":
