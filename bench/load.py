@@ -1,4 +1,4 @@
-"""Capacity of consent POSTs on the production server (compliance.md §4.3, §4.6, R5).
+"""Capacity of consent POSTs on the production server.
 
 Starts `kelisim serve --production` (gunicorn) on 127.0.0.1 with a fresh SQLite database in WAL +
 FULL mode (or, with `--postgres`, a throwaway PostgreSQL cluster with `synchronous_commit=on`),

@@ -22,7 +22,8 @@ from cmp.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
-# Paths that carry a consent id, which the request log must not hold in clear (compliance.md §3.8).
+# Paths that carry a consent id, which the request log must not hold in clear (no personal data
+# in logs).
 _CONSENT_PATH = re.compile(r"(/consent/)([A-Za-z0-9_-]+)")
 
 # Verbs that belong to another package keep their own options: the rest of the command line is

@@ -6,12 +6,12 @@ start (one line, exit 2) unless:
 * KELISIM_SECRET_KEY, KELISIM_TOKEN_KEYS and KELISIM_IP_PEPPER are set explicitly — a key generated
   into var/ on some machine is neither backed up nor rotated, and losing it invalidates every token;
 * the consent log is durable: SQLite in WAL mode with `synchronous=FULL` on the store's connections,
-  or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
+  or PostgreSQL with `synchronous_commit` on and `fsync` on (with either off, an
   acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
 
 The schema (and SQLite's switch to WAL, and the rate-limit file) is set up once in the master before
 the workers fork: when every worker did it on its first connection, a cold start under load raced
-for the exclusive lock and answered 500 (§4.6). Workers are gthread workers: a few threads per
+for the exclusive lock and answered 500. Workers are gthread workers: a few threads per
 process let the admission limit in cmp/ratelimit.py answer an overloaded request with a fast 503
 instead of leaving it in the socket backlog until the client times out.
 
@@ -56,7 +56,8 @@ __all__ = [
 REQUIRED_SECRETS = ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
 MIN_SECRET_LENGTH = 32
 # SQLite allows one writer at a time: more workers only queue on its lock; 2 gave the best p99
-# on the reference machine (§4.6). PostgreSQL groups concurrent commits, so it takes more.
+# on a 2-core machine (docs/operations.md, "Capacity and overload"). PostgreSQL groups
+# concurrent commits, so it takes more.
 SQLITE_WORKERS = 2
 MAX_WORKERS = 8
 THREADS = 8

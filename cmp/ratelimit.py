@@ -1,6 +1,6 @@
 """Rate limits that hold across every worker process of one server: GCRA counters in a SQLite file.
 
-Why a file of its own, not a table in the consent database (compliance.md §3.4 asks for a shared
+Why a file of its own, not a table in the consent database (a limit needs a shared
 backend, never per-worker memory, or the limit multiplies by the worker count):
 * The consent log on SQLite has one writer at a time and syncs every commit (WAL + FULL). A counter
   update per request in the same file would take that write lock and pay that fsync a second time

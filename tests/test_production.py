@@ -1,5 +1,5 @@
-"""`kelisim serve --production`: what it refuses, and what a real gunicorn server then guarantees
-(compliance.md R3, S7): explicit secrets, a durable database, schema set up before the workers fork,
+"""`kelisim serve --production`: what it refuses, and what a real gunicorn server then guarantees:
+explicit secrets, a durable database, schema set up before the workers fork,
 security headers, and rate limits that hold across workers."""
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def test_postgresql_with_asynchronous_commit_is_refused(database_url):
 
 
 def test_workers_are_sized_for_the_database():
-    assert default_workers("sqlite:///x", cores=2) == 2  # one writer: more only queue (§4.6)
+    assert default_workers("sqlite:///x", cores=2) == 2  # one writer: more only queue
     assert default_workers("postgresql+psycopg://h/d", cores=2) == 5
     assert default_workers("postgresql+psycopg://h/d", cores=64) == 8
 

@@ -1,6 +1,6 @@
 """The Consent log: find a consent by id, read its history and the exact texts it was shown, and
 export a date range as CSV or as ISO/IEC TS 27560-style JSON (evidence on demand, Law 94-V
-Art. 25(2)(5); compliance C1–C3).
+Art. 25(2)(5)): every stored event, with the notice it was given under.
 
 Consent ids and pages are pseudonymous personal data, so the section is for editors and admins,
 and every export is written to the audit log. Exports stream: rows are read in batches from a
