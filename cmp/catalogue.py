@@ -38,6 +38,8 @@ from typing import Any, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from cmp.display import country_name, duration_text
+
 SCHEMA = 1
 CONSENT_APIS = ("google_consent_mode", "clarity_consentv2", "matomo", "amplitude")
 COOKIE_MATCHES = ("exact", "prefix")
@@ -383,6 +385,13 @@ class Catalogue:
             return self._banner_config(site, language)
         if detail != "full":
             raise KeyError(detail)
+        texts = self.texts[language]
+
+        def lifetime_text(cookie: CookieSpec) -> str:
+            if not cookie.lifetime_known:
+                return str(texts.get("lifetime_unknown") or "")
+            return duration_text(cookie.lifetime_seconds, language, str(texts.get("session") or ""))
+
         return {
             "site": site.id,
             "revision": self.revision,
@@ -411,6 +420,7 @@ class Catalogue:
                     "name": vendor.name,
                     "company": vendor.company,
                     "country": vendor.country,
+                    "country_name": country_name(vendor.country, language),
                     "data_leaves_kz": vendor.data_leaves_kz,
                     "purposes": list(vendor.purposes),
                     "description": vendor.description.get(language),
@@ -419,7 +429,10 @@ class Catalogue:
                     "hosts": list(vendor.hosts),
                     "paths": list(vendor.paths),
                     "has_unknowns": bool(vendor.unknown),
-                    "cookies": [cookie.to_dict() for cookie in vendor.cookies],
+                    "cookies": [
+                        {**cookie.to_dict(), "lifetime_text": lifetime_text(cookie)}
+                        for cookie in vendor.cookies
+                    ],
                     "storage": [item.to_dict() for item in vendor.storage],
                 }
                 for vendor in self.vendors
