@@ -363,6 +363,8 @@ let t = k => T[k] || k,
       if (!TG) { TG = {}; for (let v of C.vendors) TG[v.id] = !!G[v.id] && !(GPC && has(v, 'marketing')) }
       sc = el('div', 'k-p', 0, DG);
       GPC && el('p', 'k-g', t('gpc_notice'), sc);
+      // Once a choice is recorded, its receipt (withdrawal, subject requests) is one click away.
+      CID && link(el('p', 'k-r', 0, sc), API + '/consent/' + CID + '?lang=' + C.language, t('receipt_title'));
       for (let p of C.purposes) {
         let sec = el('section', 'k-s', 0, sc), lb = el('label', 0, 0, sec), cb = el('input', 0, 0, lb), r = p.required,
           upd = () => { let n = bs.filter(b => b.checked).length; cb.checked = r || n && n == bs.length; cb.indeterminate = !r && n > 0 && n < bs.length },

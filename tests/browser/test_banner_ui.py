@@ -292,3 +292,19 @@ def test_second_layer_names_countries_and_lifetimes_in_the_visitors_language(
         assert not re.search(r"· (US|RU|IL) ·", every)  # never a bare country code
     finally:
         visit.context.close()
+
+
+def test_second_layer_and_floating_button_lead_to_the_visitors_receipt(visit: Visit, texts):
+    visit.open()
+    open_settings(visit, texts)
+    assert dialog(visit).get_by_role("link", name=texts["receipt_title"]).count() == 0  # no id yet
+    state = visit.page.evaluate("kelisim.rejectAll()")
+    visit.page.locator("#kelisim-f").click()  # the floating button reopens the choices
+    dialog(visit).locator(".k-p").wait_for()
+    receipt = dialog(visit).get_by_role("link", name=texts["receipt_title"])
+    href = receipt.get_attribute("href")
+    assert f"/consent/{state['consent_id']}" in href
+    page = visit.context.new_page()
+    page.goto(href)
+    assert state["consent_id"] in page.inner_text("body")  # the receipt of this very choice
+    page.close()
