@@ -1,4 +1,4 @@
-"""Capacity and overload of consent POSTs on the production server (compliance.md R5, R7).
+"""Capacity and overload of consent POSTs on the production server.
 
 1. Starts `kelisim serve --production` (gunicorn, SQLite WAL+FULL; `--postgres` for a throwaway
    PostgreSQL cluster) on 127.0.0.1 with a fresh database and the per-network limit off (every

@@ -2,7 +2,7 @@
 
 Everything that must hold across several server processes (failed-login counts, live sessions)
 is kept in the database, not in memory, so a throttle or a logout is the same on every worker.
-The rules follow ASVS 5.0 L2 as summarised in compliance.md §3.1, §3.4 and §3.5:
+The rules follow OWASP ASVS 5.0 level 2 (session, anti-automation and authentication):
 
 * passwords are hashed with argon2id (RFC 9106 "low memory" profile: t=3, m=64 MiB, p=4, above
   ASVS's t=2 / 19 MiB floor) and rehashed on login when the parameters change;

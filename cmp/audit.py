@@ -1,7 +1,7 @@
 """The admin audit log: who changed what, when, and the state before and after.
 
 Staff can publish scripts onto the lender's site and manage each other's access, so every such
-change is recorded (compliance S11). Entries are written in the same transaction as the change they
+change is recorded. Entries are written in the same transaction as the change they
 describe when the caller passes its connection, so a change never lands without its record.
 The log holds staff usernames and object ids, never visitors' data, passwords or session ids.
 """

@@ -47,6 +47,7 @@ from cmp.appearance import (
     Appearance,
     contrast_problems,
 )
+from cmp.display import country_name, duration_text
 from cmp.regions import RegionRule, read_regions
 
 SCHEMA = 1
@@ -434,6 +435,13 @@ class Catalogue:
             return self._banner_config(site, language)
         if detail != "full":
             raise KeyError(detail)
+        texts = self.texts[language]
+
+        def lifetime_text(cookie: CookieSpec) -> str:
+            if not cookie.lifetime_known:
+                return str(texts.get("lifetime_unknown") or "")
+            return duration_text(cookie.lifetime_seconds, language, str(texts.get("session") or ""))
+
         return {
             "site": site.id,
             "revision": self.revision,
@@ -462,6 +470,7 @@ class Catalogue:
                     "name": vendor.name,
                     "company": vendor.company,
                     "country": vendor.country,
+                    "country_name": country_name(vendor.country, language),
                     "data_leaves_kz": vendor.data_leaves_kz,
                     "purposes": list(vendor.purposes),
                     "description": vendor.description.get(language),
@@ -473,7 +482,10 @@ class Catalogue:
                     "urls": list(vendor.urls),
                     "paths": list(vendor.paths),
                     "has_unknowns": bool(vendor.unknown),
-                    "cookies": [cookie.to_dict() for cookie in vendor.cookies],
+                    "cookies": [
+                        {**cookie.to_dict(), "lifetime_text": lifetime_text(cookie)}
+                        for cookie in vendor.cookies
+                    ],
                     "storage": [item.to_dict() for item in vendor.storage],
                 }
                 for vendor in self.vendors

@@ -23,7 +23,8 @@ from cmp.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
-# Paths that carry a consent id, which the request log must not hold in clear (compliance.md §3.8).
+# Paths that carry a consent id, which the request log must not hold in clear (no personal data
+# in logs).
 _CONSENT_PATH = re.compile(r"(/consent/)([A-Za-z0-9_-]+)")
 
 # Verbs that belong to another package keep their own options: the rest of the command line is
@@ -291,6 +292,17 @@ def _serve_production(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _users(argv: Sequence[str]) -> int:
+    from cmp.admin.cli_users import main_users
+
+    try:
+        settings = Settings.from_env()
+    except (OSError, ValueError) as error:
+        print(f"kelisim: cannot read the settings: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    return main_users(argv, settings)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["scan", "schedule"]:  # scheduled scans run here, not in the scanner's CLI
@@ -299,6 +311,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return schedule_main(argv[2:])
     if argv and argv[0] in _DELEGATED_VERBS:
         return _delegate(argv[0], argv[1:])
+    if argv and argv[0] == "users":  # its own parser, so `kelisim users --help` is its help
+        return _users(argv[1:])
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # --help, or a usage error argparse has already explained

@@ -1,7 +1,7 @@
 """What a request says about where and on what a choice was made, kept only as coarse as the proof
 needs.
 
-EDPB 05/2020 §107 asks for information on the session in which consent was given; compliance.md S10
+EDPB 05/2020 §107 asks for information on the session in which consent was given; Kelisim
 forbids storing the full IP or a plain hash of it (2^32 IPv4 addresses hash in minutes). So the IP
 is kept as a /24 or /48 prefix and as an HMAC under a secret pepper, which correlates requests
 without revealing the address to anyone who lacks the pepper.

@@ -1,9 +1,9 @@
 """Evidence of consent on demand (Law 94-V Art. 25(2)(5)): the consent log as CSV and as
 ISO/IEC TS 27560-style records, streamed so a range of millions of events never sits in memory.
 
-One record per stored event (compliance C1: "every stored consent event exports as a record"),
-with the four sections of TS 27560 (header, processing, parties, events; field list from the W3C
-DPV guide, compliance §1.1) and the Art. 8(4) items of §2.6: operator name and BIN, validity,
+One record per stored event (so no stored event is left out of the evidence), with the four
+sections of TS 27560 (header, processing, parties, events; field list from the W3C DPV guide)
+and the items Law 94-V Art. 8(4) asks a consent to state: operator name and BIN, validity,
 third-party and cross-border flags with each vendor's country, purposes and data categories. The
 notice is resolved from the archived catalogue snapshot of the event's `catalogue_hash`, so the
 record shows what the visitor was told then, not what the banner says today.
@@ -44,7 +44,7 @@ CSV_FIELDS = (
     "is_bot", "gpc", "expires_at", "redacted", "hash",
 )  # fmt: skip
 
-# Paths every record must carry (TS 27560 mandatory fields, DPV guide table; compliance C1/C2).
+# Paths every record must carry (TS 27560 mandatory fields, DPV guide table).
 MANDATORY_27560 = (
     "header.schema_version",
     "header.record_id",
@@ -69,14 +69,14 @@ MANDATORY_27560 = (
 _EVENT_FIELDS = ("time", "type", "state", "validity", "entity")
 _PARTY_FIELDS = ("id", "name", "address", "contact", "type")
 
-# DPV consent status of each stored status (compliance §1.3).
+# DPV consent status of each stored status (W3C DPV consent status terms).
 DPV_STATE = {
     "given": "dpv:ConsentGiven",
     "refused": "dpv:ConsentRefused",
     "withdrawn": "dpv:ConsentWithdrawn",
     "deferred": "dpv:ConsentRequestDeferred",
 }
-# What the visitor did, in DPV terms: a click on the banner is expressed consent (§1.3); closing
+# What the visitor did, in DPV terms: a click on the banner is expressed consent; closing
 # it expresses nothing.
 DPV_TYPE = {
     "accept_all": "dpv:ExpressedConsent",

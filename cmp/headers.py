@@ -1,4 +1,4 @@
-"""Security headers on every response (compliance.md §3.6, ASVS 5.0 3.4.1–3.4.6).
+"""Security headers on every response (ASVS 5.0 3.4.1–3.4.6).
 
 Pages that know what they load set their own Content-Security-Policy (the receipt: no scripts at
 all; the admin UI: per-response nonce + 'strict-dynamic'), and this module never weakens them: it

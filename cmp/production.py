@@ -7,12 +7,12 @@ start (one line, exit 2) unless:
   into var/ on some machine is neither backed up nor rotated, and losing it invalidates every token;
   so is KELISIM_LOG_SIGNING_KEY, the key that signs the log's checkpoints (docs/log.md);
 * the consent log is durable: SQLite in WAL mode with `synchronous=FULL` on the store's connections,
-  or PostgreSQL with `synchronous_commit` on and `fsync` on (compliance.md §4.1: with either off, an
+  or PostgreSQL with `synchronous_commit` on and `fsync` on (with either off, an
   acknowledged consent can vanish in a crash — tests/test_crash.py demonstrates it).
 
 The schema (and SQLite's switch to WAL, and the rate limiter) is set up once in the master before
 the workers fork: when every worker did it on its first connection, a cold start under load raced
-for the exclusive lock and answered 500 (§4.6). Workers are gthread workers: a few threads per
+for the exclusive lock and answered 500. Workers are gthread workers: a few threads per
 process let the admission limit in cmp/ratelimit.py answer an overloaded request with a fast 503
 instead of leaving it in the socket backlog until the client times out.
 

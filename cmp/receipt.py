@@ -21,6 +21,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from cmp.api import granted_of, is_consent_id, is_current, services
 from cmp.consent import decide, expires_at
+from cmp.display import country_name
 from cmp.proofs import proof_document
 from cmp.region_log import rules_of
 from cmp.store import NewEvent, StoredEvent
@@ -186,6 +187,10 @@ LABELS: dict[str, dict[str, str]] = {
 LANGUAGE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English"}
 
 
+# Said where the catalogue has no country for a vendor (its reason is in `unknown.country`).
+_UNKNOWN_COUNTRY = {"ru": "не установлена", "kk": "анықталмаған", "en": "not established"}
+
+
 @dataclass(frozen=True)
 class VendorView:
     id: str
@@ -235,7 +240,8 @@ def _vendor_views(
                 id=vendor_id,
                 name=str(vendor.get("name") or vendor_id),
                 company=str(vendor.get("company") or ""),
-                country=str(vendor.get("country") or ""),
+                country=country_name(vendor.get("country"), language)
+                or _UNKNOWN_COUNTRY.get(language, _UNKNOWN_COUNTRY["en"]),
                 data_leaves_kz=bool(vendor.get("data_leaves_kz")),
                 purposes=tuple(
                     purposes.get(str(purpose_id), str(purpose_id))

@@ -10,7 +10,7 @@ the database holds what is live. Decisions worth knowing:
   same problems.
 - One draft, shared by all staff. Each edit is a small change applied to the current draft inside
   a locked transaction, so two people editing different vendors never overwrite each other, and
-  each edit lands in the audit log in the same transaction (compliance S11).
+  each edit lands in the audit log in the same transaction.
 - Publishing takes exactly the draft that the publisher reviewed (its content hash travels with the
   request): an edit made by someone else after the diff was shown refuses the publish.
 - A draft that adds a script host (code that will run on the lender's pages) needs a second

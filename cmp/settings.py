@@ -182,3 +182,15 @@ class Settings:
 
     def with_changes(self, **changes: object) -> Settings:
         return replace(self, **changes)
+
+
+def demo_environment(state_dir: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment under which Kelisim keeps everything in `kelisim demo`'s state directory.
+
+    Shared by the demo and by `kelisim users --demo`, so an account made for the demo's admin
+    lands in the database the demo serves, whatever KELISIM_DATABASE_URL says.
+    """
+    demo_env = dict(os.environ if env is None else env)
+    demo_env["KELISIM_VAR_DIR"] = str(Path(state_dir) / "cmp")
+    demo_env.pop("KELISIM_DATABASE_URL", None)  # demo consents never go to a configured database
+    return demo_env

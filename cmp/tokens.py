@@ -104,7 +104,7 @@ class TokenCodec:
     """Issues and reads consent tokens under a rotating key list (oldest first, newest last).
 
     Tokens are signed with the newest key only and checked against every key still listed, so a key
-    is rotated by appending a new one and later dropping the oldest (compliance.md §3.7; the reverse
+    is rotated by appending a new one and later dropping the oldest (the reverse
     order is exactly Flask's CVE-2025-47278).
     """
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import errno
 import logging
-import os
 import shlex
 import signal
 import socket
@@ -102,12 +101,10 @@ def chromium_args(host_map: dict[str, str], certificates: CertificateFiles) -> l
 
 def _settings_for(state_dir: Path, catalogue_path: Path) -> Any:
     """The CMP's settings with everything it keeps (database, keys) under the demo's state dir."""
-    from cmp.settings import Settings
+    from cmp.settings import Settings, demo_environment
 
-    env = dict(os.environ)
-    env["KELISIM_VAR_DIR"] = str(state_dir / "cmp")
+    env = demo_environment(state_dir)
     env["KELISIM_CATALOGUE"] = str(catalogue_path)  # the site's policy and the banner agree
-    env.pop("KELISIM_DATABASE_URL", None)  # never write demo consents into a configured database
     return Settings.from_env(env)
 
 
@@ -278,6 +275,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def demo_admin_command(state_dir: Path) -> str:
+    """The command that makes an admin account in this demo's own database (not the server's)."""
+    where = "" if Path(state_dir) == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
+    return f"kelisim users --demo{where} add admin --role admin"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """`kelisim demo`: start everything, print where to look, run until Ctrl-C."""
     args = _parser().parse_args(list(argv) if argv is not None else None)
@@ -302,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     site = f"{handle.site_url}/ru/"
     for wanted, chosen in sorted(handle.replaced_ports.items()):
         print(f"kelisim demo: port {wanted} is in use; using {chosen} instead", flush=True)
+    admin_command = demo_admin_command(args.state_dir)
     print(
         f"""Kelisim demo is running.
 
@@ -311,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
   Fake vendor hosts:       https://<vendor host> -> {args.host}:{handle.vendor_port}
   Recorded vendor hits:    https://{args.host}:{handle.vendor_port}/__kelisim/requests
   Demo CA certificate:     {handle.ca_cert_path}
+  Admin UI:                {handle.cmp_url}/admin/
+  First admin account:     {admin_command}
 
 Trackers load only when their real hostnames reach the fake hosts. Open the site in a separate
 Chromium profile that maps those names to this machine and trusts the demo CA (no system change):

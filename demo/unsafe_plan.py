@@ -27,7 +27,7 @@ UNSAFE_PREFIX = "/unsafe"
 @dataclass(frozen=True)
 class PlantedViolation:
     id: str  # stable id for tests: "U01", …
-    rule: str  # scanner rule id from DESIGN.md (V01–V14)
+    rule: str  # scanner rule id (V01–V14, docs/scanner.md)
     vendor: str | None  # catalogue vendor id, or None for an artefact nobody declared
     state: str  # see the module docstring
     evidence: str  # what a scanner observes: a host, a cookie or a storage key

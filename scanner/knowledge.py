@@ -2,7 +2,7 @@
 and the names vendors go by in Russian and Kazakh privacy policies.
 
 These lists back rules that judge the catalogue itself (V07 wrong purpose, V12 high-risk technique,
-V14 policy naming), so they cannot come from the catalogue. Sources: vendor-facts (DDG Tracker Radar
+V14 policy naming), so they cannot come from the catalogue. Sources: DDG Tracker Radar (which
 marks privacy-cs.mail.ru as heavy fingerprinting; JuicyScore is a device-fingerprint scorer), the
 Open Cookie Database categories, and CookieBlock's classes (necessary / functional / analytics /
 advertising).

@@ -318,14 +318,14 @@ let t = k => T[k] || k,
     let [n, u] = [[31536e3, 'year'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']].find(x => s >= x[0]) || [1, 'second'];
     return intl('NumberFormat', {style: 'unit', unit: u, unitDisplay: 'long', maximumFractionDigits: 1}, s / n);
   },
-  list = (a, k) => (a || []).map(x => x[k] + (x.match == 'prefix' ? '*' : '') + ' (' + (k == 'key' ? x.kind : x.lifetime_known === false ? t('lifetime_unknown') : life(x.lifetime_seconds)) + ')').join(', ') || '—',
+  list = (a, k) => (a || []).map(x => x[k] + (x.match == 'prefix' ? '*' : '') + ' (' + (k == 'key' ? x.kind : x.lifetime_text || (x.lifetime_known === false ? t('lifetime_unknown') : life(x.lifetime_seconds))) + ')').join(', ') || '—',
   // One vendor: its toggle, company, country, cross-border flag; what it stores behind a disclosure.
   vendor = (v, p, upd) => {
     let w = el('div', 'k-v', 0, p), lb = el('label', 0, 0, w), b = el('input', 0, 0, lb), ds = el('details'), dd;
     b.type = 'checkbox'; b.value = v.id; b.checked = !!TG[v.id];
     on(b, 'change', () => { TG[v.id] = b.checked; upd() });
     el('span', 0, v.name, lb);
-    el('p', 'k-m', [v.company, v.country ? intl('DisplayNames', {type: 'region'}, v.country) : t('country_unknown'), t(v.data_leaves_kz ? 'data_leaves_kz' : 'data_stays_kz')].join(' · '), w);
+    el('p', 'k-m', [v.company, v.country_name || (v.country ? intl('DisplayNames', {type: 'region'}, v.country) : t('country_unknown')), t(v.data_leaves_kz ? 'data_leaves_kz' : 'data_stays_kz')].join(' · '), w);
     w.append(ds);
     el('summary', 0, t('stores'), ds);
     el('p', 0, v.description, ds);
@@ -382,6 +382,8 @@ let t = k => T[k] || k,
       GPC && el('p', 'k-g', t('gpc_notice'), sc);
       // Each purpose is one line (its toggle and a disclosure button); its description and
       // vendors open under it, so the list is short until the visitor asks for more.
+      // Once a choice is recorded, its receipt (withdrawal, subject requests) is one click away.
+      CID && link(el('p', 'k-rc', 0, sc), API + '/consent/' + CID + '?lang=' + C.language, t('receipt_title'));
       for (let p of C.purposes) {
         let sec = el('section', 'k-s', 0, sc), rw = el('div', 'k-r', 0, sec), lb = el('label', 0, 0, rw), cb = el('input', 0, 0, lb), r = p.required,
           nm = el('span', 0, p.name + (r ? ' — ' + t('always_on') : ''), lb), pn = el('div', 0, 0, sec),

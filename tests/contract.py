@@ -1,4 +1,5 @@
-"""Public contracts the tests hold Kelisim to (DESIGN.md, "Public contracts"), written once."""
+"""Public contracts the tests hold Kelisim to, written once: vendor ids, `window.kelisim`, the
+CLI, scanner rule ids."""
 
 # Sites, CI scans and the scanner's reports name vendors by these ids; changing one breaks them.
 VENDOR_IDS = (

@@ -1,6 +1,6 @@
 """A pytest plugin that reads every log line the suite produces and fails the run on personal data.
 
-compliance.md S9 / §3.8: operational logs must hold no client IP address, no cookie value, no
+Operational logs must hold no client IP address, no cookie value, no
 consent token and no consent id in clear. This plugin is how the suite keeps that true as the code
 changes: it attaches a handler to the root logger for the whole session (every logger that
 propagates — cmp, werkzeug, sqlalchemy, alembic — ends there), and tests that run real server

@@ -80,3 +80,14 @@ def test_exports_stream_csv_and_complete_27560_records_for_a_range(app, client, 
     )
     assert [e.action for e in services(app).audit.list(limit=3)][:3] == ["consent_log.export"] * 3
     assert editor.get("/admin/consent-log/export.csv?from=x&to=y").status_code == 400
+
+
+def test_an_export_without_dates_says_which_dates_to_give(app):
+    editor = _editor(app)
+    for query in ("", "?from=2026-01-01", "?from=x&to=y"):
+        response = editor.get(f"/admin/consent-log/export.csv{query}")
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert "Bad Request" not in page
+        assert 'id="log-error"' in page
+        assert "YYYY-MM-DD" in page or "ГГГГ-ММ-ДД" in page

@@ -101,3 +101,38 @@ def test_request_log_paths_hide_consent_ids_and_queries():
     assert _redacted_path("/consent/AbCdEfGhIjKlMnOpQrStUvWx?lang=ru") == "/consent/<id>"
     assert _redacted_path("/api/v1/consent/AbCdEfGhIjKlMnOpQrStUvWx/x") == "/api/v1/consent/<id>/x"
     assert _redacted_path("/api/v1/config?site=default") == "/api/v1/config"
+
+
+def test_users_help_exits_0_and_shows_the_actions(capsys):
+    assert main(["users", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "add" in out and "--demo" in out
+
+
+def test_users_add_with_demo_writes_to_the_database_the_demo_serves(
+    monkeypatch, tmp_path, sqlite_url, capsys
+):
+    """The account made as the demo prints works on the demo's admin login, not elsewhere."""
+    import io
+
+    from admin_support import PASSWORD, login
+
+    from demo.run import PROJECT_ROOT, demo_admin_command, kelisim_cmp
+
+    state_dir = tmp_path / "demo"
+    monkeypatch.setenv("KELISIM_DATABASE_URL", sqlite_url)  # the server's own, configured database
+    monkeypatch.setenv("KELISIM_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("KELISIM_CATALOGUE", raising=False)
+    demo_app = kelisim_cmp(state_dir, PROJECT_ROOT / "vendors.yaml")
+    try:
+        printed = demo_admin_command(state_dir).split()
+        assert printed[:2] == ["kelisim", "users"] and "--demo" in printed
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+        assert main([*printed[1:], "--password-stdin"]) == 0
+        response = login(demo_app.test_client(), "admin")
+        assert response.status_code == 302 and "/admin/login" not in response.location
+    finally:
+        demo_app.extensions["kelisim"].close()
+    assert main(["db", "upgrade"]) == 0
+    assert main(["users", "list"]) == 0
+    assert "no accounts yet" in capsys.readouterr().out  # the configured database got nothing

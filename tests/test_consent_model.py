@@ -1,4 +1,4 @@
-"""The consent life cycle against a model (compliance.md F3): Hypothesis drives the real app's API
+"""The consent life cycle against a model: Hypothesis drives the real app's API
 (give, change, withdraw, a new catalogue revision, time passing beyond the consent lifetime) and a
 plain Python model side by side; after every step `/api/v1/consent/verify` must give, for every
 consent, exactly the model's answer — and after a withdrawal, no vendor at all."""

@@ -1,4 +1,4 @@
-"""Crash tests (compliance.md R1, R2): no acknowledged consent is ever lost, none stored twice.
+"""Crash tests: no acknowledged consent is ever lost, none stored twice.
 
 Real processes: `kelisim serve --production` (gunicorn) in its own process group, 8 client threads
 with their own event ids, then `kill -9` of the whole group — or `pg_ctl stop -m immediate` of the

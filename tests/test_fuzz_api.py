@@ -1,4 +1,4 @@
-"""Schemathesis against the served OpenAPI document (compliance.md F1, F4, S8).
+"""Schemathesis against the served OpenAPI document.
 
 For every operation, 1000 generated cases (schema-valid and -invalid, derandomised so CI is
 repeatable): no 5xx, every response matches the documented status, content type, headers and body

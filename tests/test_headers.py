@@ -1,5 +1,5 @@
-"""Security headers on every response (compliance.md §3.6, S4), without weakening the pages that set
-their own policy, and the consent API's CORS allow-list (§3.6 14.5.3: no `null`, no wildcard)."""
+"""Security headers on every response, without weakening the pages that set their own policy,
+and the consent API's CORS allow-list (ASVS 5.0 14.5.3: no `null`, no wildcard)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""No personal data in operational logs (compliance.md S9, §3.8). The whole suite's log lines are
+"""No personal data in operational logs. The whole suite's log lines are
 scanned by tests/log_capture.py at the end of the session; these tests make sure that scan can fail
 (a leak is caught) and send the traffic that would leak: client IPs through a trusted proxy, tokens
 in cookies and bodies, consent ids in URLs, CR/LF in logged fields."""

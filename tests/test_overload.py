@@ -1,4 +1,4 @@
-"""Overload of the production server (compliance.md R7, issue 7 item 6).
+"""Overload of the production server.
 
 At twice the measured capacity `kelisim serve --production` must shed consent POSTs with a quick
 429/503, let no request hang, and lose nothing it acknowledged. The mechanism: the gunicorn worker

@@ -1,5 +1,5 @@
-"""`kelisim serve --production`: what it refuses, and what a real gunicorn server then guarantees
-(compliance.md R3, S7): explicit secrets, a durable database, schema set up before the workers fork,
+"""`kelisim serve --production`: what it refuses, and what a real gunicorn server then guarantees:
+explicit secrets, a durable database, schema set up before the workers fork,
 security headers, and rate limits that hold across workers."""
 
 from __future__ import annotations

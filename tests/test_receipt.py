@@ -41,7 +41,15 @@ def test_receipt_shows_the_proof_in_the_visitors_language(client, consent_body, 
     # Every granted vendor, with its company, country and the cross-border flag.
     assert html.count("<tr data-vendor=") == 14
     assert 'data-vendor="yandex_metrika"' in html
-    assert "Yandex" in html and "<td>RU</td>" in html
+    assert "Yandex" in html
+    # Countries by name in the page's language, never as bare ISO codes.
+    russia, usa = {
+        "ru": ("Россия", "США"),
+        "kk": ("Ресей", "АҚШ"),
+        "en": ("Russia", "United States"),
+    }[lang]
+    assert f"<td>{russia}</td>" in html and f"<td>{usa}</td>" in html
+    assert "<td>RU</td>" not in html and "<td>US</td>" not in html
     # The language switcher links the other languages.
     for other in {"ru", "kk", "en"} - {lang}:
         assert f"lang={other}" in html

@@ -282,7 +282,7 @@ def test_upgrade_twice_changes_nothing(store: ConsentStore, raw: Engine) -> None
 
 
 def test_workers_upgrading_a_fresh_database_at_once_all_succeed(database_url: str) -> None:
-    """Cold start of several workers: WAL switch and migrations must not race (compliance §4.6)."""
+    """Cold start of several workers: WAL switch and migrations must not race."""
     threads = 4
     errors: list[BaseException] = []
     start = threading.Barrier(threads)

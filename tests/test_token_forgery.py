@@ -1,4 +1,4 @@
-"""Forged consent (compliance.md S1, §3.7): 10 000 mutated tokens are all "no consent", none a 5xx.
+"""Forged consent: 10 000 mutated tokens are all "no consent", none a 5xx.
 
 The mutations cover what an attacker or a broken proxy can do to the `kelisim_consent` cookie: bit
 flips anywhere, truncation, re-encoding (padding, case), spliced payloads and signatures, a token

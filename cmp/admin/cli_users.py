@@ -13,20 +13,31 @@ import argparse
 import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from cmp.accounts import ROLES, AccountError, Accounts
-from cmp.settings import Settings
+from cmp.settings import Settings, demo_environment
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 CLI_ACTOR = "cli"
+DEMO_STATE_DIR = Path("var/demo")  # `kelisim demo`'s default --state-dir
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """The `users` verbs; pass an existing (sub)parser to attach them to `kelisim users`."""
     parser = parser or argparse.ArgumentParser(prog="kelisim users", description=__doc__)
+    parser.add_argument(
+        "--demo", action="store_true", help="use the database of `kelisim demo`, not the server's"
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEMO_STATE_DIR,
+        help=f"with --demo: the demo's --state-dir (default {DEMO_STATE_DIR})",
+    )
     actions = parser.add_subparsers(dest="users_verb", required=True, metavar="ACTION")
 
     add = actions.add_parser("add", help="create a staff account")
@@ -100,6 +111,8 @@ def main_users(
         args = build_parser().parse_args(list(argv))
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
+    if args.demo:
+        settings = Settings.from_env(demo_environment(args.state_dir))
 
     from cmp.admin.shell import store_engines
     from cmp.store import ConsentStore

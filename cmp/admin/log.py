@@ -1,6 +1,6 @@
 """The Consent log: find a consent by id, read its history and the exact texts it was shown, and
 export a date range as CSV or as ISO/IEC TS 27560-style JSON (evidence on demand, Law 94-V
-Art. 25(2)(5); compliance C1–C3).
+Art. 25(2)(5)): every stored event, with the notice it was given under.
 
 Consent ids and pages are pseudonymous personal data, so the section is for editors and admins,
 and every export is written to the audit log. Exports stream: rows are read in batches from a
@@ -88,7 +88,11 @@ def _texts_view(shown: dict, language: str) -> dict[str, Any]:
 @bp.route("/consent-log", methods=["GET"])
 @requires_role("editor")
 def consent_log() -> Any:
-    consent_id = (request.args.get("consent_id") or "").strip()
+    return _consent_log_page((request.args.get("consent_id") or "").strip())
+
+
+def _consent_log_page(consent_id: str, export_error: str | None = None) -> Any:
+    """The page, with an export problem shown above the form (400) instead of a bare error."""
     messages = [t(key, **values) for key, values in get_flashed_messages() or []]
     start, end = dashboard_range()
     context: dict[str, Any] = {
@@ -97,9 +101,9 @@ def consent_log() -> Any:
         "messages": messages,
         "start": start,
         "end": end,
-        "error": None,
+        "error": export_error,
     }
-    status = 200
+    status = 400 if export_error else 200
     if consent_id:
         events = _store().history(consent_id) if is_consent_id(consent_id) else []
         if not events:
@@ -131,7 +135,7 @@ def consent_log_export(fmt: str) -> Any:
         start = date.fromisoformat(request.args.get("from", ""))
         end = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
-        abort(400)
+        return _consent_log_page("", export_error=t("log_export_needs_dates"))
     if end < start:
         start, end = end, start
     since, until = day_bounds(start, end)

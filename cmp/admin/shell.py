@@ -3,10 +3,10 @@
 * Default deny: every admin view needs a signed-in user unless it is listed in PUBLIC_ENDPOINTS,
   so a view added later cannot be public by accident; `requires_role` narrows further.
 * Every state-changing request carries a valid Flask-WTF token and, when the browser says where it
-  comes from, comes from this origin (compliance §3.2, S5) — checked here once for the whole
+  comes from, comes from this origin — checked here once for the whole
   blueprint, on top of each form's own check, so a future view without a form is still covered.
 * Every admin response gets the strict, per-response-nonce CSP, `no-store` and the other headers
-  of compliance §3.6; error pages and 404s under /admin included.
+  ASVS 5.0 asks for (3.4.1–3.4.6); error pages and 404s under /admin included.
 * The session: a signed cookie of its own, `__Host-kelisim_admin`, carries the CSRF secret, the
   language and a random session id whose server-side record (cmp.accounts) decides whether it is
   live, so idle and absolute timeouts and logout hold on every worker and cannot be undone by

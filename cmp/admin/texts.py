@@ -930,6 +930,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "kk": "Мұндай идентификаторы бар келісім табылмады (жазылмаған немесе жойылған).",
         "en": "No consent with this id (never recorded, or destroyed).",
     },
+    "log_export_needs_dates": {
+        "ru": "Для выгрузки укажите обе даты периода (с и по) в виде ГГГГ-ММ-ДД.",
+        "kk": (
+            "Жүктеп алу үшін кезеңнің екі күнін де (бастап және дейін) "
+            "ЖЖЖЖ-АА-КК түрінде көрсетіңіз."
+        ),
+        "en": "To export, give both dates of the range (from and to) as YYYY-MM-DD.",
+    },
     "log_consent": {"ru": "Согласие", "kk": "Келісім", "en": "Consent"},
     "log_blocked": {
         "ru": "Заблокировано {at} UTC пользователем {actor}. Причина:",

@@ -109,7 +109,7 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        # FULL syncs the WAL at every commit: an acknowledged consent survives power loss (§4.1).
+        # FULL syncs the WAL at every commit: an acknowledged consent survives power loss.
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
     finally:
@@ -200,7 +200,7 @@ class ConsentStore:
 
         On SQLite this is also where WAL mode is switched on: it persists in the file, and switching
         needs an exclusive lock that races when every worker tries it on its first connection
-        (compliance.md §4.6 measured exactly that as sporadic "database is locked" errors).
+        (measured: sporadic "database is locked" errors on a fresh file).
         """
         if self._sqlite:
             self._enable_wal()

@@ -17,7 +17,7 @@ from demo.fake_hosts.common import (
 
 YEAR = 365 * 24 * 3600
 CLARITY_VERSION = "0.8.9"
-# The upload hosts vendor-facts saw in the wild (§11); the fake client uses "k".
+# Clarity's upload hosts seen on real sites (a.–z.clarity.ms); the fake client uses "k".
 COLLECT_LETTERS = ("a", "d", "h", "i", "j", "k", "l", "m", "r", "t", "z")
 
 

@@ -14,7 +14,7 @@ def top_mail_ru(request: Request) -> Response:
         return javascript("tmr-dyn-goal-config.js")
     if request.path in ("/counter", "/tracker"):
         response = pixel()
-        # VID is only observed, its lifetime unknown (vendor-facts §8): a session cookie.
+        # VID is only observed, its lifetime unknown (Mail.ru documents none): a session cookie.
         third_party_cookie(response, request, "VID", max_age=None)
         return response
     return not_found()

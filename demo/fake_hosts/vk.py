@@ -12,7 +12,7 @@ def vk(request: Request) -> Response:
         return javascript("vk-openapi.js")
     if request.path == "/rtrg":
         response = pixel()
-        # remixstid's lifetime is not documented (vendor-facts §7): a session cookie, not a guess.
+        # remixstid's lifetime is not documented: a session cookie, not a guess.
         third_party_cookie(response, request, "remixstid", max_age=None, domain=".vk.com")
         return response
     return not_found()

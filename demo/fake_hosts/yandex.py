@@ -16,7 +16,7 @@ def metrika(request: Request) -> Response:
         return javascript("metrika-tag.js")
     if re.fullmatch(r"/(watch|webvisor|clmap)/\d+", request.path):
         response = pixel() if request.method == "GET" else empty()
-        # yandexuid is Yandex's cross-site identifier on .yandex.ru (vendor-facts §4: 1 year).
+        # yandexuid is Yandex's cross-site identifier on .yandex.ru (1 year, as vendors.yaml says).
         third_party_cookie(response, request, "yandexuid", max_age=YEAR, domain=".yandex.ru")
         return response
     return not_found()

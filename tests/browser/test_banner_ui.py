@@ -289,3 +289,46 @@ def test_vendor_texts_are_shown_as_text_never_as_markup(visit: Visit, texts):
     assert dialog(visit).get_by_text(hostile).count() == 3
     assert dialog(visit).locator("a[href^=javascript]").count() == 0
     assert visit.page.evaluate("window.__pwned") is None
+
+
+@pytest.mark.parametrize(
+    ("lang", "russia", "usa", "year", "two_days"),
+    [("kk", "Ресей", "АҚШ", "1 жыл", "2 күн"), ("ru", "Россия", "США", "1 год", "2 дня")],
+)
+def test_second_layer_names_countries_and_lifetimes_in_the_visitors_language(
+    gated_browser, site, kelisim, vendor_hosts, catalogue, lang, russia, usa, year, two_days
+):
+    texts = catalogue.texts[lang]
+    visit = new_visit(gated_browser, site, kelisim, vendor_hosts, locale=f"{lang}-KZ")
+    try:
+        visit.open(lang=lang)
+        box = dialog(visit)
+        open_settings(visit, texts)
+        yandex = box.locator(".k-v", has=visit.page.locator("input[value=yandex_metrika]"))
+        assert russia in yandex.inner_text()
+        google = box.locator(".k-v", has=visit.page.locator("input[value=google_analytics]"))
+        assert usa in google.inner_text()
+        yandex.locator("summary").click()
+        details = yandex.locator("details").inner_text()
+        assert f"_ym_uid ({year})" in details and f"({two_days})" in details
+        every = box.inner_text()
+        assert not re.search(r"\(\d+ [ydh]\)", every)  # never `1 y` / `2 d`
+        assert not re.search(r"· (US|RU|IL) ·", every)  # never a bare country code
+    finally:
+        visit.context.close()
+
+
+def test_second_layer_and_floating_button_lead_to_the_visitors_receipt(visit: Visit, texts):
+    visit.open()
+    open_settings(visit, texts)
+    assert dialog(visit).get_by_role("link", name=texts["receipt_title"]).count() == 0  # no id yet
+    state = visit.page.evaluate("kelisim.rejectAll()")
+    visit.page.locator("#kelisim-f").click()  # the floating button reopens the choices
+    dialog(visit).locator(".k-p").wait_for()
+    receipt = dialog(visit).get_by_role("link", name=texts["receipt_title"])
+    href = receipt.get_attribute("href")
+    assert f"/consent/{state['consent_id']}" in href
+    page = visit.context.new_page()
+    page.goto(href)
+    assert state["consent_id"] in page.inner_text("body")  # the receipt of this very choice
+    page.close()

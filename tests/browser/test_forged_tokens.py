@@ -1,4 +1,4 @@
-"""Forged consent cookies in real Chromium (compliance.md S1): tokens that are *correctly signed*
+"""Forged consent cookies in real Chromium: tokens that are *correctly signed*
 but not consent — another salt, a retired key, expired, the app's own Flask session cookie — show
 the banner and load nothing. test_gating.py covers edited, truncated and garbage cookies."""
 
