@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-# scanner.browser's flags (docs: DESIGN.md), and a resolver that reaches nothing but loopback.
+CHROMIUM = os.environ.get("KELISIM_CHROMIUM", "/usr/bin/chromium")
+# scanner.browser's flags (scanner/browser.py), and a resolver that reaches nothing but loopback.
 CHROME_FLAGS = [
     "--headless=new",
     "--no-sandbox",

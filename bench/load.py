@@ -1,5 +1,5 @@
-"""Capacity of consent POSTs on the production server against a Flask hello POST (compliance.md
-§4.3, §4.6, R5; docs/log.md).
+"""Capacity of consent POSTs on the production server against a Flask hello POST: a consent
+must be acknowledged only once durable, and 16 concurrent visitors must not be shed (docs/log.md).
 
 For each database — a fresh SQLite file in WAL + FULL mode, and a throwaway PostgreSQL cluster with
 `synchronous_commit=on` — starts `kelisim serve --production` (gunicorn) on 127.0.0.1 and drives

@@ -1,6 +1,7 @@
 """What in a catalogue draft widens what may run on, or be contacted from, the lender's pages.
 
-A second admin must approve any of it (compliance S11): a script host is new code on the pages,
+A second admin must approve any of it, because staff changes to what runs on the site are
+audited and dual-controlled: a script host is new code on the pages,
 and a beacon, iframe or pixel host, a path under a host, or a CORS origin is as much a new place
 visitor data can flow to or come from as a script host is. Only widening counts: a removal or a
 text edit narrows nothing and publishes at once.

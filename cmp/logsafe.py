@@ -1,4 +1,4 @@
-"""Log lines that cannot be forged and hold no client address (ASVS 5.0 16.4.1, compliance.md).
+"""Log lines that cannot be forged and hold no client address (ASVS 5.0 16.4.1).
 
 Every record Kelisim or gunicorn writes passes through `clean`: control characters (CR, LF, ESC,
 NUL, backspace, DEL, the C1 range and Unicode's line and paragraph separators) become visible

@@ -1,4 +1,5 @@
-"""The staff second factor: TOTP (RFC 6238) with one-time recovery codes (compliance S6).
+"""The staff second factor: TOTP (RFC 6238) with one-time recovery codes: staff who can
+publish scripts onto the lender's pages need more than a password.
 
 Why these choices:
 * TOTP through pyotp (a small, well-kept implementation of RFCs 4226/6238): 6 digits, 30-second

@@ -57,7 +57,7 @@ __all__ = [
 REQUIRED_SECRETS = ("KELISIM_SECRET_KEY", "KELISIM_TOKEN_KEYS", "KELISIM_IP_PEPPER")
 MIN_SECRET_LENGTH = 32
 # SQLite allows one writer at a time: more workers only queue on its lock; 2 gave the best p99
-# on the reference machine (§4.6). On PostgreSQL too, appends are now batched per worker behind one
+# on a 2-core machine. On PostgreSQL too, appends are now batched per worker behind one
 # row lock (cmp.store.group_commit), so workers beyond the cores only make batches smaller and
 # hand the lock over more often (bench/load.py, 16 connections on the shared 2-core machine:
 # 170-210 acknowledged/s with 2 workers, 130-170/s with 5): one per core.

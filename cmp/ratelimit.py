@@ -1,6 +1,6 @@
 """Rate limits that hold across every worker and every host: GCRA counters in the database.
 
-compliance.md §3.4 asks for a shared backend, never per-worker memory, or the limit multiplies by
+A limit needs a shared backend, never per-worker memory, or the limit multiplies by
 the worker count; a deployment of several hosts behind a balancer needs the same across hosts, so
 the counters live in the `rate_limits` table of the consent database (PostgreSQL in production,
 the SQLite file for the embedded default). They are not evidence: the table is UNLOGGED on

@@ -146,7 +146,7 @@ def test_postgresql_with_asynchronous_commit_is_refused(database_url):
 
 
 def test_workers_are_sized_for_the_database():
-    assert default_workers("sqlite:///x", cores=2) == 2  # one writer: more only queue (§4.6)
+    assert default_workers("sqlite:///x", cores=2) == 2  # one writer: more only queue
     assert default_workers("postgresql+psycopg://h/d", cores=2) == 2
     assert default_workers("postgresql+psycopg://h/d", cores=64) == 8
 

@@ -1,4 +1,4 @@
-"""The consent API's rate limits (compliance.md §3.4, S7): per client network and per consent id,
+"""The consent API's rate limits: per client network and per consent id,
 429 problem+json with Retry-After, counters shared through the database by every process of
 every host."""
 
