@@ -304,6 +304,7 @@ def test_second_layer_names_countries_and_lifetimes_in_the_visitors_language(
         visit.open(lang=lang)
         box = dialog(visit)
         open_settings(visit, texts)
+        expand_all(visit)
         yandex = box.locator(".k-v", has=visit.page.locator("input[value=yandex_metrika]"))
         assert russia in yandex.inner_text()
         google = box.locator(".k-v", has=visit.page.locator("input[value=google_analytics]"))
