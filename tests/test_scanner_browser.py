@@ -5,6 +5,7 @@ unreachable site exits 3."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 import pytest
@@ -109,7 +110,7 @@ def test_an_uploaded_scan_shows_in_the_admin_with_its_findings(site, tmp_path, s
         login(staff, "marketer")
         listing = staff.get("/admin/scans").get_data(as_text=True)
         assert site.url in listing
-        run_path = listing.split('href="/admin/scans/', 1)[1].split('"', 1)[0]
+        run_path = re.search(r'href="/admin/scans/(\d+)"', listing)[1]
         page = staff.get(f"/admin/scans/{run_path}").get_data(as_text=True)
         for finding in report["findings"]:
             assert finding["rule"] in page
