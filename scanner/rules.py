@@ -184,6 +184,13 @@ def stable_url(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}{parts.path}{query}"
 
 
+def _initiator(obs: Observation) -> str | None:
+    """The initiator, unless it is only the page itself: Chromium names the document for some
+    requests and nothing for others, depending on timing, and the page is in the finding already."""
+    initiator = stable_url(obs.initiator)
+    return None if initiator == stable_url(obs.page) else initiator
+
+
 def _evidence(obs: Observation) -> dict[str, Any]:
     return {
         "kind": obs.kind,
@@ -191,7 +198,7 @@ def _evidence(obs: Observation) -> dict[str, Any]:
         "cookie": obs.name if obs.kind == "cookie" else None,
         "storage_key": obs.name if obs.kind == "storage" else None,
         "host": obs.host,
-        "initiator": stable_url(obs.initiator),
+        "initiator": _initiator(obs),
         "source": obs.source,
         "phase": obs.phase,
         "on_leave": obs.on_leave or None,
