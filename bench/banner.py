@@ -62,9 +62,9 @@ from werkzeug.wrappers import Request, Response
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cmp import create_app  # noqa: E402
-from cmp.settings import Settings  # noqa: E402
-from scanner.browser import launch  # noqa: E402
+from kelisim.scanner.browser import launch  # noqa: E402
+from kelisim.settings import DEFAULT_CATALOGUE, Settings  # noqa: E402
+from kelisim.web.app import create_app  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
 CC_VERSION = "3.1.0"
@@ -243,7 +243,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'bench.sqlite3'}",
-        catalogue_path=ROOT / "vendors.yaml",
+        catalogue_path=DEFAULT_CATALOGUE,
         token_keys=(secrets.token_urlsafe(32),),
         secret_key=secrets.token_urlsafe(32),
         ip_pepper=secrets.token_urlsafe(32),
@@ -259,7 +259,8 @@ def main() -> None:
         for lang in languages
     }
     stylesheet = client.get("/cmp.css").get_data()
-    # As Kelisim sends it to a browser that accepts brotli (cmp.encoding): bytes on the wire.
+    # As Kelisim sends it to a browser that accepts brotli (kelisim.web.encoding): bytes on the
+    # wire.
     wire = {
         lang: client.get(
             f"/cmp.js?site=default&lang={lang}", headers={"Accept-Encoding": "gzip, deflate, br"}
@@ -366,7 +367,7 @@ def main() -> None:
 
 def lighthouse_on_demo(runs: int) -> None:
     """The demo on free ports, Lighthouse with and without cmp.js (bench/lighthouse.py)."""
-    from demo.run import start_demo
+    from kelisim.demo.run import start_demo
 
     sys.path.insert(0, str(ROOT / "bench"))
     import lighthouse

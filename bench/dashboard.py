@@ -9,20 +9,24 @@ What it builds, in bench/.work/dashboard.sqlite3 (git-ignored; rebuilt on every 
 
 1. The `consent_stats` counter rows that --events events over the last --days days would leave,
    and their monthly rollup in `consent_stats_monthly` (what the same appends would have upserted).
-   The dashboard never reads the log (cmp.stats), so these rows are all its queries see; writing
+   The dashboard never reads the log (kelisim.services.stats), so these rows are all its queries
+   see; writing
    them directly is the fast honest way to get a year of counters without appending 10 M events
    (hours of fsyncs). Per Kazakhstan day and site: a daily volume with a weekly rhythm, growth and
    two campaign spikes, summing to exactly --events; then multinomial splits over what a lender's
    banner sees: actions (custom answers drawn from 12 fixed choice patterns over the 14 vendors of
    vendors.yaml), language, device class, region (Kazakhstan's regions, country-only, unknown,
-   neighbours) and 4 % bots. Every counter key is made by cmp.stats.counter_rows on a real
-   NewEvent whose grants and purposes come from cmp.consent.decide, so the key scheme (dimensions,
+   neighbours) and 4 % bots. Every counter key is made by kelisim.services.stats.counter_rows on a
+   real
+   NewEvent whose grants and purposes come from kelisim.domain.consent.decide, so the key scheme
+   (dimensions,
    values, outcomes, "unknown") is the one ConsentStore.append writes.
 2. A real slice of events appended through ConsentStore.append (hash chain, stats hook, the
    production SQLite settings WAL + synchronous=FULL), timestamped now, so they add to counter rows
    that already exist. It stops at --appends events or after --append-seconds, whichever is first;
    blocks without the stats hook go to a scratch database in between, to show what the hook costs.
-3. Then, for the last 30 and 365 days: cmp.stats.ConsentStats.report (what the dashboard view
+3. Then, for the last 30 and 365 days: kelisim.services.stats.ConsentStats.report (what the
+dashboard view
    calls; its two aggregate queries and the assembly) and the whole page GET /admin/?from=&to=
    through Flask's test client, signed in as an admin. Median of --runs runs after one warm-up.
    Beside them, as the "before" figures of the same run: report(monthly=False) (every day of the
@@ -71,17 +75,18 @@ from sqlalchemy import (  # noqa: E402
 )
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from cmp import create_app, stats  # noqa: E402
-from cmp.admin.shell import services  # noqa: E402
-from cmp.catalogue import Catalogue  # noqa: E402
-from cmp.catalogue import load as load_catalogue  # noqa: E402
-from cmp.consent import decide, expires_at  # noqa: E402
-from cmp.settings import Settings  # noqa: E402
-from cmp.store import ConsentStore, NewEvent  # noqa: E402
-from cmp.store.stats_tables import consent_stats, consent_stats_monthly  # noqa: E402
+from kelisim.domain.catalogue import Catalogue  # noqa: E402
+from kelisim.domain.catalogue import load as load_catalogue  # noqa: E402
+from kelisim.domain.consent import decide, expires_at  # noqa: E402
+from kelisim.services import stats  # noqa: E402
+from kelisim.settings import DEFAULT_CATALOGUE, Settings  # noqa: E402
+from kelisim.store import ConsentStore, NewEvent, counting  # noqa: E402
+from kelisim.store.stats_tables import consent_stats, consent_stats_monthly  # noqa: E402
+from kelisim.web.admin.shell import services  # noqa: E402
+from kelisim.web.app import create_app  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
-CATALOGUE = ROOT / "vendors.yaml"
+CATALOGUE = DEFAULT_CATALOGUE
 PAGE_TARGET_MS = 200.0
 POSTGRES_ENV = "KELISIM_BENCH_POSTGRES_URL"
 PASSWORD = "bench dashboard password 2026"
@@ -333,12 +338,12 @@ def before_queries(start: date, end: date) -> list[Any]:
 
 @contextmanager
 def stats_hook_off() -> Iterator[None]:
-    original = stats.count_event
-    stats.count_event = lambda conn, event: None  # type: ignore[assignment]
+    original = counting.count_events
+    counting.count_events = lambda conn, events: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        stats.count_event = original  # type: ignore[assignment]
+        counting.count_events = original  # type: ignore[assignment]
 
 
 @dataclass
@@ -405,7 +410,7 @@ def real_appends(
     # transaction would exaggerate PostgreSQL's share: every update of the same hot rows then
     # walks all the row versions the transaction has made so far.)
     events = [_random_event(catalogue, human_kinds, rng) for _ in range(500)]
-    daily_only = stats._upsert(scratch.engine.dialect.name, consent_stats)
+    daily_only = counting._upsert(scratch.engine.dialect.name, consent_stats)
     hooks = {
         "hook_alone_ms": stats.count_event,
         "hook_daily_only_ms": lambda conn, e: conn.execute(daily_only, stats.counter_rows(e)),

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import brotli
 
-from cmp import create_app
-from cmp.settings import PROJECT_ROOT, Settings
+from kelisim.settings import DEFAULT_CATALOGUE, Settings
+from kelisim.web.app import create_app
 
 
 def sizes(body: bytes) -> tuple[int, int, int]:
@@ -31,7 +31,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database_url=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-            catalogue_path=PROJECT_ROOT / "vendors.yaml",
+            catalogue_path=DEFAULT_CATALOGUE,
             token_keys=("bench-token-key-" + "k" * 32,),
             secret_key="bench-secret-key-" + "s" * 32,
             ip_pepper="bench-ip-pepper-" + "p" * 32,

@@ -22,7 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("KELISIM_CHROMIUM", "/usr/bin/chromium")
-# scanner.browser's flags (scanner/browser.py), and a resolver that reaches nothing but loopback.
+# kelisim.scanner.browser's flags (src/kelisim/scanner/browser.py), and a resolver that reaches
+# nothing but loopback.
 CHROME_FLAGS = [
     "--headless=new",
     "--no-sandbox",

@@ -44,9 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
 
-from cmp.production import THREADS, default_workers
-from cmp.settings import PROJECT_ROOT
+from kelisim.cli.production import THREADS, default_workers
 from tests.crash_support import Server, free_port, pg_cluster, production_env, wait_for_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 PATH = "/api/v1/consent"
 HELLO_PATH = "/hello"

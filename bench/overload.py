@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.load import measure as measure_capacity
 from bench.load import production_server, run_python, stored_event_ids
-from scanner.cli import run_coroutine
+from kelisim.scanner.cli import run_coroutine
 
 TIMEOUT = 5.0
 PATH = "/api/v1/consent"

@@ -3,7 +3,8 @@ the late-tag loopback site (tests/scanner/site.py, /late-bad/), each next to a p
 baseline run in the same process that only loads each page once per state with the same dwell
 (clock fast-forwarded past load, then network idle), in as many parallel contexts.
 
-Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
+Not a test (shared machines are noisy): it prints figures and the src/kelisim/scanner/baseline
+ratio. Target
 on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
 
     .venv/bin/python bench/scan.py [--pages 3] [--workers 2]
@@ -23,10 +24,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from demo.run import start_demo  # noqa: E402
-from scanner.browser import launch_scanner  # noqa: E402
-from scanner.cli import build_parser, load_catalogue, make_config  # noqa: E402
-from scanner.run import Scanner, chromium_flags  # noqa: E402
+from kelisim.demo.run import start_demo  # noqa: E402
+from kelisim.scanner.browser import launch_scanner  # noqa: E402
+from kelisim.scanner.cli import build_parser, load_catalogue, make_config  # noqa: E402
+from kelisim.scanner.run import Scanner, chromium_flags  # noqa: E402
+from kelisim.settings import DEFAULT_CATALOGUE  # noqa: E402
 from tests.scanner.site import LoopbackSite  # noqa: E402
 
 
@@ -121,7 +123,7 @@ async def baseline(config, urls: list[str], states: int) -> float:
 
 def measure(label: str, argv: list[str], workers: int) -> None:
     config = make_config(build_parser().parse_args(argv))
-    catalogue = load_catalogue(ROOT / "vendors.yaml")
+    catalogue = load_catalogue(DEFAULT_CATALOGUE)
     sampler = PeakSampler()
     sampler.start()
     started = time.monotonic()
@@ -139,7 +141,7 @@ def measure(label: str, argv: list[str], workers: int) -> None:
     print(f"  scanner : {visits} visits in {elapsed:.1f} s = {rate:.1f} visits/min (target >= 90)"
           f"  failed {failed}  unsettled {unsettled}")  # fmt: skip
     print(f"  baseline: {visits} loads in {base_s:.1f} s = {base_rate:.1f} visits/min"
-          f"  ratio scanner/baseline {rate / base_rate:.2f}")  # fmt: skip
+          f"  ratio src/kelisim/scanner/baseline {rate / base_rate:.2f}")  # fmt: skip
     print(f"  peak memory (Python + servers + Chromium): RSS {sampler.peak / 2**20:.0f} MiB, "
           f"PSS {sampler.peak_pss / 2**20:.0f} MiB (target <= 2048)")  # fmt: skip
 

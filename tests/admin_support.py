@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 
-from cmp.admin import bp as admin_bp
-from cmp.admin.shell import CLOCK_CONFIG, services
+from kelisim.web.admin import bp as admin_bp
+from kelisim.web.admin.shell import CLOCK_CONFIG, services
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cmp.settings import PROJECT_ROOT, Settings
+from kelisim.settings import DEFAULT_CATALOGUE, Settings
 
 POSTGRES_ENV = "KELISIM_TEST_POSTGRES_URL"
 
@@ -53,7 +53,7 @@ def sqlite_url(tmp_path: Path) -> str:
 def make_settings(database_url: str, tmp_path: Path, **changes: object) -> Settings:
     settings = Settings(
         database_url=database_url,
-        catalogue_path=PROJECT_ROOT / "vendors.yaml",
+        catalogue_path=DEFAULT_CATALOGUE,
         token_keys=(secrets.token_urlsafe(32),),
         secret_key=secrets.token_urlsafe(32),
         ip_pepper=secrets.token_urlsafe(32),
@@ -68,7 +68,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings):
-    from cmp import create_app
+    from kelisim.web.app import create_app
 
     application = create_app(settings)
     application.config.update(TESTING=True)
@@ -97,7 +97,7 @@ def playwright_instance():
 @pytest.fixture(scope="session")
 def chromium(playwright_instance):
     """One real Chromium for the session; each test opens its own context."""
-    from scanner.browser import launch
+    from kelisim.scanner.browser import launch
 
     browser = launch(playwright_instance)
     yield browser
@@ -142,15 +142,17 @@ def consent_body(app):
 
 
 # --- demo fixtures ---
-# Owned by the demo (demo/, tests/test_demo.py). Other tests reuse them: `demo` is the running demo
-# (a demo.run.DemoHandle), `demo_browser` a Chromium that reaches its fake vendor hosts under the
+# Owned by the demo (src/kelisim/demo/, tests/test_demo.py). Other tests reuse them: `demo` is the
+# running demo
+# (a kelisim.demo.run.DemoHandle), `demo_browser` a Chromium that reaches its fake vendor hosts
+# under the
 # real hostnames. Open a new context per test and call demo.clear_requests() before you look.
 
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
     """The demo (Kelisim server, demo site, fake vendor hosts) on free ports, once per session."""
-    from demo.run import start_demo
+    from kelisim.demo.run import start_demo
 
     handle = start_demo(state_dir=tmp_path_factory.mktemp("demo"))
     yield handle
@@ -160,7 +162,7 @@ def demo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_browser(playwright_instance, demo):
     """Chromium launched with the demo's host mapping and CA trust (see docs/demo.md)."""
-    from scanner.browser import launch
+    from kelisim.scanner.browser import launch
 
     browser = launch(playwright_instance, extra_args=demo.chromium_args)
     yield browser

@@ -26,12 +26,14 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmp.settings import PROJECT_ROOT
-from cmp.store.note import Signer
+from kelisim.store.note import Signer
 from tests.log_capture import forbid, watch_file
 
-# `python -m cmp.cli` from the checkout: the code under test, whatever the venv has installed.
-KELISIM = [sys.executable, "-m", "cmp.cli"]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# `python -m kelisim.cli.main` from the checkout: the code under test, whatever the venv has
+# installed.
+KELISIM = [sys.executable, "-m", "kelisim.cli.main"]
 
 
 def free_port() -> int:

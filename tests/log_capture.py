@@ -93,8 +93,8 @@ class _Collector(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            if record.name == "cmp" or record.name.startswith("cmp."):
-                from cmp import SingleLineFormatter
+            if record.name == "kelisim" or record.name.startswith("kelisim."):
+                from kelisim.web.app import SingleLineFormatter
 
                 line = SingleLineFormatter("%(levelname)s %(name)s: %(message)s").format(record)
             else:
@@ -111,8 +111,8 @@ _handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
 def _learn_from_code() -> None:
     """Wrap the places that create consent ids, tokens and session tokens, to learn their values."""
-    from cmp.store import ConsentStore
-    from cmp.tokens import TokenCodec
+    from kelisim.domain.tokens import TokenCodec
+    from kelisim.store import ConsentStore
 
     original_append = ConsentStore.append
     original_issue = TokenCodec.issue
@@ -129,7 +129,7 @@ def _learn_from_code() -> None:
     ConsentStore.append = append  # type: ignore[method-assign]
     TokenCodec.issue = issue  # type: ignore[method-assign]
     try:
-        from cmp.accounts import Accounts
+        from kelisim.services.accounts import Accounts
     except ImportError:
         return
     original_start = Accounts.start_session

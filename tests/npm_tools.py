@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cmp.settings import PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
 
 SCRIPT = PROJECT_ROOT / "scripts" / "npm-tools"
 

@@ -9,12 +9,12 @@ import pytest
 from admin_support import PASSWORD, Clock, add_user, csrf_token, error_text, login, with_admin
 from sqlalchemy import select
 
-import cmp.accounts
-from cmp import create_app
-from cmp.accounts import ACCOUNT_FAILURE_LIMIT, NETWORK_FAILURE_LIMIT
-from cmp.admin.shell import SESSION_COOKIE, services
-from cmp.store.admin_tables import admin_sessions, audit_log
-from cmp.store.throttle_tables import login_throttle
+import kelisim.services.accounts
+from kelisim.services.accounts import ACCOUNT_FAILURE_LIMIT, NETWORK_FAILURE_LIMIT
+from kelisim.store.admin_tables import admin_sessions, audit_log
+from kelisim.store.throttle_tables import login_throttle
+from kelisim.web.admin.shell import SESSION_COOKIE, services
+from kelisim.web.app import create_app
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -65,13 +65,13 @@ def test_every_admin_page_but_the_login_needs_a_session(admin_app):
 
 def test_unknown_user_and_wrong_password_get_the_same_answer(staff, monkeypatch):
     verified: list[str] = []
-    real_verify = cmp.accounts._verify
+    real_verify = kelisim.services.accounts._verify
 
     def counting_verify(password_hash: str, password: str) -> bool:
         verified.append(password_hash)
         return real_verify(password_hash, password)
 
-    monkeypatch.setattr(cmp.accounts, "_verify", counting_verify)
+    monkeypatch.setattr(kelisim.services.accounts, "_verify", counting_verify)
     wrong = login(staff, "boss", "not the password at all")
     unknown = login(staff, "nobody-here", "not the password at all")
 

@@ -9,7 +9,7 @@ import pytest
 from admin_support import PASSWORD, add_user, with_admin
 from werkzeug.serving import make_server
 
-from cmp.admin.shell import SESSION_COOKIE
+from kelisim.web.admin.shell import SESSION_COOKIE
 
 pytestmark = pytest.mark.browser
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from cmp.accounts import Accounts
-from cmp.admin import cli_users
-from cmp.admin.cli_users import main_users
-from cmp.audit import AuditLog
-from cmp.store import ConsentStore
+from kelisim.cli import users as cli_users
+from kelisim.cli.users import main_users
+from kelisim.services.accounts import Accounts
+from kelisim.services.audit import AuditLog
+from kelisim.store import ConsentStore
 
 PASSWORD = "correct horse battery staple"
 
@@ -94,10 +94,10 @@ def test_users_add_without_a_terminal_or_password_stdin_says_what_to_do(migrated
         **os.environ,
         "KELISIM_DATABASE_URL": migrated.database_url,
         "KELISIM_VAR_DIR": str(tmp_path / "var"),
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "src"),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "cmp.cli", "users", "add", "boss", "--role", "admin"],
+        [sys.executable, "-m", "kelisim.cli.main", "users", "add", "boss", "--role", "admin"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -165,7 +165,7 @@ def test_common_and_guessable_passwords_are_refused(migrated, weak, reason):
 def test_the_common_password_list_is_real_and_shipped_as_package_data():
     from importlib.resources import files
 
-    text = files("cmp").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
+    text = files("kelisim.domain").joinpath("data/common-passwords.txt").read_text(encoding="utf-8")
     words = [line for line in text.splitlines() if line and not line.startswith("#")]
     assert len(words) >= 30_000 and words[:3] == ["123456", "password", "12345678"]
     assert "MIT" in text.splitlines()[2] or "MIT" in text[:600]

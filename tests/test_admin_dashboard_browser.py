@@ -19,11 +19,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from cmp.admin.texts import text
-from cmp.cli import main
-from cmp.evidence import CSV_FIELDS, csv_cell, missing_27560_fields
-from cmp.stats import stats_day
-from cmp.store.schema import consent_events
+from kelisim.cli.main import main
+from kelisim.services.evidence import CSV_FIELDS, csv_cell, missing_27560_fields
+from kelisim.services.stats import stats_day
+from kelisim.store.schema import consent_events
+from kelisim.web.admin.texts import text
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,8 @@ def ru(key: str, **values: object) -> str:
 
 class _QuietHandler(WSGIRequestHandler):
     """No request lines: they would carry the consent ids searched for in the query string.
-    Production's access log writes the path only (cmp.production); the dev server writes it all."""
+    Production's access log writes the path only (kelisim.cli.production); the dev server writes it
+    all."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         return None

@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from admin_support import add_user, login
 
-from cmp.admin.shell import services
-from cmp.evidence import CSV_FIELDS, missing_27560_fields
-from cmp.stats import stats_day
+from kelisim.services.evidence import CSV_FIELDS, missing_27560_fields
+from kelisim.services.stats import stats_day
+from kelisim.web.admin.shell import services
 
 
 def _editor(app):

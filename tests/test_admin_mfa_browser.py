@@ -13,8 +13,8 @@ from admin_support import PASSWORD, add_user, with_admin
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from cmp import create_app
-from cmp.store.admin_tables import audit_log
+from kelisim.store.admin_tables import audit_log
+from kelisim.web.app import create_app
 
 pytestmark = pytest.mark.browser
 

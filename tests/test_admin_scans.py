@@ -7,7 +7,7 @@ import json
 import pytest
 from admin_support import add_user, login
 
-from cmp import create_app
+from kelisim.web.app import create_app
 
 TOKEN = "scan-token-for-tests-0123456789"
 

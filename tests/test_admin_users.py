@@ -6,10 +6,10 @@ import pytest
 from admin_support import PASSWORD, add_user, csrf_token, error_text, login, with_admin
 from sqlalchemy import inspect
 
-from cmp.accounts import AccountError
-from cmp.admin.shell import SESSION_COOKIE, services
-from cmp.admin.texts import LANGUAGES, TEXTS
-from cmp.store.admin_tables import metadata as admin_metadata
+from kelisim.services.accounts import AccountError
+from kelisim.store.admin_tables import metadata as admin_metadata
+from kelisim.web.admin.shell import SESSION_COOKIE, services
+from kelisim.web.admin.texts import LANGUAGES, TEXTS
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from admin_support import add_user, csrf_token, login, with_admin
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from cmp.store.admin_tables import audit_log
+from kelisim.store.admin_tables import audit_log
 
 
 class _FormReader(HTMLParser):

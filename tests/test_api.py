@@ -12,7 +12,7 @@ from contract import VENDOR_IDS as CONTRACT_VENDOR_IDS
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from cmp.tokens import ConsentClaims, TokenCodec
+from kelisim.domain.tokens import ConsentClaims, TokenCodec
 
 VENDOR_IDS = set(CONTRACT_VENDOR_IDS)
 ALLOWED_ORIGIN = "http://localhost:3000"
@@ -565,10 +565,10 @@ def test_openapi_describes_every_api_route(app, client):
 @pytest.fixture
 def next_revision_app(settings, tmp_path):
     """The same database and keys, served with the catalogue's next revision (a vendor renamed)."""
-    from cmp import create_app
-    from cmp.settings import PROJECT_ROOT
+    from kelisim.settings import DEFAULT_CATALOGUE
+    from kelisim.web.app import create_app
 
-    source = (PROJECT_ROOT / "vendors.yaml").read_text(encoding="utf-8")
+    source = (DEFAULT_CATALOGUE).read_text(encoding="utf-8")
     assert "\nrevision: 1 " in source and "name: Яндекс Метрика (Yandex Metrica)\n" in source
     changed = source.replace("\nrevision: 1 ", "\nrevision: 2 ", 1).replace(
         "name: Яндекс Метрика (Yandex Metrica)\n", "name: Renamed Metrica\n", 1
@@ -598,7 +598,7 @@ def test_a_new_revision_makes_old_consents_stale(client, consent_body, next_revi
 
 
 def test_behind_a_trusted_proxy_the_forwarded_client_is_used(settings):
-    from cmp import create_app
+    from kelisim.web.app import create_app
 
     application = create_app(settings.with_changes(trusted_proxies=1))
     try:
@@ -624,9 +624,11 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_used(settings):
 
 
 def test_log_records_stay_on_one_line():
-    from cmp import NeutraliseFilter, SingleLineFormatter
+    from kelisim.web.app import NeutraliseFilter, SingleLineFormatter
 
-    record_ = logging.LogRecord("cmp", logging.INFO, __file__, 1, "page %s", ("/x\r\nFAKE",), None)
+    record_ = logging.LogRecord(
+        "kelisim", logging.INFO, __file__, 1, "page %s", ("/x\r\nFAKE",), None
+    )
     assert "\n" not in SingleLineFormatter("%(message)s").format(record_)
     NeutraliseFilter().filter(record_)
     assert record_.getMessage() == "page /x\\r\\nFAKE"

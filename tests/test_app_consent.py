@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, select, text
 
-from cmp.audit import AuditLog
-from cmp.settings import Settings
-from cmp.store.integration_tables import metadata as integration_metadata
+from kelisim.services.audit import AuditLog
+from kelisim.settings import Settings
+from kelisim.store.integration_tables import metadata as integration_metadata
 from tests.conftest import make_settings
 
 LINK_TOKEN = "link-token-" + "x" * 32
@@ -213,8 +213,8 @@ def _assert_absent(database_url: str, secrets_: list[str]) -> None:
 
 
 def test_destroying_a_consent_forgets_its_device_and_customer(client, consent_body, app) -> None:
-    from cmp.store.integration_tables import app_devices, customer_links
-    from cmp.subjects import Subjects
+    from kelisim.services.subjects import Subjects
+    from kelisim.store.integration_tables import app_devices, customer_links
 
     consent = _record(client, consent_body, site="app", page=None)
     client.post("/api/v1/app/devices", json={"token": consent["token"], "device_id": "dev-1"})

@@ -8,11 +8,11 @@ import pytest
 from admin_support import add_user, login, with_admin
 from test_admin_vendors import config, review_and_publish, submit
 
-from cmp.appearance import contrast_ratio
-from cmp.catalogue import CatalogueError, load, loads
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.appearance import contrast_ratio
+from kelisim.domain.catalogue import CatalogueError, load, loads
+from kelisim.settings import DEFAULT_CATALOGUE
 
-SEED = (PROJECT_ROOT / "vendors.yaml").read_text(encoding="utf-8")
+SEED = (DEFAULT_CATALOGUE).read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_contrast_ratio_matches_wcag() -> None:
 
 
 def test_a_catalogue_without_appearance_keeps_its_hash_and_config() -> None:
-    catalogue = load(PROJECT_ROOT / "vendors.yaml")
+    catalogue = load(DEFAULT_CATALOGUE)
     assert catalogue.appearance.is_default
     assert "appearance" not in catalogue.to_dict()
     assert "appearance" not in catalogue.public_config("default", "ru", "banner")
@@ -57,7 +57,7 @@ def test_the_appearance_block_reaches_both_configs() -> None:
                 "accent_text": "#101418",
             }
         }
-    assert catalogue.content_hash != load(PROJECT_ROOT / "vendors.yaml").content_hash
+    assert catalogue.content_hash != load(DEFAULT_CATALOGUE).content_hash
 
 
 def test_a_low_contrast_pair_is_refused_with_its_line_and_ratio() -> None:

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from admin_support import PASSWORD, add_user, csrf_token, login, with_admin
 
-from cmp.approval_scope import widened_reach
-from cmp.revisions import to_yaml
+from kelisim.domain.approval_scope import widened_reach
+from kelisim.services.revisions import to_yaml
 
 
 def _revisions(app):

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from npm_tools import package_dir
 
-from cmp.settings import PROJECT_ROOT
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cmp.banner import (
+from kelisim.web.banner import (
     BOOTSTRAP_MINIFIED,
     BOOTSTRAP_SOURCES,
     CONFIG_PLACEHOLDER,
@@ -66,17 +66,21 @@ def test_cmp_js_carries_the_stylesheet_and_no_comment_lines(client) -> None:
 
 
 def test_committed_cmp_min_js_is_built_from_todays_sources() -> None:
-    """After editing static/cmp.js or cmp.css run scripts/build-cmp, and commit the result."""
+    """After editing src/kelisim/web/static/cmp.js or cmp.css run scripts/build-cmp, and commit the
+    result."""
     minified = (STATIC_DIR / MINIFIED).read_text(encoding="utf-8")
-    assert recorded_digests(minified) == source_digests(), "static/cmp.min.js is stale"
+    assert recorded_digests(minified) == source_digests(), (
+        "src/kelisim/web/static/cmp.min.js is stale"
+    )
     assert minified.count(CONFIG_PLACEHOLDER) == 1
 
 
 def test_committed_bootstrap_min_js_is_built_from_todays_gate() -> None:
-    """After editing static/gate.js run scripts/build-cmp, and commit both built files."""
+    """After editing src/kelisim/web/static/gate.js run scripts/build-cmp, and commit both built
+    files."""
     minified = (STATIC_DIR / BOOTSTRAP_MINIFIED).read_text(encoding="utf-8")
     digests = source_digests(sources=BOOTSTRAP_SOURCES)
-    assert recorded_digests(minified) == digests, "static/bootstrap.min.js is stale"
+    assert recorded_digests(minified) == digests, "src/kelisim/web/static/bootstrap.min.js is stale"
     assert minified.count(RULES_PLACEHOLDER) == 1
     assert CONFIG_PLACEHOLDER not in minified and "kelisim.gate" in minified
 

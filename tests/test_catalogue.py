@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 from contract import VENDOR_IDS
 
-from cmp import catalogue
-from cmp.catalogue import CatalogueError, CookieSpec, Site, StorageSpec
+from kelisim.domain import catalogue
+from kelisim.domain.catalogue import CatalogueError, CookieSpec, Site, StorageSpec
+from kelisim.settings import DEFAULT_CATALOGUE
 
-REPO_CATALOGUE = Path(__file__).resolve().parent.parent / "vendors.yaml"
+REPO_CATALOGUE = DEFAULT_CATALOGUE
 POLICY_VENDORS = VENDOR_IDS
 LANGUAGES = ("ru", "kk", "en")
 KAZAKH_LETTERS = set("әғқңөұүһіӘҒҚҢӨҰҮҺІ")

@@ -7,7 +7,8 @@ import json
 import pytest
 from sqlalchemy import create_engine, text
 
-from cmp.cli import _redacted_path, main
+from kelisim.cli.main import main
+from kelisim.web.logsafe import redacted_path
 
 
 @pytest.fixture
@@ -98,9 +99,9 @@ def test_usage_errors_exit_2_without_a_traceback(capsys):
 
 
 def test_request_log_paths_hide_consent_ids_and_queries():
-    assert _redacted_path("/consent/AbCdEfGhIjKlMnOpQrStUvWx?lang=ru") == "/consent/<id>"
-    assert _redacted_path("/api/v1/consent/AbCdEfGhIjKlMnOpQrStUvWx/x") == "/api/v1/consent/<id>/x"
-    assert _redacted_path("/api/v1/config?site=default") == "/api/v1/config"
+    assert redacted_path("/consent/AbCdEfGhIjKlMnOpQrStUvWx?lang=ru") == "/consent/<id>"
+    assert redacted_path("/api/v1/consent/AbCdEfGhIjKlMnOpQrStUvWx/x") == "/api/v1/consent/<id>/x"
+    assert redacted_path("/api/v1/config?site=default") == "/api/v1/config"
 
 
 def test_users_help_exits_0_and_shows_the_actions(capsys):
@@ -117,13 +118,14 @@ def test_users_add_with_demo_writes_to_the_database_the_demo_serves(
 
     from admin_support import PASSWORD, login
 
-    from demo.run import PROJECT_ROOT, demo_admin_command, kelisim_cmp
+    from kelisim.demo.run import demo_admin_command, kelisim_cmp
+    from kelisim.settings import DEFAULT_CATALOGUE
 
     state_dir = tmp_path / "demo"
     monkeypatch.setenv("KELISIM_DATABASE_URL", sqlite_url)  # the server's own, configured database
     monkeypatch.setenv("KELISIM_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("KELISIM_CATALOGUE", raising=False)
-    demo_app = kelisim_cmp(state_dir, PROJECT_ROOT / "vendors.yaml")
+    demo_app = kelisim_cmp(state_dir, DEFAULT_CATALOGUE)
     try:
         printed = demo_admin_command(state_dir).split()
         assert printed[:2] == ["kelisim", "users"] and "--demo" in printed

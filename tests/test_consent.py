@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.consent import ACTIONS, ConsentInputError, Status, decide, expires_at
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.catalogue import load
+from kelisim.domain.consent import ACTIONS, ConsentInputError, Status, decide, expires_at
+from kelisim.settings import DEFAULT_CATALOGUE
 
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return load(PROJECT_ROOT / "vendors.yaml")
+    return load(DEFAULT_CATALOGUE)
 
 
 def _shared_purpose(catalogue) -> tuple[str, list[str]]:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-import cmp.api
-from cmp import create_app
+import kelisim.web.api.consents
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
 EXAMPLES = int(os.environ.get("KELISIM_MODEL_EXAMPLES", "500"))
@@ -36,7 +36,8 @@ class _Clock:
 
 
 class _ShiftedDatetime(datetime):
-    """cmp.api's idea of now, moved forward by the machine to make consents expire."""
+    """kelisim.web.api.consents's idea of now, moved forward by the machine to make consents
+    expire."""
 
     @classmethod
     def now(cls, tz=None):  # type: ignore[override]
@@ -76,10 +77,10 @@ class ConsentLifeCycle(RuleBasedStateMachine):
         self.model: dict[str, Expected] = {}
         self.bump = 0
         _Clock.offset = timedelta(0)
-        cmp.api.datetime = _ShiftedDatetime  # type: ignore[misc]
+        kelisim.web.api.consents.datetime = _ShiftedDatetime  # type: ignore[misc]
 
     def teardown(self) -> None:
-        cmp.api.datetime = datetime  # type: ignore[misc]
+        kelisim.web.api.consents.datetime = datetime  # type: ignore[misc]
         _Clock.offset = timedelta(0)
         if hasattr(self, "_current"):
             self.svc.live.current = self._current

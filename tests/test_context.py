@@ -11,7 +11,7 @@ import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from cmp.context import ContextReader, RequestContext
+from kelisim.domain.context import ContextReader, RequestContext
 
 PEPPER = "pepper-for-tests-" + "p" * 32
 IPHONE = (

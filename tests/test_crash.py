@@ -46,7 +46,7 @@ def stored_event_ids(database_url: str) -> list[str]:
 
 
 def chain_ok(database_url: str) -> bool:
-    from cmp.store import ConsentStore
+    from kelisim.store import ConsentStore
 
     store = ConsentStore(database_url)
     try:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from cmp.audit import AuditLog
-from cmp.scans import ScanStore
+from kelisim.services.audit import AuditLog
+from kelisim.services.scans import ScanStore
 
 
 def _upload(app, finished_at: str, rows: list[dict]) -> None:
@@ -66,7 +66,7 @@ def test_a_publish_shows_up_at_once(app, client) -> None:
     for vendor in document["vendors"]:
         if vendor["id"] == "yandex_metrika":
             vendor["company"] = "Yandex Kazakhstan LLP"
-    from cmp.revisions import to_yaml
+    from kelisim.services.revisions import to_yaml
 
     svc.revisions.import_yaml("editor@example.kz", to_yaml(document), "upload.yaml")
     svc.revisions.publish("editor@example.kz", svc.revisions.draft_hash())

@@ -17,16 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
-from demo import ids
-from demo.ca import ensure_certificates
-from demo.fake_hosts import HOSTNAMES
-from demo.i18n import LANGUAGES, TEXTS
-from demo.site import PAGES, matomo_domain_hash
-from demo.unsafe_plan import PLANTED
+from kelisim.demo import ids
+from kelisim.demo.ca import ensure_certificates
+from kelisim.demo.fake_hosts import HOSTNAMES
+from kelisim.demo.i18n import LANGUAGES, TEXTS
+from kelisim.demo.site import PAGES, matomo_domain_hash
+from kelisim.demo.unsafe_plan import PLANTED
+from kelisim.domain.catalogue import load
+from kelisim.settings import DEFAULT_CATALOGUE
 
-CATALOGUE = load(PROJECT_ROOT / "vendors.yaml")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+CATALOGUE = load(DEFAULT_CATALOGUE)
 RULES = {f"V{n:02d}" for n in range(1, 15)}
 # UserX publishes no web tag, so the demo honestly embeds nothing for it.
 EMBEDDED = set(CATALOGUE.vendor_ids) - {"userx"}
@@ -749,7 +751,7 @@ def test_kelisim_demo_prints_where_to_open_it_and_stops_on_sigterm(tmp_path: Pat
 
     args = ["--cmp-port", "0", "--site-port", "0", "--vendor-port", "0", "--state-dir", tmp_path]
     process = subprocess.Popen(
-        [sys.executable, "-m", "demo.run", *map(str, args)],
+        [sys.executable, "-m", "kelisim.demo.run", *map(str, args)],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -7,7 +7,7 @@ import urllib.request
 
 import pytest
 
-from demo.run import start_demo
+from kelisim.demo.run import start_demo
 
 
 @pytest.fixture

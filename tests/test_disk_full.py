@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cmp import create_app
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.display import country_name, duration_text
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.catalogue import load
+from kelisim.domain.display import country_name, duration_text
+from kelisim.settings import DEFAULT_CATALOGUE
 
 DAY, YEAR = 86400, 365 * 86400
 
@@ -36,7 +36,7 @@ def test_a_session_cookie_reads_as_the_catalogues_session_text():
 
 
 def test_every_country_of_the_catalogue_has_a_name_in_each_language():
-    catalogue = load(PROJECT_ROOT / "vendors.yaml")
+    catalogue = load(DEFAULT_CATALOGUE)
     for lang in ("ru", "kk", "en"):
         config = catalogue.public_config("default", lang)
         for vendor in config["vendors"]:

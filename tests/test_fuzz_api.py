@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import ignored_auth, negative_data_rejection
 
-from cmp import create_app
-from cmp.openapi import SCAN_REPORT
+from kelisim.web.api.openapi import SCAN_REPORT
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
 EXAMPLES = int(os.environ.get("KELISIM_FUZZ_EXAMPLES", "1000"))

@@ -1,9 +1,10 @@
-"""scanner.gtm_tags: the container's tags per consent state, from the requests' initiators."""
+"""kelisim.scanner.gtm_tags: the container's tags per consent state, from the requests'
+initiators."""
 
 from __future__ import annotations
 
-from scanner.gtm_tags import by_state
-from scanner.model import Observation
+from kelisim.scanner.gtm_tags import by_state
+from kelisim.scanner.model import Observation
 
 GTM = "https://www.googletagmanager.com/gtm.js?id=GTM-DEMO"
 METRIKA = "https://mc.yandex.ru/metrika/tag.js?id=1"

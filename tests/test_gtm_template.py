@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
 from integrations.gtm.build import TEMPLATE, consent_types, parse, render
+from kelisim.domain.catalogue import load
+from kelisim.settings import DEFAULT_CATALOGUE
 
 SECTIONS = (
     "TERMS_OF_SERVICE",
@@ -21,7 +21,7 @@ SECTIONS = (
 
 
 def test_the_committed_template_is_fresh() -> None:
-    catalogue = load(PROJECT_ROOT / "vendors.yaml")
+    catalogue = load(DEFAULT_CATALOGUE)
     assert TEMPLATE.read_text(encoding="utf-8") == render(catalogue), (
         "integrations/gtm/template.tpl is stale: run scripts/build-gtm-template and commit it"
     )
@@ -33,7 +33,7 @@ def test_it_has_the_gallery_sections_and_a_consent_type_per_vendor() -> None:
     info = json.loads(parts["INFO"])
     assert info["type"] == "TAG" and info["containerContexts"] == ["WEB"]
     json.loads(parts["TEMPLATE_PARAMETERS"])
-    catalogue = load(PROJECT_ROOT / "vendors.yaml")
+    catalogue = load(DEFAULT_CATALOGUE)
     permissions = {
         p["instance"]["key"]["publicId"]: p for p in json.loads(parts["WEB_PERMISSIONS"])
     }

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from cmp import create_app
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
 PATHS = [

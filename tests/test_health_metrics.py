@@ -12,7 +12,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, text
 
-from cmp import create_app
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 from tests.crash_support import pg_bin, pg_cluster
 
@@ -84,7 +84,7 @@ def _value(text_: str, prefix: str) -> float:
 
 
 def test_metrics_count_consents_rejections_latency_and_checkpoint_age(app):
-    from cmp import metrics
+    from kelisim.web import metric_families as metrics
 
     client = app.test_client()
     auth = {"Authorization": f"Bearer {TOKEN}"}

@@ -3,14 +3,13 @@ catalogue, with the host spellings and shared hosts that a list of exact hosts g
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from cmp.catalogue import load
-from cmp.hosts import HostMatcher, gate_rules, normalise_host
+from kelisim.domain.catalogue import load
+from kelisim.domain.hosts import HostMatcher, gate_rules, normalise_host
+from kelisim.settings import DEFAULT_CATALOGUE
 
-CATALOGUE = Path(__file__).resolve().parent.parent / "vendors.yaml"
+CATALOGUE = DEFAULT_CATALOGUE
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +31,8 @@ def test_hosts_are_compared_as_the_browser_connects(host, normal) -> None:
     assert normalise_host(host) == normal
 
 
-# Shared with tests/browser/test_autoblock.py, which asks static/gate.js the same questions.
+# Shared with tests/browser/test_autoblock.py, which asks src/kelisim/web/static/gate.js the same
+# questions.
 VARIANTS = [
     ("https://vk.ru/rtrg?p=1", ("vk",)),
     ("https://cdn.jsdelivr.net/npm/yandex-metrica-watch/tag.js", ("yandex_metrika",)),

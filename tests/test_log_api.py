@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cmp import create_app
-from cmp.proofs import ProofDocumentError, verify_document
-from cmp.store import merkle
-from cmp.store.note import Signer, Verifier, open_checkpoint
+from kelisim.services.proofs import ProofDocumentError, verify_document
+from kelisim.store import merkle
+from kelisim.store.note import Signer, Verifier, open_checkpoint
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
 OLD_KEY = Signer.generate("test.kelisim.kz/consent-log")

@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from cmp import create_app
+from kelisim.web.app import create_app
 from tests import log_capture
 
 CLIENT_IP = "203.0.113.77"
@@ -66,19 +66,23 @@ def test_cr_lf_in_a_logged_field_stays_on_one_line():
     """Through Kelisim's own handler (filter + formatter), as the server writes it."""
     import io
 
-    from cmp import configure_logging
+    from kelisim.web.app import configure_logging
 
     configure_logging()
-    handler = next(h for h in logging.getLogger("cmp").handlers if getattr(h, "_kelisim", False))
+    handler = next(
+        h for h in logging.getLogger("kelisim").handlers if getattr(h, "_kelisim", False)
+    )
     stream = io.StringIO()
     old = handler.setStream(stream)
     try:
-        logging.getLogger("cmp.test").warning("field=%s", "evil\r\nINFO cmp.api: consent forged")
+        logging.getLogger("kelisim.test").warning(
+            "field=%s", "evil\r\nINFO kelisim.web.api.consents: consent forged"
+        )
     finally:
         handler.setStream(old)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1
-    assert "field=evil\\r\\nINFO cmp.api: consent forged" in lines[0]
+    assert "field=evil\\r\\nINFO kelisim.web.api.consents: consent forged" in lines[0]
 
 
 def test_the_production_access_log_holds_no_ip_and_no_consent_id():
@@ -86,7 +90,7 @@ def test_the_production_access_log_holds_no_ip_and_no_consent_id():
 
     from gunicorn.config import Config
 
-    from cmp.production import _access_logger
+    from kelisim.cli.production import _access_logger
 
     config = Config()
     config.set("accesslog", "-")

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from cmp.settings import PROJECT_ROOT
-from cmp.store import merkle
-from cmp.store.note import Checkpoint, Signer, sign_checkpoint
+from kelisim.store import merkle
+from kelisim.store.note import Checkpoint, Signer, sign_checkpoint
 from tests.crash_support import Server, consent_body, production_env
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.slow
 
@@ -199,7 +200,7 @@ def test_go_accepts_real_receipts_and_checkpoints_and_rejects_forgeries(
         assert result.returncode == 1 and "checkpoint" in result.stderr, result.stderr
 
     # Kelisim's own offline check agrees with Go on every case.
-    from cmp.cli import main
+    from kelisim.cli.main import main
 
     assert main(["log", "verify-receipt", write(tmp_path, "ok.json", old), "--key", key]) == 0
     for name, document in (

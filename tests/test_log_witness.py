@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from cmp.cli import main
-from cmp.store import ConsentStore
-from cmp.store.note import Signer
+from kelisim.cli.main import main
+from kelisim.store import ConsentStore
+from kelisim.store.note import Signer
 from tests.conftest import make_settings
 from tests.test_store import rewrite_history
 

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-import cmp.accounts
-from cmp.accounts import ACCOUNT_FAILURE_LIMIT, Accounts
-from cmp.admin.cli_users import main_users
-from cmp.store import ConsentStore
-from cmp.store.admin_tables import audit_log
+import kelisim.services.accounts
+from kelisim.cli.users import main_users
+from kelisim.services.accounts import ACCOUNT_FAILURE_LIMIT, Accounts
+from kelisim.store import ConsentStore
+from kelisim.store.admin_tables import audit_log
 
 PASSWORD = "correct horse battery staple"
 
@@ -63,14 +63,14 @@ def hosts(store, database_url, clock, settings):
 def verifications(monkeypatch):
     checked: list[str] = []
     lock = threading.Lock()
-    real = cmp.accounts._verify
+    real = kelisim.services.accounts._verify
 
     def counting(password_hash: str, password: str) -> bool:
         with lock:
             checked.append(password_hash)
         return real(password_hash, password)
 
-    monkeypatch.setattr(cmp.accounts, "_verify", counting)
+    monkeypatch.setattr(kelisim.services.accounts, "_verify", counting)
     return checked
 
 
@@ -177,7 +177,7 @@ def test_an_admin_unlocks_a_locked_colleague_on_the_users_page(app):
 def test_the_migration_creates_the_throttle_tables_as_the_code_describes_them(store):
     from sqlalchemy import inspect
 
-    from cmp.store.throttle_tables import metadata
+    from kelisim.store.throttle_tables import metadata
 
     inspector = inspect(store.engine)
     for table in metadata.sorted_tables:

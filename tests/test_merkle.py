@@ -10,8 +10,15 @@ import hashlib
 
 import pytest
 
-from cmp.store import merkle
-from cmp.store.note import Checkpoint, NoteError, Signer, Verifier, open_checkpoint, sign_checkpoint
+from kelisim.store import merkle
+from kelisim.store.note import (
+    Checkpoint,
+    NoteError,
+    Signer,
+    Verifier,
+    open_checkpoint,
+    sign_checkpoint,
+)
 
 LEAVES = [f"leaf {n}".encode() for n in range(70)]
 

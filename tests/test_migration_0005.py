@@ -11,10 +11,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from cmp.proofs import proof_document, verify_document
-from cmp.store import MIGRATIONS, ConsentStore, leaves, merkle
-from cmp.store.checkpointer import Checkpointer
-from cmp.store.note import Signer
+from kelisim.services.proofs import proof_document, verify_document
+from kelisim.store import MIGRATIONS, ConsentStore, leaves, merkle
+from kelisim.store.checkpointer import Checkpointer
+from kelisim.store.note import Signer
 from tests.test_store import RECORDED, make_event
 
 SIGNER = Signer.generate("test.kelisim.kz/consent-log")

@@ -2,7 +2,8 @@
 
 At twice the measured capacity `kelisim serve --production` must shed consent POSTs with a quick
 429/503, let no request hang, and lose nothing it acknowledged. The mechanism: the gunicorn worker
-stamps each request when it is queued for a thread (cmp/production.py) and a consent POST that has
+stamps each request when it is queued for a thread (src/kelisim/cli/production.py) and a consent
+POST that has
 already waited `KELISIM_ADMISSION_WAIT_MS` is answered 503 before the app does any work.
 
 CI machines are shared and noisy, so the end-to-end test asserts what stays robust there:
@@ -23,8 +24,8 @@ import pytest
 
 from bench.load import production_server, run_python, stored_event_ids
 from bench.overload import open_loop
-from cmp.production import QUEUED_AT
-from cmp.ratelimit import Admission
+from kelisim.cli.production import QUEUED_AT
+from kelisim.services.ratelimit import Admission
 
 SHED_P99_CI_MS = 250
 

@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.catalogue import load
+from kelisim.settings import DEFAULT_CATALOGUE
 
-CATALOGUE = load(PROJECT_ROOT / "vendors.yaml")
+CATALOGUE = load(DEFAULT_CATALOGUE)
 SITE_PAGE = "http://127.0.0.1:8080/ru/apply"  # an origin the seed catalogue's site lists
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from cmp import cli
-from cmp.production import ProductionError, check_durability, check_secrets, default_workers
-from cmp.settings import Settings
-from cmp.store import ConsentStore
-from cmp.store.note import Signer
+from kelisim.cli import main as cli
+from kelisim.cli.production import ProductionError, check_durability, check_secrets, default_workers
+from kelisim.settings import Settings
+from kelisim.store import ConsentStore
+from kelisim.store.note import Signer
 from tests.crash_support import Server, consent_body, post, production_env
 
 GOOD = {

@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from cmp import create_app
+from kelisim.web.app import create_app
 
 
 def _consent(app, client, headers=None):
@@ -66,7 +66,7 @@ def test_without_a_public_url_production_links_receipts_by_path_only(make_app):
 
 
 def test_a_public_url_is_checked_when_read():
-    from cmp.settings import public_base_url
+    from kelisim.settings import public_base_url
 
     assert public_base_url("https://consent.creditplus.kz/") == "https://consent.creditplus.kz"
     for bad in ("consent.creditplus.kz", "javascript:alert(1)", "https://a@b/", "https://x/?q"):
@@ -92,7 +92,7 @@ def test_a_banner_newer_than_the_worker_is_accepted_at_once(make_app):
     """Published elsewhere, not yet seen here: the worker looks at the head instead of a 409."""
     import copy
 
-    from cmp.revisions import to_yaml
+    from kelisim.services.revisions import to_yaml
 
     publisher = make_app()
     lagging = make_app(extra={"catalogue_refresh_seconds": 3600.0})

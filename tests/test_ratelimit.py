@@ -10,11 +10,11 @@ import secrets
 import pytest
 from sqlalchemy import select
 
-from cmp import create_app
-from cmp.ratelimit import Admission, RateLimiter, network_of
-from cmp.store import ConsentStore
-from cmp.store.counters import counter_engine
-from cmp.store.throttle_tables import rate_limits
+from kelisim.services.ratelimit import Admission, RateLimiter, network_of
+from kelisim.store import ConsentStore
+from kelisim.store.counters import counter_engine
+from kelisim.store.throttle_tables import rate_limits
+from kelisim.web.app import create_app
 
 
 class FakeClock:

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
-from scanner.browser import launch
+from kelisim.domain.catalogue import load
+from kelisim.scanner.browser import launch
+from kelisim.settings import DEFAULT_CATALOGUE
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 README = PROJECT_ROOT / "README.md"
 SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
@@ -88,7 +90,7 @@ def test_readme_first_command_shows_the_banner_at_the_printed_url(playwright_ins
             page.goto(site.group(1))
             dialog = page.get_by_role("dialog")
             dialog.wait_for(state="visible", timeout=15_000)
-            title = load(PROJECT_ROOT / "vendors.yaml").texts["ru"]["title"]
+            title = load(DEFAULT_CATALOGUE).texts["ru"]["title"]
             assert title in dialog.inner_text()
         finally:
             browser.close()
@@ -124,7 +126,7 @@ def test_banner_screenshot_for_the_readme(demo, demo_browser, language):
         page.goto(f"{demo.site_url}/{language}/")
         dialog = page.get_by_role("dialog")
         dialog.wait_for(state="visible", timeout=15_000)
-        texts = load(PROJECT_ROOT / "vendors.yaml").texts[language]
+        texts = load(DEFAULT_CATALOGUE).texts[language]
         shown = dialog.inner_text()
         for key in ("title", "accept_all", "reject_all", "settings"):
             assert texts[key].strip() in shown, f"{key} missing from the {language} banner"

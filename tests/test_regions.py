@@ -12,9 +12,9 @@ import pytest
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
-from cmp.catalogue import CatalogueError, loads
-from cmp.regions import rule_for
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.catalogue import CatalogueError, loads
+from kelisim.domain.regions import rule_for
+from kelisim.settings import DEFAULT_CATALOGUE
 from tests.conftest import make_settings
 
 GERMANY = "85.214.10.20"
@@ -40,7 +40,7 @@ regions:
 
 
 def _catalogue_text(extra: str = REGIONS) -> str:
-    return (PROJECT_ROOT / "vendors.yaml").read_text(encoding="utf-8").rstrip() + "\n" + extra
+    return (DEFAULT_CATALOGUE).read_text(encoding="utf-8").rstrip() + "\n" + extra
 
 
 @pytest.fixture
@@ -177,7 +177,7 @@ def test_rules_match_countries_groups_subdivisions_and_unknown() -> None:
 
 
 def test_a_catalogue_without_regions_keeps_its_hash() -> None:
-    plain = loads((PROJECT_ROOT / "vendors.yaml").read_text(encoding="utf-8"))
+    plain = loads((DEFAULT_CATALOGUE).read_text(encoding="utf-8"))
     assert plain.regions == () and "regions" not in plain.to_dict()
     assert loads(_catalogue_text()).content_hash != plain.content_hash
 
@@ -223,7 +223,7 @@ def test_the_runtime_embeds_the_regional_first_layer(client) -> None:
 def test_implied_consent_applies_only_where_a_rule_says_so(tmp_path, geoip_db, sqlite_url) -> None:
     """An opt-out rule (here: for addresses the database does not know) records closing the banner
     as consent to the vendors it shows; the EEA rule, without it, records nothing granted."""
-    from cmp import create_app
+    from kelisim.web.app import create_app
 
     catalogue = tmp_path / "opt-out.yaml"
     opt_out = "  - id: opt_out\n    match: [unknown]\n    implied_consent: true\n"

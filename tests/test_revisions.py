@@ -1,4 +1,5 @@
-"""cmp.revisions against the real database: seeding from vendors.yaml, the draft, publishing,
+"""kelisim.services.revisions against the real database: seeding from vendors.yaml, the draft,
+publishing,
 approvals, other workers following a publish, and the `kelisim export|import catalogue` verbs."""
 
 from __future__ import annotations
@@ -7,14 +8,14 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, inspect
 
-from cmp import create_app
-from cmp.catalogue import CatalogueError, load
-from cmp.cli import main
-from cmp.revisions import RevisionError, added_script_hosts, diff, read_yaml, to_yaml
-from cmp.settings import PROJECT_ROOT
-from cmp.store.revision_tables import metadata as revision_metadata
+from kelisim.cli.main import main
+from kelisim.domain.catalogue import CatalogueError, load
+from kelisim.services.revisions import RevisionError, added_script_hosts, diff, read_yaml, to_yaml
+from kelisim.settings import DEFAULT_CATALOGUE
+from kelisim.store.revision_tables import metadata as revision_metadata
+from kelisim.web.app import create_app
 
-CATALOGUE = PROJECT_ROOT / "vendors.yaml"
+CATALOGUE = DEFAULT_CATALOGUE
 
 
 def revisions_of(app):

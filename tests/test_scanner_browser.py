@@ -10,12 +10,12 @@ import socket
 
 import pytest
 
-from cmp.settings import PROJECT_ROOT
-from scanner.cli import main
+from kelisim.scanner.cli import main
+from kelisim.settings import DEFAULT_CATALOGUE
 from tests.scanner.site import BAD_PAGE_VIOLATIONS, LoopbackSite
 
 pytestmark = pytest.mark.browser
-CATALOGUE = str(PROJECT_ROOT / "vendors.yaml")
+CATALOGUE = str(DEFAULT_CATALOGUE)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +92,7 @@ def test_an_uploaded_scan_shows_in_the_admin_with_its_findings(site, tmp_path, s
     from admin_support import add_user, login
     from werkzeug.serving import make_server
 
-    from cmp import create_app
+    from kelisim.web.app import create_app
 
     token = "scan-upload-token-for-this-test-0123"
     app = create_app(settings.with_changes(scan_upload_tokens=(token,)))

@@ -1,5 +1,6 @@
 """The scanner against the demo: the safe site passes clean (exit 0); on the unsafe twin every
-planted violation (demo/unsafe_plan.py) is found with its rule, state and vendor (exit 1).
+planted violation (src/kelisim/demo/unsafe_plan.py) is found with its rule, state and vendor (exit
+1).
 
 The scan reaches the fake vendor hosts the way a closed network would: --resolve maps the real
 hostnames to loopback and --ca-cert trusts the demo's CA.
@@ -12,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from cmp.settings import PROJECT_ROOT
-from scanner.cli import main
+from kelisim.scanner.cli import main
+from kelisim.settings import DEFAULT_CATALOGUE
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def scan(demo, url, out, *extra):
     resolve = [
         a for host, target in demo.host_map.items() for a in ("--resolve", f"MAP {host} {target}")
     ]
-    argv = [url, "--out", str(out), "--catalogue", str(PROJECT_ROOT / "vendors.yaml"), "--quiet",
+    argv = [url, "--out", str(out), "--catalogue", str(DEFAULT_CATALOGUE), "--quiet",
             "--ca-cert", str(demo.ca_cert_path), "--no-sitemap", *resolve, *extra]  # fmt: skip
     return main(argv)
 
@@ -33,8 +34,8 @@ def scan(demo, url, out, *extra):
 @pytest.fixture(scope="module")
 def unsafe_report(demo, tmp_path_factory):
     """One scan of one unsafe page in every state the plan names: each planted violation is made
-    to happen on every page (demo/unsafe_plan.py), so one page proves them all."""
-    from demo.unsafe_plan import PLANTED
+    to happen on every page (src/kelisim/demo/unsafe_plan.py), so one page proves them all."""
+    from kelisim.demo.unsafe_plan import PLANTED
 
     out = tmp_path_factory.mktemp("unsafe-scan")
     grants = sorted({f"vendor:{g}" for p in PLANTED for g in p.grants})
@@ -63,7 +64,7 @@ def test_safe_demo_passes_clean(demo, tmp_path):
 
 
 def _planted_ids():
-    from demo.unsafe_plan import PLANTED
+    from kelisim.demo.unsafe_plan import PLANTED
 
     return [p.id for p in PLANTED]
 
@@ -74,7 +75,7 @@ def planted_state(planted) -> str:
 
 @pytest.mark.parametrize("planted_id", _planted_ids())
 def test_unsafe_twin_finds_each_planted_violation(unsafe_report, planted_id):
-    from demo.unsafe_plan import PLANTED
+    from kelisim.demo.unsafe_plan import PLANTED
 
     planted = next(p for p in PLANTED if p.id == planted_id)
     code, report = unsafe_report
@@ -118,7 +119,7 @@ def _matches(observation, kind, host, name, lifetime) -> bool:
 
 def test_unsafe_twin_evidence_is_what_the_plan_says(unsafe_report):
     """Not only the verdicts: the very requests and cookies docs/demo.md lists, each time."""
-    from demo.unsafe_plan import PLANTED
+    from kelisim.demo.unsafe_plan import PLANTED
 
     _, report = unsafe_report
     assert set(EVIDENCE) == {p.id for p in PLANTED}

@@ -14,16 +14,16 @@ from typing import ClassVar
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
-from scanner.analyse import analyse, write_reports
-from scanner.browser import launch_args
-from scanner.cli import main
-from scanner.config import ScanConfig
-from scanner.model import BannerMetrics, Observation, Visit
-from scanner.run import ScanRun
-from scanner.tls import spki_hashes
-from scanner.upload import UploadError, upload
+from kelisim.domain.catalogue import load
+from kelisim.scanner.analyse import analyse, write_reports
+from kelisim.scanner.browser import launch_args
+from kelisim.scanner.cli import main
+from kelisim.scanner.config import ScanConfig
+from kelisim.scanner.model import BannerMetrics, Observation, Visit
+from kelisim.scanner.run import ScanRun
+from kelisim.scanner.tls import spki_hashes
+from kelisim.scanner.upload import UploadError, upload
+from kelisim.settings import DEFAULT_CATALOGUE
 
 SITE = "https://creditplus.kz/"
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
@@ -31,7 +31,7 @@ PNG = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return load(PROJECT_ROOT / "vendors.yaml")
+    return load(DEFAULT_CATALOGUE)
 
 
 def synthetic_run() -> ScanRun:
@@ -57,7 +57,7 @@ def synthetic_run() -> ScanRun:
 
 @pytest.fixture
 def written(tmp_path, catalogue):
-    config = ScanConfig(urls=[SITE], out=tmp_path, catalogue=PROJECT_ROOT / "vendors.yaml")
+    config = ScanConfig(urls=[SITE], out=tmp_path, catalogue=DEFAULT_CATALOGUE)
     run = synthetic_run()
     outcome = analyse(run, config, catalogue)
     write_reports(outcome, run, tmp_path)
@@ -124,8 +124,8 @@ def test_cookie_declaration_in_three_formats(written):
 def test_declaration_collapses_test_keys_into_one_row_and_shows_the_country(catalogue):
     """Amplitude's AMP_TEST_<timestamp> cookies (one per page load) and an unknown widget's
     random-suffix keys are one row each, and the HTML table says where each vendor is."""
-    from scanner.attribute import Attributor
-    from scanner.report import declaration
+    from kelisim.scanner.attribute import Attributor
+    from kelisim.scanner.report import declaration
 
     def amp(name: str) -> Observation:
         return Observation("cookie", "accept", SITE, "final", f"cookie:{name}@creditplus.kz",
@@ -199,7 +199,7 @@ class _Receiver(http.server.BaseHTTPRequestHandler):
 def test_declaration_csv_cells_cannot_run_as_spreadsheet_formulas(catalogue):
     """A cookie name is whatever the scanned site chose; opened in a spreadsheet, a CSV cell
     starting with = + - @ tab or CR would run as a formula, so such cells are quoted as text."""
-    from scanner.report import declaration
+    from kelisim.scanner.report import declaration
 
     hostile = ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"]
     obs = [Observation("cookie", "accept", SITE, "final", f"cookie:{n}@creditplus.kz",
@@ -211,12 +211,12 @@ def test_declaration_csv_cells_cannot_run_as_spreadsheet_formulas(catalogue):
 
 
 def test_upload_token_is_read_from_a_file_or_the_environment(tmp_path, monkeypatch):
-    from scanner.cli import build_parser, make_config
+    from kelisim.scanner.cli import build_parser, make_config
 
     token_file = tmp_path / "token"
     token_file.write_text("from-the-file\n")
     argv = ["https://x.test/", "--upload", "https://cmp.test",
-            "--catalogue", str(PROJECT_ROOT / "vendors.yaml")]  # fmt: skip
+            "--catalogue", str(DEFAULT_CATALOGUE)]  # fmt: skip
     monkeypatch.setenv("KELISIM_UPLOAD_TOKEN", "from-the-environment")
     assert make_config(build_parser().parse_args(argv)).upload_token == "from-the-environment"
     with_file = [*argv, "--upload-token-file", str(token_file)]
@@ -274,7 +274,7 @@ def test_usage_and_configuration_errors_exit_2(argv, message, tmp_path, capsys, 
     named = {"CONFIG": config, "WAIVERS": waivers, "EMPTY": empty}
     argv = [str(named[a]) if a in named else a for a in argv]
     if "--catalogue" not in argv:
-        argv += ["--catalogue", str(PROJECT_ROOT / "vendors.yaml")]
+        argv += ["--catalogue", str(DEFAULT_CATALOGUE)]
     assert main([*argv, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err

@@ -11,21 +11,28 @@ from pathlib import Path
 
 import pytest
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
-from scanner.attribute import Attributor
-from scanner.config import AllowEntry, ConfigError, Necessary, ScanConfig, Waiver, parse_waivers
-from scanner.cookies import parse_cookie_line
-from scanner.model import BannerMetrics, Observation, Visit
-from scanner.rules import Context, evaluate
-from scanner.triage import apply_baseline, apply_waivers, exit_code
+from kelisim.domain.catalogue import load
+from kelisim.scanner.attribute import Attributor
+from kelisim.scanner.config import (
+    AllowEntry,
+    ConfigError,
+    Necessary,
+    ScanConfig,
+    Waiver,
+    parse_waivers,
+)
+from kelisim.scanner.cookies import parse_cookie_line
+from kelisim.scanner.model import BannerMetrics, Observation, Visit
+from kelisim.scanner.rules import Context, evaluate
+from kelisim.scanner.triage import apply_baseline, apply_waivers, exit_code
+from kelisim.settings import DEFAULT_CATALOGUE
 
 SITE = "https://creditplus.kz/"
 
 
 @pytest.fixture(scope="module")
 def catalogue():
-    return load(PROJECT_ROOT / "vendors.yaml")
+    return load(DEFAULT_CATALOGUE)
 
 
 def cookie(name, host="creditplus.kz", state="none", **kw) -> Observation:

@@ -22,13 +22,13 @@ from admin_support import add_user, csrf_token, login
 from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
-from cmp.audit import AuditLog
-from cmp.notify import NotifySettings
-from cmp.scans import ScanStore
-from cmp.scheduled_scans import ScheduledScans, subprocess_scanner
-from cmp.schedules import Schedules
-from cmp.settings import PROJECT_ROOT
-from cmp.store.integration_tables import scan_schedules
+from kelisim.services.audit import AuditLog
+from kelisim.services.notify import NotifySettings
+from kelisim.services.scans import ScanStore
+from kelisim.services.scheduled_scans import ScheduledScans, subprocess_scanner
+from kelisim.services.schedules import Schedules
+from kelisim.settings import DEFAULT_CATALOGUE
+from kelisim.store.integration_tables import scan_schedules
 
 WEBHOOK_SECRET = "webhook-secret-for-tests"
 
@@ -129,7 +129,7 @@ def _demo_scanner_args(demo) -> list[str]:
     resolve = [
         a for host, target in demo.host_map.items() for a in ("--resolve", f"MAP {host} {target}")
     ]
-    return ["--catalogue", str(PROJECT_ROOT / "vendors.yaml"), "--quiet",
+    return ["--catalogue", str(DEFAULT_CATALOGUE), "--quiet",
             "--ca-cert", str(demo.ca_cert_path), "--no-sitemap", *resolve,
             "--pages", "1", "--depth", "0", "--states", "none,accept"]  # fmt: skip
 
@@ -181,7 +181,7 @@ def test_a_scheduled_scan_of_the_demo_notifies_new_findings(
     store = app.extensions["kelisim"].store
     scans = ScanStore(store.engine, store.write_engine, AuditLog(store.write_engine))
     assert scans.run(result.scan_run_id).findings == result.findings
-    # The report says which GTM tags fired per state (scanner.gtm_tags; the demo's container
+    # The report says which GTM tags fired per state (kelisim.scanner.gtm_tags; the demo's container
     # finds Metrika already on the page and inserts nothing, so the lists are empty here).
     report = json.loads(kept["report"].read_text())
     assert set(report["gtm_tags"]) == {"none", "accept"}
@@ -265,7 +265,7 @@ def test_viewers_see_schedules_but_cannot_add_them(app) -> None:
 
 
 def test_the_cli_runs_what_is_due(app, capsys, monkeypatch, tmp_path: Path) -> None:
-    from cmp.cli import main
+    from kelisim.cli.main import main
 
     settings = app.extensions["kelisim"].settings
     monkeypatch.setenv("KELISIM_DATABASE_URL", settings.database_url)

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from cmp import neutralise
-from cmp.logsafe import clean
+from kelisim.web.app import neutralise
+from kelisim.web.logsafe import clean
 from tests.crash_support import Server, production_env
 
 

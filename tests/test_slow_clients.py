@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from cmp.prefetch import READ_TIMEOUT, request_complete
+from kelisim.web.prefetch import READ_TIMEOUT, request_complete
 from tests.crash_support import Server, production_env
 
 SLOW_CLIENTS = 40

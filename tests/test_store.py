@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
-from cmp.store import ConsentStore, EventConflict, NewEvent, StoredEvent, leaves, merkle
-from cmp.store.note import Signer
-from cmp.store.schema import metadata
+from kelisim.store import ConsentStore, EventConflict, NewEvent, StoredEvent, leaves, merkle
+from kelisim.store.note import Signer
+from kelisim.store.schema import metadata
 
 RECORDED = datetime(2026, 11, 24, 9, 30, 15, 123456, tzinfo=UTC)
 

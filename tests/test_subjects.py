@@ -10,10 +10,10 @@ import pytest
 from admin_support import add_user, csrf_token, login
 from sqlalchemy import select
 
-from cmp.admin.shell import services
-from cmp.cli import main
-from cmp.store import NewEvent
-from cmp.store.schema import consent_events
+from kelisim.cli.main import main
+from kelisim.store import NewEvent
+from kelisim.store.schema import consent_events
+from kelisim.web.admin.shell import services
 
 
 def _consent(client, consent_body, **changes) -> dict:
@@ -144,7 +144,7 @@ def _old_event(app, consent_id: str, action: str, status: str, at: datetime) -> 
 def test_purge_destroys_consents_ended_past_retention_and_verify_passes(
     app, officer, database_url, monkeypatch, capsys
 ):
-    from cmp.admin.requests import subjects
+    from kelisim.web.admin.requests import subjects
 
     now = datetime(2030, 6, 1, tzinfo=UTC)
     withdrawn, expired, recent, blocked = (secrets.token_urlsafe(18) for _ in range(4))

@@ -21,8 +21,8 @@ from flask_wtf.csrf import generate_csrf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cmp import create_app
-from cmp.tokens import MAX_TOKEN_LENGTH, ConsentClaims, TokenCodec
+from kelisim.domain.tokens import MAX_TOKEN_LENGTH, ConsentClaims, TokenCodec
+from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
 MUTATIONS = 10_000

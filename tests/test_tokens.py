@@ -10,7 +10,7 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from cmp.tokens import DEFAULT_SALT, MAX_TOKEN_LENGTH, ConsentClaims, TokenCodec
+from kelisim.domain.tokens import DEFAULT_SALT, MAX_TOKEN_LENGTH, ConsentClaims, TokenCodec
 
 OLD_KEY = "old-key-" + "o" * 40
 NEW_KEY = "new-key-" + "n" * 40

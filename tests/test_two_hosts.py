@@ -27,9 +27,9 @@ import yaml
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from cmp.accounts import ACCOUNT_FAILURE_LIMIT, Accounts
-from cmp.store import ConsentStore
-from cmp.store.admin_tables import audit_log
+from kelisim.services.accounts import ACCOUNT_FAILURE_LIMIT, Accounts
+from kelisim.store import ConsentStore
+from kelisim.store.admin_tables import audit_log
 from tests.conftest import POSTGRES_ENV, _postgres_admin_url
 from tests.crash_support import Server, consent_body, post, production_env
 from tests.two_hosts import Nginx, Staff, nginx_binary, wait_for_http
@@ -155,7 +155,7 @@ def test_two_hosts_behind_nginx_share_every_piece_of_state(deployment):
     for host in (host_a, host_b):
         assert '"POST /api/v1/consent" 201' in host.log.read_text(), "one host got no consent"
     verified = subprocess.run(
-        [sys.executable, "-m", "cmp.cli", "db", "verify"],
+        [sys.executable, "-m", "kelisim.cli.main", "db", "verify"],
         env={**deployment["env"], "PYTHONPATH": str(os.getcwd())},
         capture_output=True,
         text=True,

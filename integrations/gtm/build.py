@@ -14,8 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cmp.catalogue import Catalogue, load
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.catalogue import Catalogue, load
+from kelisim.settings import DEFAULT_CATALOGUE
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "template.tpl"
@@ -239,7 +241,7 @@ def parse(text: str) -> dict[str, str]:
 
 
 def main() -> int:
-    catalogue = load(PROJECT_ROOT / "vendors.yaml")
+    catalogue = load(DEFAULT_CATALOGUE)
     TEMPLATE.write_text(render(catalogue), encoding="utf-8")
     print(f"build-gtm-template: wrote {TEMPLATE.relative_to(PROJECT_ROOT)}")
     return 0

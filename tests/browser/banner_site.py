@@ -6,7 +6,7 @@ nonce-only `style-src`, a report-uri it records) and carries all 14 vendors' sni
 shapes (site.html), inert until cmp.js activates them. The fake vendor host answers each vendor's
 script with a few lines that do what the vendor does (set its cookies and storage, send a beacon to
 its collection host) and records every request. Plain HTTP on loopback is enough here; the demo
-(demo/) does the same over HTTPS with a local CA.
+(src/kelisim/demo/) does the same over HTTPS with a local CA.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from urllib.request import urlopen
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from cmp.settings import PROJECT_ROOT, Settings
+from kelisim.settings import DEFAULT_CATALOGUE, Settings
 
-CATALOGUE = PROJECT_ROOT / "vendors.yaml"
+CATALOGUE = DEFAULT_CATALOGUE
 AMPLITUDE_KEY = "4b656c6973696d2064656d6f206b6579"
 
 
@@ -302,7 +302,7 @@ class Kelisim:
 
 
 def start_kelisim(database_url: str, catalogue_path: Path, token_key: str) -> Kelisim:
-    from cmp import create_app
+    from kelisim.web.app import create_app
 
     settings = Settings(
         database_url=database_url,

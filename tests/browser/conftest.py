@@ -23,7 +23,7 @@ from banner_site import (
     vendor_app,
 )
 
-from cmp.catalogue import load as load_catalogue
+from kelisim.domain.catalogue import load as load_catalogue
 
 # --- fixtures --------------------------------------------------------------------------------
 
@@ -110,11 +110,11 @@ def banner_playwright() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def gated_browser(banner_playwright, vendor_port: int, vendor_hosts: tuple[str, ...]):
     """Chromium with every vendor hostname of the catalogue resolved to the fake vendor host."""
-    from scanner.browser import launch, resolver_rules
+    from kelisim.scanner.browser import launch, resolver_rules
 
     rules = resolver_rules({host: f"127.0.0.1:{vendor_port}" for host in vendor_hosts})
     # The fake hosts speak plain HTTP: keep Chromium from upgrading iframe navigations to HTTPS (the
-    # last --disable-features wins, so it repeats the one scanner.browser sets).
+    # last --disable-features wins, so it repeats the one kelisim.scanner.browser sets).
     extra = [f"--host-resolver-rules={rules}", "--disable-features=RenderDocument,HttpsUpgrades"]
     browser = launch(banner_playwright, extra_args=extra)
     yield browser

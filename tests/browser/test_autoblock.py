@@ -41,7 +41,7 @@ UNMARKED_VENDORS = {
 
 @pytest.fixture(scope="module")
 def variant_browser(banner_playwright, vendor_port: int, vendor_hosts: tuple[str, ...]):
-    from scanner.browser import launch, resolver_rules
+    from kelisim.scanner.browser import launch, resolver_rules
 
     hosts = (*vendor_hosts, *VARIANT_HOSTS)
     rules = resolver_rules({host: f"127.0.0.1:{vendor_port}" for host in hosts})
@@ -383,10 +383,11 @@ def test_cmp_js_without_its_gate_and_without_the_bootstrap_activates_nothing(
 
 
 def test_the_gate_and_cmp_hosts_attribute_urls_alike(gate_visit: Visit, catalogue) -> None:
-    """static/gate.js and cmp/hosts.py implement one rule; the scanner relies on the Python one."""
+    """src/kelisim/web/static/gate.js and src/kelisim/domain/hosts.py implement one rule; the
+    scanner relies on the Python one."""
     from test_hosts import NEIGHBOURS, VARIANTS
 
-    from cmp.hosts import HostMatcher
+    from kelisim.domain.hosts import HostMatcher
 
     matcher = HostMatcher(catalogue.vendors)
     gate_visit.open(path="/paths")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from banner_site import CATALOGUE, Kelisim, serve, start_kelisim
 
-from cmp.audit import AuditLog
-from cmp.scans import ScanStore
+from kelisim.services.audit import AuditLog
+from kelisim.services.scans import ScanStore
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +103,7 @@ def lender(cmp_server: Kelisim) -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 @pytest.fixture(scope="module")
 def browser(banner_playwright):
-    from scanner.browser import launch
+    from kelisim.scanner.browser import launch
 
     # other-lender.example: a page on an origin the catalogue does not list, served on loopback.
     chromium = launch(

@@ -11,7 +11,7 @@ import pytest
 from banner_site import new_visit
 from contract import VENDOR_IDS
 
-from cmp.tokens import ConsentClaims, TokenCodec
+from kelisim.domain.tokens import ConsentClaims, TokenCodec
 
 pytestmark = pytest.mark.browser
 

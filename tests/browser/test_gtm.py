@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 from banner_site import CATALOGUE, Kelisim, serve
 
-from cmp.catalogue import load
-from cmp.settings import PROJECT_ROOT
+from kelisim.domain.catalogue import load
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
 
 pytestmark = pytest.mark.browser
 
@@ -82,7 +84,7 @@ def gtm_site(kelisim: Kelisim) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(banner_playwright):
-    from scanner.browser import launch
+    from kelisim.scanner.browser import launch
 
     chromium = launch(banner_playwright)
     yield chromium

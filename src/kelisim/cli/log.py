@@ -1,0 +1,190 @@
+"""`kelisim log …`: keys, offline receipt checks, and witnessing the Merkle log from outside it.
+
+* `keygen ORIGIN` makes a checkpoint signing key for KELISIM_LOG_SIGNING_KEY.
+* `verify-receipt FILE [--key PUB]` checks a proof document offline: no database, no server.
+* `export-checkpoints [--out FILE]` writes every signed checkpoint and key, for the privacy officer
+  or an external witness to keep where the database's administrators cannot reach.
+* `check --against FILE` proves the log as it is now extends every checkpoint in FILE (an export
+  or a visitor's proof document): a rewrite of history is caught even when the rewriter recomputed
+  every hash and re-signed, because the old checkpoint is in a copy they do not control.
+
+Exit codes as in kelisim.cli.main: 0 verified, 1 checked and found wrong, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from kelisim.services.proofs import ProofDocumentError, verify_document
+from kelisim.store import merkle
+from kelisim.store.log import SignedCheckpoint
+from kelisim.store.note import NoteError, Signer, Verifier, open_checkpoint
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXPORT_FORMAT = "kelisim-checkpoints/1"
+
+
+def add_parser(verbs: Any) -> None:
+    log = verbs.add_parser("log", help="the signed Merkle log: keys, receipts, witnessing")
+    log_verbs = log.add_subparsers(dest="log_verb", required=True, metavar="ACTION")
+    keygen = log_verbs.add_parser("keygen", help="print a new checkpoint signing key")
+    keygen.add_argument("origin", help="the log's name, e.g. consent.creditplus.kz/log")
+    verify = log_verbs.add_parser("verify-receipt", help="check a proof document offline")
+    verify.add_argument("file", help="the kelisim-consent-proof.json to check")
+    verify.add_argument(
+        "--key", help="the operator's published verifier key (text or a file holding it)"
+    )
+    export = log_verbs.add_parser("export-checkpoints", help="write every signed checkpoint")
+    export.add_argument("--out", help="write to this file instead of standard output")
+    check = log_verbs.add_parser(
+        "check", help="prove the log extends every checkpoint in a witness copy"
+    )
+    check.add_argument(
+        "--against", required=True, help="an export-checkpoints file or a proof document"
+    )
+
+
+def run(args: argparse.Namespace, open_store: Any) -> int:
+    if args.log_verb == "keygen":
+        return _keygen(args.origin)
+    if args.log_verb == "verify-receipt":
+        return _verify_receipt(Path(args.file), args.key)
+    store = open_store()
+    try:
+        if args.log_verb == "export-checkpoints":
+            return _export(store, args.out)
+        return _check(store, Path(args.against))
+    finally:
+        store.close()
+
+
+def _keygen(origin: str) -> int:
+    try:
+        signer = Signer.generate(origin)
+    except NoteError as error:
+        print(f"kelisim: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    print(str(signer))
+    print(f"verifier key (publish it): {signer.verifier()}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ProofDocumentError(f"{path}: cannot read it as JSON ({error})") from None
+
+
+def _key_text(value: str) -> str:
+    path = Path(value)
+    if "+" not in value and path.exists():
+        return path.read_text(encoding="utf-8").strip().splitlines()[0]
+    return value
+
+
+def _verify_receipt(path: Path, key: str | None) -> int:
+    try:
+        verified = verify_document(_read_json(path), [_key_text(key)] if key else None)
+    except (ProofDocumentError, OSError, IndexError) as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    for index, record in verified.records:
+        print(
+            f"ok: leaf {index} ({record.get('action')}, {record.get('status')}, "
+            f"{record.get('recorded_at')}) is in the tree of {verified.tree_size} leaves"
+        )
+    whose = "the given key" if key else "the key inside the file (pass --key to trust it)"
+    print(f"ok: checkpoint of {verified.origin} signed by {whose}: {verified.verifier_key}")
+    return EXIT_OK
+
+
+def _export(store: Any, out: str | None) -> int:
+    checkpoints = store.log.checkpoints()
+    document = {
+        "format": EXPORT_FORMAT,
+        "verifier_keys": store.log.verifier_keys(),
+        "checkpoints": [{"tree_size": c.tree_size, "note": c.note} for c in checkpoints],
+    }
+    text = json.dumps(document, indent=1) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"ok: {len(checkpoints)} checkpoint(s) written to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _witnessed(document: Any) -> tuple[list[SignedCheckpoint], dict[int, str]]:
+    """The checkpoints a witness file vouches for (each signature checked against the keys the
+    witness copied), and for a proof document the leaves it holds by index."""
+    if isinstance(document, dict) and document.get("format") == EXPORT_FORMAT:
+        keys = document.get("verifier_keys")
+        notes = [c.get("note") for c in document.get("checkpoints") or [] if isinstance(c, dict)]
+        leaves: dict[int, str] = {}
+    else:
+        verified = verify_document(document)  # raises ProofDocumentError when not one either
+        keys = [verified.verifier_key]
+        notes = [document["checkpoint"]]
+        leaves = {event["leaf_index"]: event["leaf"] for event in document["events"]}
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ProofDocumentError("verifier_keys: not a list of keys")
+    try:
+        verifiers = [Verifier.parse(key) for key in keys]
+        checkpoints = []
+        for note in notes:
+            opened, verifier = open_checkpoint(str(note), verifiers)
+            checkpoints.append(
+                SignedCheckpoint(opened.size, opened.root, str(verifier), str(note), None)  # type: ignore[arg-type]
+            )
+    except NoteError as error:
+        raise ProofDocumentError(f"a checkpoint in the file: {error}") from None
+    return checkpoints, leaves
+
+
+def _check(store: Any, path: Path) -> int:
+    try:
+        checkpoints, leaves = _witnessed(_read_json(path))
+    except ProofDocumentError as error:
+        print(f"kelisim: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    problems: list[str] = []
+    size = store.log.size()
+    root = store.log.root(size)
+    for checkpoint in checkpoints:
+        if checkpoint.tree_size == 0:
+            continue
+        if checkpoint.tree_size > size:
+            problems.append(
+                f"checkpoint of tree size {checkpoint.tree_size}: the log has only {size} leaves"
+            )
+            continue
+        proof = store.log.consistency_proof(checkpoint.tree_size, size)
+        try:
+            merkle.verify_consistency(checkpoint.tree_size, size, checkpoint.root, root, proof)
+        except merkle.ProofError:
+            problems.append(
+                f"checkpoint of tree size {checkpoint.tree_size}: the log's tree of {size} leaves "
+                "does not extend it (history was rewritten)"
+            )
+    for index, leaf in sorted(leaves.items()):
+        event = store.event_at(index + 1)
+        if event is None or event.leaf().decode("utf-8") != leaf:
+            problems.append(f"leaf {index}: the log no longer holds this receipt's event there")
+    # The stored tree must also be the tree of the rows as they read now.
+    report = store.verify(checkpoints=checkpoints)
+    problems += [p for p in report.problems if p not in problems]
+    if problems:
+        for problem in problems:
+            print(f"problem: {problem}")
+        print(
+            f"FAILED: the log does not extend the {len(checkpoints)} checkpoint(s) in {path}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print(f"ok: the log ({size} leaves) extends all {len(checkpoints)} checkpoint(s) in {path}")
+    return EXIT_OK

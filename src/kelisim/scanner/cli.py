@@ -1,0 +1,309 @@
+"""`kelisim scan URL…`: argument parsing and the exit codes; the work happens elsewhere.
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error (a message,
+never a traceback), 3 site unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import os
+import sys
+from collections.abc import Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from kelisim.scanner.config import (
+    COOKIE_POLICIES,
+    ConfigError,
+    ScanConfig,
+    apply_file,
+    parse_waivers,
+    read_yaml,
+)
+from kelisim.scanner.states import valid_state_names
+from kelisim.scanner.triage import EXIT_USAGE
+from kelisim.scanner.upload import TOKEN_ENV, UploadError, upload
+from kelisim.settings import DEFAULT_CATALOGUE
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on bad usage already; this only keeps the message to one clear line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"kelisim scan: error: {message}\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _default_catalogue() -> str:
+    """The site's own vendors.yaml when run from its folder; the shipped example otherwise."""
+    local = Path("vendors.yaml")
+    return str(local if local.is_file() else DEFAULT_CATALOGUE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="kelisim scan",
+        description="Scan a live site in every consent state and report what it sets.",
+    )
+    p.add_argument("urls", nargs="+", metavar="URL", help="start page(s), http or https")
+    p.add_argument("--out", default="scan-report", help="output directory (default: scan-report)")
+    p.add_argument(
+        "--catalogue",
+        default=os.environ.get("KELISIM_CATALOGUE") or _default_catalogue(),
+        help="vendors.yaml to check against (default: $KELISIM_CATALOGUE, else ./vendors.yaml, "
+        "else the example shipped with Kelisim)",
+    )
+    p.add_argument("--config", help="scan configuration YAML (selectors, necessary allow-list, …)")
+    p.add_argument("--pages", type=int, default=5, help="most pages to visit (default 5)")
+    p.add_argument(
+        "--depth", type=int, default=1, help="link depth from the start URLs (default 1)"
+    )
+    p.add_argument("--no-sitemap", action="store_true", help="do not read /sitemap.xml")
+    p.add_argument(
+        "--workers", type=int, default=2, help="browser contexts in parallel (default 2)"
+    )
+    p.add_argument("--timeout", type=float, default=30.0, help="page load timeout, seconds")
+    p.add_argument("--retries", type=int, default=1, help="retries of a failed visit (default 1)")
+    p.add_argument(
+        "--settle-max",
+        type=float,
+        default=8.0,
+        help="longest wait for a page to settle after load, seconds (default 8)",
+    )
+    p.add_argument(
+        "--quiet-ms",
+        type=int,
+        default=500,
+        help="network silence that counts as settled, ms (default 500)",
+    )
+    p.add_argument(
+        "--min-dwell",
+        type=float,
+        default=5.0,
+        help="seconds every page is observed past its load event (default 5: catches timer tags)",
+    )
+    p.add_argument(
+        "--no-clock",
+        action="store_true",
+        help="dwell in real time instead of fast-forwarding timers with Playwright's clock",
+    )
+    p.add_argument(
+        "--no-interact", action="store_true", help="do not scroll, move the mouse or focus fields"
+    )
+    p.add_argument(
+        "--states",
+        help="comma-separated states: none,reject,accept,withdraw,"
+        "vendor:<id>,vendor:*,fresh (default: all)",
+    )
+    p.add_argument("--vendors", help="comma-separated vendor ids for the single-vendor states")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error")
+    p.add_argument("--baseline", help="an earlier report.json: fail only on new findings")
+    p.add_argument("--waivers", help="YAML list of {id, reason, expires?}")
+    p.add_argument("--policy-url", help="privacy policy page that must name every vendor (V14)")
+    p.add_argument(
+        "--resolve",
+        action="append",
+        default=[],
+        help="Chromium host-resolver rule, e.g. 'MAP mc.yandex.ru 127.0.0.1:8443'",
+    )
+    p.add_argument("--ca-cert", action="append", default=[], help="PEM CA (or leaf) to trust")
+    p.add_argument("--ignore-https-errors", action="store_true")
+    p.add_argument(
+        "--cookie-policy",
+        choices=COOKIE_POLICIES,
+        default="allow-third-party",
+        help="third-party cookies as Chrome's default (allow) or blocked",
+    )
+    p.add_argument("--no-screenshots", action="store_true")
+    p.add_argument("--upload", metavar="SERVER", help="Kelisim server to send the report to")
+    p.add_argument(
+        "--upload-token",
+        help=f"bearer token for --upload; prefer ${TOKEN_ENV} or --upload-token-file, since a "
+        "command line is visible to every user of the machine and kept in CI logs",
+    )
+    p.add_argument("--upload-token-file", help="file holding the bearer token for --upload")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    return p  # fmt: skip
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def make_config(args: argparse.Namespace) -> ScanConfig:
+    for url in args.urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"'{url}' is not an http(s) URL")
+    for name in ("pages", "workers"):
+        if getattr(args, name) < 1:
+            raise ConfigError(f"--{name} must be at least 1")
+    if args.min_dwell < 0:
+        raise ConfigError("--min-dwell must be >= 0 seconds")
+    if args.depth < 0 or args.retries < 0 or args.timeout <= 0 or args.settle_max <= 0:
+        raise ConfigError("--depth and --retries must be >= 0; --timeout and --settle-max > 0")
+    config = ScanConfig(
+        urls=list(args.urls),
+        out=Path(args.out),
+        catalogue=Path(args.catalogue),
+        pages=args.pages,
+        depth=args.depth,
+        workers=args.workers,
+        timeout_s=args.timeout,
+        retries=args.retries,
+        settle_max_s=args.settle_max,
+        quiet_ms=args.quiet_ms,
+        min_dwell_s=args.min_dwell,
+        fast_clock=not args.no_clock,
+        interact=not args.no_interact,
+        states=_csv(args.states),
+        vendors=_csv(args.vendors),
+        sitemap=not args.no_sitemap,
+        fail_on=args.fail_on,
+        baseline=Path(args.baseline) if args.baseline else None,
+        policy_url=args.policy_url,
+        resolve=list(args.resolve),
+        ca_certs=[Path(p) for p in args.ca_cert],
+        ignore_https_errors=args.ignore_https_errors,
+        cookie_policy=args.cookie_policy,
+        upload=args.upload,
+        upload_token=args.upload_token
+        or _token_file(args.upload_token_file)
+        or os.environ.get(TOKEN_ENV),
+        screenshots=not args.no_screenshots,
+    )
+    if args.config:
+        apply_file(config, Path(args.config))
+    if args.waivers:
+        path = Path(args.waivers)
+        config.waivers.extend(parse_waivers(read_yaml(path), str(path)))
+    if config.baseline is not None and not config.baseline.is_file():
+        raise ConfigError(f"--baseline {config.baseline}: no such file")
+    for cert in config.ca_certs:
+        if not cert.is_file():
+            raise ConfigError(f"--ca-cert {cert}: no such file")
+    if config.upload and not config.upload_token:
+        raise ConfigError(f"--upload needs ${TOKEN_ENV}, --upload-token-file or --upload-token")
+    return config
+
+
+def _token_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"--upload-token-file {path}: cannot be read ({exc.__class__.__name__})"
+        ) from None
+    if not token:
+        raise ConfigError(f"--upload-token-file {path}: the file is empty")
+    return token
+
+
+def load_catalogue(path: Path):
+    from kelisim.domain import catalogue as catalogue_module
+
+    if not path.is_file():
+        raise ConfigError(f"catalogue {path}: no such file (use --catalogue)")
+    try:
+        return catalogue_module.load(path)
+    except catalogue_module.CatalogueError as exc:
+        raise ConfigError(f"catalogue {path} is invalid:\n{exc}") from exc
+
+
+def check_names(config: ScanConfig, catalogue) -> None:
+    ids = [v.id for v in catalogue.vendors]
+    valid = valid_state_names(ids)
+    for state in config.states or []:
+        if state not in valid:
+            raise ConfigError(f"--states: unknown state '{state}'; use one of none, reject, "
+                              "accept, withdraw, fresh, vendor:*, vendor:<id>")  # fmt: skip
+    for vendor in [*(config.vendors or []), *config.selectors.vendors]:
+        if vendor not in ids:
+            raise ConfigError(f"unknown vendor id '{vendor}' (catalogue has: {', '.join(ids)})")
+
+
+T = TypeVar("T")
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the async scan to completion, also from a thread that already runs an event loop.
+
+    A caller such as a test suite holding Playwright's sync API has a loop running in its thread,
+    where asyncio.run() refuses to start; the scan then gets a thread and a loop of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from kelisim.scanner.analyse import analyse, write_reports
+    from kelisim.scanner.progress import Progress
+    from kelisim.scanner.run import Scanner
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        config = make_config(args)
+        catalogue = load_catalogue(config.catalogue)
+        check_names(config, catalogue)
+        config.out.mkdir(parents=True, exist_ok=True)
+    except (ConfigError, OSError) as exc:
+        sys.stderr.write(f"kelisim scan: error: {exc}\n")
+        return EXIT_USAGE
+    progress = Progress(quiet=args.quiet)
+    vendor_ids = [v.id for v in catalogue.vendors]
+    try:
+        run = run_coroutine(Scanner(config, vendor_ids, progress).scan())
+        outcome = analyse(run, config, catalogue)
+    except ConfigError as exc:
+        sys.stderr.write(f"kelisim scan: error: {exc}\n")
+        return EXIT_USAGE
+    progress.finish()
+    write_reports(outcome, run, config.out)
+    for waiver in outcome.unused_waivers:
+        sys.stderr.write(f"kelisim scan: warning: waiver {waiver} matches no finding\n")
+    for url, error in run.unreachable.items():
+        sys.stderr.write(f"kelisim scan: unreachable: {url}: {error}\n")
+    _summary(outcome, config)
+    if config.upload:
+        try:
+            answer = upload(config.upload, config.upload_token, outcome.report)
+            sys.stderr.write(f"kelisim scan: uploaded to {config.upload}: {answer[:200]}\n")
+        except UploadError as exc:
+            sys.stderr.write(f"kelisim scan: error: {exc}\n")
+            return outcome.exit_code if outcome.exit_code != 0 else EXIT_USAGE
+    return outcome.exit_code
+
+
+def _summary(outcome, config: ScanConfig) -> None:
+    s = outcome.report["summary"]
+    failing = ", ".join(f"{n} {sev}" for sev, n in sorted(s["failing"].items())) or "none"
+    sys.stderr.write(
+        f"kelisim scan: {s['visits']} visits, {s['findings']} findings (failing: {failing}); "
+        f"reports in {config.out}\n"
+    )
+    shown = 0
+    for f in outcome.findings:
+        if f.waived or not f.new or shown >= 25:
+            continue
+        shown += 1
+        sys.stderr.write(
+            f"  {f.rule} {f.severity:<7} {f.state:<22} {f.vendor or '-':<20} {f.message}\n"
+        )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""report.html: one self-contained file (inline CSS, screenshots as base64 PNG) that CI keeps as
+an artifact and a marketer can open offline."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from kelisim.scanner.model import Visit
+from kelisim.scanner.report.declaration import to_html as declaration_html
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;color:#1d2330}
+h1{font-size:1.5rem;margin:0 0 .3rem}
+h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #dde}
+table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border:1px solid #dde;padding:.3rem .45rem;text-align:left;vertical-align:top}
+th{background:#f3f4f8}.error{color:#a8071a;font-weight:600}.warning{color:#ad6800}
+.ok{color:#237804;font-weight:600}.muted{color:#6b7280}code,pre{font-size:12px}
+pre{white-space:pre-wrap;margin:0;max-width:48rem}.pill{padding:.05rem .4rem;border-radius:.6rem;
+background:#eef}.shot{max-width:46%;border:1px solid #ccd;margin:.3rem}details{margin:.4rem 0}
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def render(report: dict[str, Any], visits: list[Visit]) -> str:
+    s = report["summary"]
+    env = report["environment"]
+    verdict = {0: ("ok", "clean"), 1: ("error", "findings"), 3: ("error", "site unreachable")}.get(
+        s["exit_code"], ("error", f"exit {s['exit_code']}")
+    )
+    parts = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        "<meta name=viewport content='width=device-width,initial-scale=1'>",
+        f"<title>Kelisim scan — {_e(', '.join(report['target']['urls']))}</title>",
+        f"<style>{CSS}</style></head><body>",
+        f"<h1>Kelisim scan: <span class={verdict[0]}>{verdict[1]}</span></h1>",
+        f"<p class=muted>{_e(', '.join(report['target']['urls']))} · {_e(report['started_at'])} · "
+        f"{s['visits']} page-state visits in {report['duration_s']} s · schema "
+        f"{_e(report['schema'])}</p>",
+        "<table>",
+        _row("Pages", len(report["target"]["pages"])),
+        _row("States", ", ".join(report["target"]["states"])),
+        _row("Cookie policy scanned", env.get("cookie_policy")),
+        _row("Browser", env.get("browser")),
+        _row("Failing findings", json.dumps(s["failing"]) + f" (fail on {s['fail_on']})"),
+        _row("New / waived", f"{s['new']} / {s['waived']}"),
+        _row("Requests (aborted, still counted)", f"{s['requests']} ({s['requests_aborted']})"),
+        _row("Unreachable", ", ".join(report["target"]["unreachable"]) or "none"),
+        "</table>",
+        "<h2>Findings</h2>",
+        _findings(report["findings"]),
+        "<h2>Banner</h2>",
+        _banners(visits),
+        "<h2>Vendors seen</h2>",
+        _vendors(report["observations"]),
+        "<h2>Cookie declaration (generated)</h2>",
+        declaration_html(report["declaration"]),
+        "<h2>Visits</h2>",
+        _visits(report["visits"]),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _row(label: str, value: Any) -> str:
+    return f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
+
+
+def _findings(findings: list[dict[str, Any]]) -> str:
+    if not findings:
+        return "<p class=ok>No findings.</p>"
+    rows = [
+        "<table><tr><th>Rule</th><th>Severity</th><th>State</th><th>Vendor</th><th>Finding</th>"
+        "<th>Pages</th><th>Evidence</th><th>Id</th></tr>"
+    ]
+    for f in findings:
+        tags = []
+        if f.get("waived"):
+            tags.append(f"waived: {f['waived']}")
+        if not f.get("new", True):
+            tags.append("in baseline")
+        tag = f"<br><span class=pill>{_e('; '.join(tags))}</span>" if tags else ""
+        evidence = json.dumps(f.get("evidence", {}), ensure_ascii=False, indent=1)
+        pages = "<br>".join(_e(p) for p in f.get("pages", [])[:5])
+        rows.append(
+            f"<tr><td>{_e(f['rule'])}</td><td class={_e(f['severity'])}>{_e(f['severity'])}</td>"
+            f"<td>{_e(f['state'])}</td><td>{_e(f.get('vendor') or '—')}</td>"
+            f"<td>{_e(f['message'])}{tag}</td><td>{pages}</td><td><details><summary>show</summary><pre>{_e(evidence)}</pre></details></td>"
+            f"<td><code>{_e(f['id'])}</code></td></tr>"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _banners(visits: list[Visit]) -> str:
+    out = []
+    for visit in visits:
+        b = visit.banner
+        if b is None:
+            continue
+        out.append(f"<h3>{_e(b.page)}</h3>")
+        buttons = ", ".join(
+            f"{role}: {_e(v.get('text'))} ({v['width']:.0f}×{v['height']:.0f}px, "
+            f"{v['font_size']:.0f}px/{v['font_weight']})"
+            for role, v in b.buttons.items()
+        )
+        out.append(f"<p>{buttons or 'no banner buttons found'}</p>")
+        for shot in (b.screenshot_png_b64, b.settings_screenshot_png_b64):
+            if shot:
+                out.append(
+                    f"<img class=shot alt='banner screenshot' src='data:image/png;base64,{shot}'>"
+                )
+    return "\n".join(out) or "<p class=muted>The banner was not measured.</p>"
+
+
+def _vendors(observations: list[dict[str, Any]]) -> str:
+    counts: Counter[tuple[str, str, str]] = Counter(
+        (o.get("vendor") or "(unattributed)", o["state"], o["kind"]) for o in observations
+    )
+    by_vendor: dict[str, Counter[str]] = {}
+    for (vendor, state, kind), n in counts.items():
+        by_vendor.setdefault(vendor, Counter())[f"{state}/{kind}"] += n
+    rows = ["<table><tr><th>Vendor</th><th>Observations by state/kind</th></tr>"]
+    for vendor in sorted(by_vendor):
+        detail = ", ".join(f"{k}: {n}" for k, n in sorted(by_vendor[vendor].items()))
+        rows.append(f"<tr><td>{_e(vendor)}</td><td>{_e(detail)}</td></tr>")
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def _visits(visits: list[dict[str, Any]]) -> str:
+    rows = ["<table><tr><th>Page</th><th>State</th><th>Result</th><th>ms</th><th>Settled</th></tr>"]
+    for v in visits:
+        result = "ok" if v["ok"] else f"failed: {v.get('error')}"
+        rows.append(
+            f"<tr><td>{_e(v['page'])}</td><td>{_e(v['state'])}</td>"
+            f"<td class={'ok' if v['ok'] else 'error'}>{_e(result)}</td>"
+            f"<td>{v['duration_ms']}</td><td>{'yes' if v['settled'] else 'max reached'}</td></tr>"
+        )
+    rows.append("</table>")
+    return "\n".join(rows)
+
+
+def write(text: str, path: Path) -> None:
+    path.write_text(text, encoding="utf-8")

@@ -1,0 +1,114 @@
+"""report.json, schema "kelisim-scan/1": the contract CI, the baseline and the admin UI read.
+
+Additions keep the schema number; renaming or removing a field bumps it. Screenshots stay out of
+the JSON (they live in report.html), and cookie values are never stored, only short hashes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from kelisim.scanner import gtm_tags
+from kelisim.scanner.model import Finding, Observation, Visit
+from kelisim.scanner.rules import RULES
+
+SCHEMA = "kelisim-scan/1"
+
+
+def build(
+    *,
+    run: Any,
+    config: Any,
+    catalogue: Any,
+    findings: list[Finding],
+    declaration: list[dict[str, Any]],
+    exit_code: int,
+    fail_on: str,
+) -> dict[str, Any]:
+    observations: list[Observation] = [o for v in run.visits for o in v.observations]
+    counts: dict[str, int] = {}
+    for f in findings:
+        if not f.waived and f.new:
+            counts[f.severity] = counts.get(f.severity, 0) + 1
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": "kelisim scan", "version": _version()},
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "duration_s": run.duration_s,
+        "target": {
+            "urls": list(config.urls),
+            "pages": run.pages,
+            "states": run.states,
+            "unreachable": run.unreachable,
+            "policy_url": config.policy_url,
+        },
+        "environment": run.environment,
+        "catalogue": {
+            "source": str(getattr(catalogue, "source", "")),
+            "revision": getattr(catalogue, "revision", None),
+            "hash": getattr(catalogue, "content_hash", None),
+        },
+        "summary": {
+            "visits": len(run.visits),
+            "visits_failed": sum(1 for v in run.visits if not v.ok),
+            "visits_unsettled": sum(1 for v in run.visits if not v.settled),
+            "observations": len(observations),
+            "requests": sum(1 for o in observations if o.kind == "request"),
+            "requests_aborted": sum(
+                1 for o in observations if o.kind == "request" and "ERR_ABORTED" in (o.error or "")
+            ),
+            "findings": len(findings),
+            "failing": counts,
+            "new": sum(1 for f in findings if f.new),
+            "waived": sum(1 for f in findings if f.waived),
+            "fail_on": fail_on,
+            "exit_code": exit_code,
+        },
+        "rules": {rid: {"severity": sev, "title": title} for rid, (sev, title) in RULES.items()},
+        "findings": [f.to_dict() for f in findings],
+        "visits": [_visit(v) for v in run.visits],
+        "banner": [_banner(v) for v in run.visits if v.banner is not None],
+        "declaration": declaration,
+        # Which GTM tags fired in each consent state (kelisim.scanner.gtm_tags; docs/gtm.md).
+        "gtm_tags": gtm_tags.by_state(observations),
+        "observations": [o.to_dict() for o in observations],
+    }
+
+
+def _visit(visit: Visit) -> dict[str, Any]:
+    return {
+        "page": visit.page,
+        "state": visit.state,
+        "ok": visit.ok,
+        "error": visit.error,
+        "duration_ms": visit.duration_ms,
+        "settled": visit.settled,
+        "stuck": visit.stuck,
+        "attempts": visit.attempts,
+        "observations": len(visit.observations),
+        "consent_signal": visit.consent_signal,
+    }
+
+
+def _banner(visit: Visit) -> dict[str, Any]:
+    data = asdict(visit.banner)
+    data["screenshot"] = bool(data.pop("screenshot_png_b64"))
+    data["settings_screenshot"] = bool(data.pop("settings_screenshot_png_b64"))
+    return data
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("kelisim")
+    except Exception:  # not installed as a package (running from a checkout)
+        return "0+checkout"
+
+
+def write(report: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

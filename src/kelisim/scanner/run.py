@@ -1,0 +1,343 @@
+"""The scan itself: one Chromium, a pool of workers, each visit a fresh context.
+
+Every page is visited once per consent state in its own browser context, so no state leaks into
+another; the "none" visit of a page comes first because it finds the links the crawl follows.
+Workers are asyncio tasks sharing one browser (contexts are cheap, browsers are not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kelisim.scanner import banner as banner_probe
+from kelisim.scanner import dwell
+from kelisim.scanner import states as consent
+from kelisim.scanner.browser import SCANNER_ARGS, launch_args, launch_scanner
+from kelisim.scanner.config import ScanConfig
+from kelisim.scanner.crawl import Frontier, sitemap_location, sitemap_urls
+from kelisim.scanner.model import (
+    PHASE_FINAL,
+    PHASE_GRANTED,
+    PHASE_POST,
+    PHASE_PRE,
+    PHASE_WITHDRAWING,
+    STATE_ACCEPT,
+    STATE_FRESH,
+    STATE_NONE,
+    STATE_WITHDRAW,
+    Visit,
+)
+from kelisim.scanner.observe import Recorder
+from kelisim.scanner.tls import ca_args
+
+LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"
+SERVICE_WORKER_EVENTS = "PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"
+NETWORK_ERRORS = ("net::ERR_", "NS_ERROR", "Timeout", "timeout")
+
+
+class NavigationFailed(RuntimeError):
+    """The page could not be loaded at all (refused, unresolvable, timed out)."""
+
+
+@dataclass
+class ScanRun:
+    """Everything the browser part of a scan produced, before attribution and rules."""
+
+    started_at: str
+    finished_at: str = ""
+    duration_s: float = 0.0
+    visits: list[Visit] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    unreachable: dict[str, str] = field(default_factory=dict)
+    states: list[str] = field(default_factory=list)
+    policy: dict[str, Any] | None = None
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+def chromium_flags(config: ScanConfig) -> list[str]:
+    extra = list(config.extra_chromium_args)
+    if config.resolve:
+        extra.append("--host-resolver-rules=" + ", ".join(config.resolve))
+    extra += ca_args(config.ca_certs)
+    return extra
+
+
+class Scanner:
+    def __init__(
+        self,
+        config: ScanConfig,
+        vendor_ids: list[str],
+        progress: Callable[[Visit, int, int], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.vendor_ids = vendor_ids
+        self.progress = progress or (lambda visit, done, total: None)
+        self.states = consent.all_states(
+            config.vendors if config.vendors is not None else vendor_ids, config.states
+        )
+        self.run = ScanRun(started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        self._done = 0
+        self._clock = config.fast_clock
+
+    # -- visits -----------------------------------------------------------------------------
+    async def _new_context(self, browser: Any) -> Any:
+        return await browser.new_context(
+            ignore_https_errors=self.config.ignore_https_errors,
+            viewport={"width": 1280, "height": 800},
+            locale="ru-RU",
+        )
+
+    async def visit(self, browser: Any, page_url: str, state: str, measure: bool) -> Visit:
+        cfg = self.config
+        visit = Visit(page=page_url, state=state)
+        started = time.monotonic()
+        context = await self._new_context(browser)
+        recorder = Recorder(page_url, state)
+        try:
+            await recorder.attach_context(context)
+            self._clock = cfg.fast_clock and await dwell.install_clock(context)
+            page = await context.new_page()
+            page.set_default_timeout(cfg.timeout_s * 1000)
+            cdp = await recorder.attach_page(context, page)
+            try:
+                await page.goto(page_url, wait_until="load", timeout=cfg.timeout_s * 1000)
+            except Exception as exc:
+                raise NavigationFailed(str(exc).splitlines()[0]) from exc
+            if state in (STATE_NONE, STATE_FRESH):
+                visit.settled = await self._dwell(page, recorder)
+                await recorder.snapshot(page, cdp, PHASE_FINAL)
+                visit.consent_signal = await consent.consent_signal(page)
+                if state == STATE_NONE:
+                    try:
+                        visit.links = await page.evaluate(LINKS_JS)
+                    except Exception:  # a page without links is still scanned
+                        visit.links = []
+                    if measure:
+                        visit.banner = await banner_probe.measure(
+                            page, page_url, cfg.selectors, cfg.screenshots
+                        )
+            else:
+                await self._choice_visit(page, cdp, recorder, visit)
+            if cfg.leave_page:
+                await dwell.leave(page, recorder)
+        except NavigationFailed as exc:
+            visit.ok, visit.error = False, str(exc)
+        except consent.StateError as exc:
+            visit.ok, visit.error = False, f"state not applicable: {exc}"
+        except Exception as exc:  # one broken visit must not end the scan
+            visit.ok, visit.error = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        finally:
+            visit.observations = recorder.finish()
+            visit.canvas_reads = recorder.canvas_reads
+            visit.stuck = recorder.stuck
+            visit.duration_ms = int((time.monotonic() - started) * 1000)
+            with contextlib.suppress(Exception):  # a crashed context is already gone
+                await context.close()
+        return visit
+
+    async def _choice_visit(self, page: Any, cdp: Any, recorder: Recorder, visit: Visit) -> None:
+        cfg = self.config
+        use_kelisim = await consent.has_kelisim(page, min(cfg.timeout_s, 10.0))
+        if not use_kelisim and not cfg.selectors.configured:
+            raise consent.StateError("no window.kelisim on the page and no consent selectors")
+        if not use_kelisim and cfg.selectors.accept:
+            await page.locator(cfg.selectors.accept).first.wait_for(state="visible")
+        await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2)
+        await recorder.snapshot(page, cdp, PHASE_PRE)
+        common = {
+            "use_kelisim": use_kelisim,
+            "selectors": cfg.selectors,
+            "timeout_s": cfg.timeout_s,
+        }
+        if visit.state == STATE_WITHDRAW:
+            recorder.mark(PHASE_GRANTED)
+            await consent.apply_choice(page, STATE_ACCEPT, self.vendor_ids, **common)
+            await self._dwell(page, recorder)
+            # From withdraw() on, every request counts: beacons the withdrawn document sends on
+            # pagehide while the CMP reloads it are how an uninformed vendor leaks (V10).
+            # The withdrawn document's phase ends when the reloaded one commits, not at its load
+            # event: the new document's first requests (a pixel on restored scroll) are "post",
+            # whatever the timing, so two scans label them alike.
+            committed, reloaded = asyncio.Event(), asyncio.Event()
+
+            def on_commit(frame: Any) -> None:
+                if frame == page.main_frame and not committed.is_set():
+                    recorder.leaving = False
+                    recorder.mark(PHASE_POST)
+                    committed.set()
+
+            page.on("framenavigated", on_commit)
+            page.on("load", lambda _page: reloaded.set())
+            recorder.mark(PHASE_WITHDRAWING)
+            recorder.leaving = True
+            await consent.withdraw(page, **common)
+            with contextlib.suppress(TimeoutError):  # a CMP that does not reload: observe as is
+                await asyncio.wait_for(reloaded.wait(), timeout=min(cfg.timeout_s, 5.0))
+            page.remove_listener("framenavigated", on_commit)
+            recorder.leaving = False
+            recorder.mark(PHASE_POST)
+            visit.settled = await self._dwell(page, recorder)
+        else:
+            recorder.mark(PHASE_POST)
+            await consent.apply_choice(page, visit.state, self.vendor_ids, **common)
+            await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
+            await page.reload(wait_until="load")
+            visit.settled = await self._dwell(page, recorder)
+        visit.consent_signal = await consent.consent_signal(page)
+        await recorder.snapshot(page, cdp, PHASE_FINAL)
+
+    async def _dwell(self, page: Any, recorder: Recorder) -> bool:
+        cfg = self.config
+        return await dwell.dwell(
+            page,
+            recorder,
+            settle_max_s=cfg.settle_max_s,
+            quiet_ms=cfg.quiet_ms,
+            min_dwell_s=cfg.min_dwell_s,
+            clock=self._clock,
+            interactions=cfg.interact,
+        )
+
+    async def visit_with_retries(
+        self, browser: Any, page_url: str, state: str, measure: bool
+    ) -> Visit:
+        visit = Visit(page=page_url, state=state, ok=False)
+        for attempt in range(1, self.config.retries + 2):
+            visit = await self.visit(browser, page_url, state, measure)
+            visit.attempts = attempt
+            if visit.ok or (visit.error or "").startswith("state not applicable"):
+                break
+        return visit
+
+    # -- the crawl --------------------------------------------------------------------------
+    async def _sitemap(self, browser: Any, frontier: Frontier) -> None:
+        origins = dict.fromkeys(sitemap_location(u) for u in self.config.urls)
+        context = await self._new_context(browser)
+        try:
+            page = await context.new_page()
+            for location in origins:
+                try:
+                    response = await page.goto(location, timeout=self.config.timeout_s * 1000)
+                    if response is None or response.status != 200:
+                        continue
+                    for url in sitemap_urls(await response.text()):
+                        frontier.add(url, 1)
+                except Exception:  # a missing sitemap is normal
+                    continue
+        finally:
+            await context.close()
+
+    async def _policy(self, browser: Any) -> dict[str, Any] | None:
+        url = self.config.policy_url
+        if not url:
+            return None
+        context = await self._new_context(browser)
+        try:
+            page = await context.new_page()
+            response = await page.goto(url, timeout=self.config.timeout_s * 1000)
+            text = await page.inner_text("body")
+            return {"url": url, "status": response.status if response else None, "text": text}
+        except Exception as exc:  # reported as a V14 error, not a crash
+            return {"url": url, "error": str(exc).splitlines()[0], "text": ""}
+        finally:
+            await context.close()
+
+    async def scan(self) -> ScanRun:
+        from playwright.async_api import async_playwright
+
+        cfg = self.config
+        started = time.monotonic()
+        flags = chromium_flags(cfg)
+        self.run.states = list(self.states)
+        frontier = Frontier(list(cfg.urls), cfg.pages, cfg.depth)
+        queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        total = [0]
+
+        def enqueue_none(page: str) -> None:
+            total[0] += len(self.states)
+            queue.put_nowait((page, STATE_NONE))
+
+        # Playwright reports service workers' own fetches only with this switch (Chromium).
+        os.environ.setdefault(SERVICE_WORKER_EVENTS, "1")
+        with tempfile.TemporaryDirectory(prefix="kelisim-scan-") as profile:
+            async with async_playwright() as pw:
+                persistent = await launch_scanner(
+                    pw, Path(profile), cookie_policy=cfg.cookie_policy, extra_args=flags
+                )
+                browser = persistent.browser
+                self.run.environment = {
+                    "browser": f"Chromium {browser.version}",
+                    "cookie_policy": cfg.cookie_policy,
+                    "storage_partitioning": "on (as in Chrome)",
+                    "site_isolation": "off (one CDP session sees every frame)",
+                    "flags": launch_args([*SCANNER_ARGS, *flags]),
+                    "workers": cfg.workers,
+                    "observation": dwell.techniques(
+                        min_dwell_s=cfg.min_dwell_s,
+                        clock=cfg.fast_clock,
+                        interactions=cfg.interact,
+                        leave_page=cfg.leave_page,
+                    ),
+                }
+                if cfg.sitemap:
+                    await self._sitemap(browser, frontier)
+                for page in frontier.pages:
+                    enqueue_none(page)
+                first_page = frontier.pages[0] if frontier.pages else None
+
+                async def worker() -> None:
+                    while True:
+                        page_url, state = await queue.get()
+                        try:
+                            visit = await self.visit_with_retries(
+                                browser, page_url, state, measure=state == STATE_NONE
+                            )
+                            self.run.visits.append(visit)
+                            self._done += 1
+                            if state == STATE_NONE:
+                                self._after_none(visit, frontier, queue, enqueue_none)
+                            self.progress(visit, self._done, total[0])
+                        finally:
+                            queue.task_done()
+
+                workers = [asyncio.create_task(worker()) for _ in range(max(1, cfg.workers))]
+                await queue.join()
+                wants_fresh = STATE_FRESH in (cfg.states or [STATE_FRESH]) and first_page
+                if wants_fresh and first_page not in self.run.unreachable:
+                    total[0] += 1
+                    self.run.states.append(STATE_FRESH)
+                    queue.put_nowait((first_page, STATE_FRESH))
+                    await queue.join()
+                for task in workers:
+                    task.cancel()
+                self.run.policy = await self._policy(browser)
+                await persistent.close()
+        self.run.pages = frontier.pages
+        self.run.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        self.run.duration_s = round(time.monotonic() - started, 2)
+        return self.run
+
+    def _after_none(
+        self,
+        visit: Visit,
+        frontier: Frontier,
+        queue: asyncio.Queue[tuple[str, str]],
+        enqueue_none: Callable[[str], None],
+    ) -> None:
+        if not visit.ok:
+            self.run.unreachable[visit.page] = visit.error or "unreachable"
+            return
+        for page in frontier.add_links(visit.links, visit.page):
+            enqueue_none(page)
+        for state in self.states:
+            if state != STATE_NONE:
+                queue.put_nowait((visit.page, state))

@@ -1,0 +1,151 @@
+"""The consent counters written inside each append's own transaction.
+
+They live with the store because ConsentStore.append (and the group commit) call them in the
+append's transaction: an event is counted if and only if it was committed. kelisim.services.stats
+reads them back for the dashboard; this module only writes them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from kelisim.store.stats_tables import consent_stats, consent_stats_monthly
+
+if TYPE_CHECKING:
+    from kelisim.store import NewEvent
+
+# Banner answers: the denominators of every share and rate. A withdrawal is not an answer to the
+# banner, so it is reported next to them, not among them.
+ANSWERS = ("accept_all", "reject_all", "custom", "dismiss")
+ACTIONS = (*ANSWERS, "withdraw")
+BREAKDOWNS = ("language", "device", "region")
+DAY_OFFSET = timedelta(hours=5)
+MAX_RANGE_DAYS = 3 * 366
+UNKNOWN = "unknown"
+_VALUE_LIMIT = 64
+
+
+def stats_day(moment: datetime) -> date:
+    """The Kazakhstan calendar day of an aware UTC time."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given where UTC was expected")
+    return (moment.astimezone(UTC) + DAY_OFFSET).date()
+
+
+def full_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last calendar months wholly inside [start, end], if any."""
+    first = start if start.day == 1 else next_month(start)
+    after = next_month(end) if next_month(end) - end == timedelta(days=1) else end.replace(day=1)
+    if first >= after:
+        return None
+    return first, (after - timedelta(days=1)).replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def counter_rows(event: NewEvent) -> list[dict[str, Any]]:
+    """The counter increments one event contributes; each key appears at most once."""
+    base = {"day": stats_day(event.recorded_at), "site": event.site, "count": 1}
+
+    def row(dimension: str, value: str | None, outcome: str) -> dict[str, Any]:
+        text = (value or UNKNOWN)[:_VALUE_LIMIT]
+        return {**base, "dimension": dimension, "value": text, "outcome": outcome}
+
+    action = event.action
+    if event.is_bot:
+        return [row("bot", "", action) | {"value": ""}]
+    rows = [
+        row("action", "", action) | {"value": ""},
+        row("language", event.language, action),
+        row("device", event.device_class, action),
+        row("region", event.region, action),
+    ]
+    if action != "withdraw":
+        rows += [
+            row("vendor", vendor_id, "granted" if granted else "denied")
+            for vendor_id, granted in sorted(event.grants.items())
+        ]
+        rows += [
+            row("purpose", purpose_id, str(state))
+            for purpose_id, state in sorted(event.purposes.items())
+        ]
+    return rows
+
+
+def count_event(conn: Connection, event: NewEvent) -> None:
+    """Add one committed event to the daily and monthly counters, in the caller's (the append's)
+    transaction.
+
+    Per table one single-row INSERT … ON CONFLICT DO UPDATE (SQLite ≥ 3.24, PostgreSQL ≥ 9.5),
+    executed for all of the event's rows at once (executemany; psycopg pipelines it). The
+    statements are the same for every event, so SQLAlchemy compiles them once: a multi-row VALUES
+    list is compiled anew for each event, which cost more CPU than the rest of the append
+    (bench/dashboard.py).
+    """
+    rows = counter_rows(event)
+    dialect = conn.dialect.name
+    conn.execute(_upsert(dialect, consent_stats), rows)
+    month = rows[0]["day"].replace(day=1)
+    conn.execute(
+        _upsert(dialect, consent_stats_monthly),
+        [
+            {"dimension": r["dimension"], "month": month, "value": r["value"],
+             "outcome": r["outcome"], "site": r["site"], "count": r["count"]}
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+def count_events(conn: Connection, events: list[NewEvent]) -> None:
+    """count_event for a whole batch of appends (kelisim.store.group_commit): increments for the
+    same
+    counter are summed first, so a batch costs two statements whatever its size."""
+    if not events:
+        return
+    daily: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for event in events:
+        for row in counter_rows(event):
+            key = (row["dimension"], row["day"], row["value"], row["outcome"], row["site"])
+            if key in daily:
+                daily[key]["count"] += 1
+            else:
+                daily[key] = dict(row)
+    monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in daily.values():
+        month = row["day"].replace(day=1)
+        key = (row["dimension"], month, row["value"], row["outcome"], row["site"])
+        if key in monthly:
+            monthly[key]["count"] += row["count"]
+        else:
+            monthly[key] = {**row, "month": month}
+            del monthly[key]["day"]
+    dialect = conn.dialect.name
+    for table, rows in ((consent_stats, daily), (consent_stats_monthly, monthly)):
+        ordered = [rows[key] for key in sorted(rows)]
+        if dialect == "postgresql":
+            # One multi-row statement: executemany is one server round of work per row there.
+            statement = postgresql.insert(table).values(ordered)
+            conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[column.name for column in table.primary_key.columns],
+                    set_={"count": table.c.count + statement.excluded.count},
+                )
+            )
+        else:
+            conn.execute(_upsert(dialect, table), ordered)
+
+
+@cache
+def _upsert(dialect: str, table: Table) -> Any:
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(
+        index_elements=[column.name for column in table.primary_key.columns],
+        set_={"count": table.c.count + statement.excluded.count},
+    )
