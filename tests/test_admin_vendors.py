@@ -191,9 +191,11 @@ def test_edit_review_publish_bumps_the_revision_and_the_banner_sees_it(admin_app
     assert after["revision"] == 2 and after["hash"] != before["hash"]
     metrika = next(v for v in after["vendors"] if v["id"] == "yandex_metrika")
     assert metrika["description"] == NEW_RU
-    # The token of revision 1 is now stale: cmp.js shows the banner again.
+    # A text fix is not material (kelisim.domain.materiality): the choice made on revision 1
+    # still stands, so cmp.js does not ask again.
     verdict = client.post("/api/v1/consent/verify", json={"token": token}).get_json()
-    assert verdict == {"valid": False, "reason": "stale_revision"}
+    assert verdict["valid"] is True and verdict["revision"] == 1
+    assert verdict["current_revision"] == 2 and after["consent_revision"] == 1
     # The receipt resolves the exact texts of the new revision too.
     store = admin_app.extensions["kelisim"].store
     assert store.snapshot(after["hash"])["revision"] == 2

@@ -109,6 +109,8 @@ def test_accept_all_is_recorded_and_the_receipt_shows_it(client, consent_body, c
         "granted",
         "receipt_url",
         "revision",
+        "current_revision",
+        "holds",
     }
     assert result["status"] == "given"
     assert set(result["granted"]) == VENDOR_IDS
@@ -363,6 +365,7 @@ def test_verify_confirms_a_fresh_token(client, consent_body):
         "granted": result["granted"],
         "expires": result["expires"],
         "token": result["token"],
+        "current_revision": result["revision"],
     }
 
 
@@ -581,13 +584,21 @@ def next_revision_app(settings, tmp_path):
 
 
 def test_a_new_revision_makes_old_consents_stale(client, consent_body, next_revision_app):
+    """vendors.yaml without `consent_revision` asks again on every revision it publishes."""
     result = record(client, consent_body())
     new_client = next_revision_app.test_client()
-    assert verify(new_client, result["token"]) == {"valid": False, "reason": "stale_revision"}
-    problem = assert_problem(
-        post_json(new_client, "/api/v1/consent", consent_body(revision=1)), 409
-    )
-    assert problem["current_revision"] == 2
+    assert verify(new_client, result["token"]) == {
+        "valid": False,
+        "reason": "stale_revision",
+        "current_revision": 2,
+    }
+    # A click on the banner of revision 1 (a tab left open) is kept as what the visitor saw, and
+    # the answer says it no longer holds, so the next page view asks again.
+    late = post_json(new_client, "/api/v1/consent", consent_body(revision=1))
+    assert late.status_code == 201
+    answer = late.get_json()
+    assert (answer["revision"], answer["current_revision"], answer["holds"]) == (1, 2, False)
+    assert verify(new_client, answer["token"])["reason"] == "stale_revision"
     # The receipt still shows what the visitor was told then, from the archived snapshot.
     html = new_client.get(f"/consent/{result['consent_id']}?lang=en").get_data(as_text=True)
     assert "Яндекс Метрика (Yandex Metrica)" in html
@@ -632,3 +643,14 @@ def test_log_records_stay_on_one_line():
     assert "\n" not in SingleLineFormatter("%(message)s").format(record_)
     NeutraliseFilter().filter(record_)
     assert record_.getMessage() == "page /x\\r\\nFAKE"
+
+
+@pytest.mark.parametrize("revision", [0, -1, 2, 10**6])
+def test_a_revision_never_published_is_409_and_records_nothing(
+    client, consent_body, consent_event_count, revision
+):
+    problem = assert_problem(
+        post_json(client, "/api/v1/consent", consent_body(revision=revision)), 409
+    )
+    assert problem["current_revision"] == 1
+    assert consent_event_count() == 0

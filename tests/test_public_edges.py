@@ -110,5 +110,11 @@ def test_a_banner_newer_than_the_worker_is_accepted_at_once(make_app):
         "event_id": secrets.token_urlsafe(12),
     }
     assert lagging.test_client().post("/api/v1/consent", json=body).status_code == 201
-    stale = {**body, "revision": 1, "event_id": secrets.token_urlsafe(12)}
-    assert lagging.test_client().post("/api/v1/consent", json=stale).status_code == 409
+    # The banner of revision 1, still open somewhere: recorded against what it showed.
+    earlier = {**body, "revision": 1, "event_id": secrets.token_urlsafe(12)}
+    answer = lagging.test_client().post("/api/v1/consent", json=earlier)
+    assert answer.status_code == 201 and answer.get_json()["revision"] == 1
+    # A revision nobody published is the documented 409, with the current one named.
+    never = {**body, "revision": 3, "event_id": secrets.token_urlsafe(12)}
+    refused = lagging.test_client().post("/api/v1/consent", json=never)
+    assert refused.status_code == 409 and refused.get_json()["current_revision"] == 2

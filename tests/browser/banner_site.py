@@ -301,7 +301,14 @@ class Kelisim:
         return self.app.extensions["kelisim"].store
 
 
-def start_kelisim(database_url: str, catalogue_path: Path, token_key: str) -> Kelisim:
+def start_kelisim(
+    database_url: str,
+    catalogue_path: Path,
+    token_key: str,
+    refresh_seconds: float | None = None,
+) -> Kelisim:
+    """`refresh_seconds` None pins the catalogue the server started with; a number follows the
+    database's publishes like a production worker."""
     from kelisim.web.app import create_app
 
     settings = Settings(
@@ -312,7 +319,7 @@ def start_kelisim(database_url: str, catalogue_path: Path, token_key: str) -> Ke
         ip_pepper="browser-tests-pepper-" + "p" * 24,
         # Two servers share one consent log but each serves its own catalogue revision: neither
         # adopts the other's as the live one (test_a_new_revision_asks_again needs both).
-        extra={"catalogue_refresh_seconds": None},
+        extra={"catalogue_refresh_seconds": refresh_seconds},
     )
     app = create_app(settings)
     server, port = serve(app, quiet=True)

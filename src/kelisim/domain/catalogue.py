@@ -375,6 +375,10 @@ class Catalogue:
     # Optional per-region behaviour (kelisim.domain.regions), first match wins; () = one behaviour
     # everywhere.
     regions: tuple[RegionRule, ...] = ()
+    # The oldest revision whose consent still holds: a publish that only fixes texts keeps the one
+    # before it, so visitors are not asked again (kelisim.domain.materiality decides). 0 = this
+    # revision itself, which is what a catalogue without the key means.
+    consent_revision: int = 0
     _vendors_by_id: Mapping[str, Vendor] = field(init=False, repr=False, compare=False)
     _purposes_by_id: Mapping[str, Purpose] = field(init=False, repr=False, compare=False)
 
@@ -383,6 +387,8 @@ class Catalogue:
         purposes = MappingProxyType({purpose.id: purpose for purpose in self.purposes})
         object.__setattr__(self, "_vendors_by_id", vendors)
         object.__setattr__(self, "_purposes_by_id", purposes)
+        if not self.consent_revision:
+            object.__setattr__(self, "consent_revision", self.revision)
         if not self.content_hash:
             object.__setattr__(self, "content_hash", _content_hash(self.to_dict()))
 
@@ -393,6 +399,10 @@ class Catalogue:
     def vendor(self, vendor_id: str) -> Vendor:
         return self._vendors_by_id[vendor_id]
 
+    def consent_holds(self, revision: int) -> bool:
+        """Whether a choice made on the banner of `revision` still stands under this one."""
+        return self.consent_revision <= revision <= self.revision
+
     def purpose(self, purpose_id: str) -> Purpose:
         return self._purposes_by_id[purpose_id]
 
@@ -401,6 +411,12 @@ class Catalogue:
         body = {
             "schema": SCHEMA,
             "revision": self.revision,
+            # Only when earlier than the revision, so every catalogue before the key keeps its hash.
+            **(
+                {"consent_revision": self.consent_revision}
+                if self.consent_revision != self.revision
+                else {}
+            ),
             "consent_lifetime_days": self.consent_lifetime_days,
             "default_language": self.default_language,
             "languages": list(self.languages),
@@ -446,6 +462,7 @@ class Catalogue:
         return {
             "site": site.id,
             "revision": self.revision,
+            "consent_revision": self.consent_revision,
             "hash": self.content_hash,
             "language": language,
             "languages": list(self.languages),
@@ -518,6 +535,7 @@ class Catalogue:
             "detail": "banner",
             "site": site.id,
             "revision": self.revision,
+            "consent_revision": self.consent_revision,
             "language": language,
             "languages": list(self.languages),
             "consent_lifetime_days": self.consent_lifetime_days,
@@ -631,7 +649,7 @@ TOP_KEYS = (
     "vendors",
 )
 # Top-level blocks a catalogue may leave out (then the defaults apply).
-OPTIONAL_TOP_KEYS = ("appearance", "regions")
+OPTIONAL_TOP_KEYS = ("consent_revision", "appearance", "regions")
 # The keys of a vendor in vendors.yaml, in the order the file and its exports use.
 VENDOR_KEYS = (
     "id",
@@ -948,6 +966,14 @@ class _Reader:
                 top["schema"], "schema", f"schema {schema} is not supported — use {SCHEMA}"
             )
         revision = self.integer(top.get("revision"), "revision", 1)
+        consent_revision = self.integer(top.get("consent_revision"), "consent_revision", 1)
+        if revision and consent_revision and consent_revision > revision:
+            self.problem(
+                top["consent_revision"],
+                "consent_revision",
+                f"{consent_revision} is later than revision {revision} — a choice can only "
+                "stand from this revision or an earlier one",
+            )
         lifetime = self.integer(
             top.get("consent_lifetime_days"), "consent_lifetime_days", 1, MAX_CONSENT_LIFETIME_DAYS
         )
@@ -980,6 +1006,7 @@ class _Reader:
             source=self.source,
             appearance=appearance or Appearance(),
             regions=regions or (),
+            consent_revision=consent_revision or 0,
         )
 
     def appearance(self, node: Node | None) -> Appearance | None:

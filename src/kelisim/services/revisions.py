@@ -51,6 +51,7 @@ from kelisim.domain.catalogue import (
     Problem,
     loads,
 )
+from kelisim.domain.materiality import reasons_to_ask_again
 from kelisim.services.audit import AuditLog
 from kelisim.store.revision_tables import catalogue_approvals, catalogue_draft, catalogue_revisions
 
@@ -77,7 +78,8 @@ DRAFT_SOURCE = "draft"
 FILE_ACTOR = "vendors.yaml"
 _LOCK_KEY = 0x4B454C5245564953  # "KELREVIS": serialises bootstraps across PostgreSQL workers
 
-TOP_ORDER = (*TOP_KEYS, *OPTIONAL_TOP_KEYS)
+# `consent_revision` reads best next to `revision`.
+TOP_ORDER = (*TOP_KEYS[:2], *OPTIONAL_TOP_KEYS[:1], *TOP_KEYS[2:], *OPTIONAL_TOP_KEYS[1:])
 VENDOR_ORDER = VENDOR_KEYS
 _ITEM_ORDERS = {
     "purposes": ("id", "required", "name", "description"),
@@ -672,13 +674,25 @@ class Revisions:
 
     # -- publishing and approvals ----------------------------------------------------------------
 
+    def draft_asks_again(self) -> list[str]:
+        """Why publishing the draft would ask every visitor again (empty: it would not)."""
+        live, draft = self.live(), self.draft()
+        before = build_catalogue(live.document, f"revision {live.number}")
+        document = copy.deepcopy(draft.document)
+        document.pop("consent_revision", None)
+        document["revision"] = live.number + 1
+        return reasons_to_ask_again(before, build_catalogue(document))
+
     def draft_hash(self) -> str:
         """What the publisher reviewed: the draft catalogue's hash, carried by the publish form."""
         return build_catalogue(self.draft().document).content_hash
 
-    def publish(self, actor: str, reviewed_hash: str) -> PublishResult:
+    def publish(self, actor: str, reviewed_hash: str, *, ask_again: bool = False) -> PublishResult:
         """Publish the draft as the next revision, or ask for a second admin when it adds a
-        script host. `reviewed_hash` must still be the draft's (nobody edited it since)."""
+        script host. `reviewed_hash` must still be the draft's (nobody edited it since).
+
+        Choices made before still stand unless the change is material
+        (kelisim.domain.materiality) or the publisher asks everyone again (`ask_again`)."""
         with self.write_engine.begin() as conn:
             row = self._lock_draft(conn)
             if self._pending(conn) is not None:
@@ -691,6 +705,7 @@ class Revisions:
             if not changes:
                 raise RevisionError("nothing", "the draft is the live revision: nothing to publish")
             document["revision"] = live.number + 1
+            reasons = self._set_consent_revision(live, document, ask_again)
             catalogue = build_catalogue(document, f"revision {live.number + 1}")
             # Every widening (hosts of any kind, paths, CORS origins), not only script hosts.
             added = widened_reach(live.document, document)
@@ -712,7 +727,12 @@ class Revisions:
                     "catalogue.approval.request",
                     f"approval:{approval_id}",
                     {"revision": live.number},
-                    {"revision": catalogue.revision, "added_script_hosts": added},
+                    {
+                        "revision": catalogue.revision,
+                        "added_script_hosts": added,
+                        "consent_revision": catalogue.consent_revision,
+                        "asks_again": reasons,
+                    },
                     conn=conn,
                 )
                 approval = _approval(
@@ -721,9 +741,24 @@ class Revisions:
                     ).one()
                 )
                 return PublishResult(approval=approval)
-            published = self._publish(conn, live, document, parked, catalogue, actor, None, changes)
+            published = self._publish(
+                conn, live, document, parked, catalogue, actor, None, changes, reasons
+            )
         self._published_hook(catalogue)
         return PublishResult(published=published)
+
+    @staticmethod
+    def _set_consent_revision(live: Published, document: Document, ask_again: bool) -> list[str]:
+        """Write the document's `consent_revision`; the reasons it asks again (empty: it keeps
+        the live revision's choices standing)."""
+        before = build_catalogue(live.document, f"revision {live.number}")
+        document.pop("consent_revision", None)
+        reasons = reasons_to_ask_again(before, build_catalogue(document))
+        if ask_again and not reasons:
+            reasons = ["the publisher asked every visitor again"]
+        if not reasons:
+            document["consent_revision"] = before.consent_revision
+        return reasons
 
     def approve(self, approval_id: int, actor: str) -> Published:
         """A second admin publishes a pending request; its author cannot."""
@@ -885,6 +920,7 @@ class Revisions:
         actor: str,
         approved_by: str | None,
         changes: list[Change],
+        reasons: list[str] | None = None,
     ) -> Published:
         published = self._insert_revision(conn, document, parked, catalogue, actor, approved_by)
         conn.execute(
@@ -907,6 +943,12 @@ class Revisions:
                 "hash": catalogue.content_hash,
                 "author": actor,
                 "changes": [change.to_dict() for change in changes],
+                "consent_revision": catalogue.consent_revision,
+                "asks_again": reasons
+                if reasons is not None
+                else reasons_to_ask_again(
+                    build_catalogue(live.document, f"revision {live.number}"), catalogue
+                ),
             },
             conn=conn,
         )
@@ -915,6 +957,10 @@ class Revisions:
 
 def _ids(document: Document) -> list[str]:
     return [v.get("id") for v in document.get("vendors") or [] if isinstance(v, dict)]
+
+
+# Earlier revisions a worker keeps parsed: the few whose banners browsers may still show.
+EARLIER_REVISIONS_KEPT = 8
 
 
 class LiveCatalogue:
@@ -943,6 +989,8 @@ class LiveCatalogue:
         self._monotonic = monotonic
         self._checked = monotonic()
         self._lock = threading.Lock()
+        self._earlier: dict[int, Catalogue] = {}
+        self._earlier_lock = threading.Lock()
 
     def current(self) -> Catalogue:
         if self.refresh_seconds is None:
@@ -964,6 +1012,27 @@ class LiveCatalogue:
             self._checked = self._monotonic()
             self._load_head()
         return self._catalogue
+
+    def at(self, number: int) -> Catalogue | None:
+        """The catalogue of published revision `number` (None: there is none), so a choice made
+        on a banner a publish has since replaced is recorded against what the visitor saw."""
+        current = self.current()
+        if number == current.revision:
+            return current
+        if number > current.revision:
+            current = self.refresh()
+            return current if number == current.revision else None
+        earlier = self._earlier.get(number)
+        if earlier is None:
+            published = self.revisions.published(number)
+            if published is None:
+                return None
+            earlier = build_catalogue(published.document, f"revision {number}")
+            with self._earlier_lock:
+                if len(self._earlier) >= EARLIER_REVISIONS_KEPT:
+                    self._earlier.pop(min(self._earlier))
+                self._earlier[number] = earlier
+        return earlier
 
     def _load_head(self) -> None:
         from sqlalchemy.exc import SQLAlchemyError

@@ -141,6 +141,8 @@ class PublishForm(FlaskForm):
     """Carries the hash of the draft the publisher reviewed, so a later edit cannot ride along."""
 
     reviewed_hash = HiddenField(validators=[DataRequired(), Length(max=80)])
+    # Only offered when the change is not material: a material one asks everyone anyway.
+    ask_again = BooleanField()
 
 
 class ImportForm(FlaskForm):

@@ -74,6 +74,7 @@ def revisions_draft() -> Any:
         groups=_groups(changes),
         changes=changes,
         added_hosts=widened_reach(live.document, draft.document),
+        asks_again=store.draft_asks_again() if changes else [],
         pending=store.pending(),
         form=form,
         action_form=ActionForm(),
@@ -89,7 +90,9 @@ def revisions_publish() -> Any:
     if not form.validate_on_submit():
         abort(400)
     try:
-        result = revisions().publish(actor(), form.reviewed_hash.data or "")
+        result = revisions().publish(
+            actor(), form.reviewed_hash.data or "", ask_again=bool(form.ask_again.data)
+        )
     except RevisionError as error:
         flash(("error_revision_other", {"message": revision_error_text(error)}))
         return redirect(url_for("admin.revisions_draft"))

@@ -687,6 +687,37 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "kk": "Жоба скрипт хостарын қосады — жариялағаннан кейін оны басқа әкімші мақұлдауы керек:",
         "en": "The draft adds script hosts — another admin must approve it after you publish:",
     },
+    "asks_again": {
+        "ru": "Изменения существенные: после публикации баннер снова спросит всех посетителей, "
+        "потому что:",
+        "kk": "Өзгерістер елеулі: жариялағаннан кейін баннер барлық келушілерден қайта сұрайды, "
+        "себебі:",
+        "en": "The change is material: after publishing, the banner asks every visitor again, "
+        "because of:",
+    },
+    "keeps_choices": {
+        "ru": "Изменения не существенные (тексты, меньше сервисов или данных): уже сделанный выбор "
+        "посетителей остаётся в силе, баннер их снова не спросит.",
+        "kk": "Өзгерістер елеулі емес (мәтіндер, сервистер немесе деректер азаяды): келушілердің "
+        "жасаған таңдауы күшінде қалады, баннер олардан қайта сұрамайды.",
+        "en": "The change is not material (texts, fewer vendors or data): the choices visitors "
+        "already made stand, and the banner does not ask them again.",
+    },
+    "asked_again": {
+        "ru": "Спросили заново",
+        "kk": "Қайта сұралды",
+        "en": "Asked again",
+    },
+    "choices_since": {
+        "ru": "действует выбор с редакции {number}",
+        "kk": "{number}-редакциядан бергі таңдау күшінде",
+        "en": "choices since revision {number} stand",
+    },
+    "ask_again_anyway": {
+        "ru": "Всё равно спросить всех посетителей заново",
+        "kk": "Бәрібір барлық келушілерден қайта сұрау",
+        "en": "Ask every visitor again anyway",
+    },
     "publish": {"ru": "Опубликовать", "kk": "Жариялау", "en": "Publish"},
     "request_approval": {
         "ru": "Отправить на одобрение",

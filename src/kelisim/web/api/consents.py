@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, current_app, g, request, url_for
 
 from kelisim.domain import regions
+from kelisim.domain.catalogue import Catalogue
 from kelisim.domain.consent import ACTIONS, ConsentInputError, decide
 from kelisim.domain.tokens import ConsentClaims
 from kelisim.services.proofs import proof_document
@@ -335,9 +336,8 @@ def config() -> Response:
 # --- POST /consent -------------------------------------------------------------------------------
 
 
-def _validate_consent(body: Mapping[str, Any]) -> list[dict[str, str]]:
-    """Every problem with a consent body that can be told without the catalogue's revision."""
-    catalogue = services().catalogue
+def _validate_consent(body: Mapping[str, Any], catalogue: Catalogue) -> list[dict[str, str]]:
+    """Every problem with a consent body, judged by the catalogue whose banner was answered."""
     errors: list[dict[str, str]] = []
 
     def problem(field: str, message: str) -> None:
@@ -465,23 +465,27 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
         _note_site(site_id)
     check_origin(site_id if known_site else None)
 
-    errors = _validate_consent(body)
+    # The banner the visitor answered may be of an earlier revision (a cached cmp.js, a tab left
+    # open over a publish): the choice is recorded against what they saw, never refused.
+    revision = body.get("revision")
+    shown: Catalogue | None = catalogue  # a revision that is no integer is a field error below
+    if _is_int(revision):
+        shown = svc.live.at(revision) if revision >= 1 else None
+    errors = _validate_consent(body, shown or catalogue)
     if errors:
         raise validation_error(errors)
-    if body["revision"] > catalogue.revision:
-        # Published on another host or worker since this worker last looked: look now, rather
-        # than refuse a banner that is newer than what this worker serves.
-        catalogue = g.kelisim_catalogue = svc.live.refresh()
-    if body["revision"] != catalogue.revision:
+    current = svc.live.current()
+    if shown is None:
         raise ApiError(
             409,
-            "Stale revision",
-            f"The banner changed: revision {catalogue.revision} is current, not "
-            f"{quote(body['revision'])}. Load the config again and ask the visitor.",
-            errors=[{"field": "revision", "message": f"must be {catalogue.revision}"}],
-            extra={"current_revision": catalogue.revision},
+            "Unknown revision",
+            f"No revision {quote(revision)} was ever published: revision {current.revision} is "
+            "current. Load the config again and ask the visitor.",
+            errors=[{"field": "revision", "message": f"at most {current.revision}"}],
+            extra={"current_revision": current.revision},
             type=PROBLEM_TYPES["stale_revision"],
         )
+    catalogue = shown
 
     consent_id = body.get("consent_id")
     if consent_id is not None:
@@ -556,6 +560,10 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
             "granted": granted_of(stored),
             "receipt_url": receipt_url(stored.consent_id),
             "revision": stored.revision,
+            "current_revision": current.revision,
+            # False when a material publish came after the banner the visitor answered: the
+            # choice is kept as proof, and the next page view asks again.
+            "holds": current.consent_holds(stored.revision),
         },
         201 if created else 200,
     )
@@ -601,8 +609,13 @@ def verify_consent() -> Response:
     # is lifted.
     if is_blocked(svc.store.engine, latest.consent_id):
         return _invalid("blocked")
-    if latest.revision != svc.catalogue.revision:
-        return _invalid("stale_revision")
+    current = svc.catalogue
+    if latest.revision > current.revision:
+        current = g.kelisim_catalogue = svc.live.refresh()
+    if not current.consent_holds(latest.revision):
+        return _json_response(
+            {"valid": False, "reason": "stale_revision", "current_revision": current.revision}
+        )
     if _aware(latest.expires_at) <= datetime.now(UTC):
         return _invalid("expired")
     fresh = token if latest.seq == claims.event_seq else token_for(latest)
@@ -615,6 +628,7 @@ def verify_consent() -> Response:
             "granted": granted_of(latest),
             "expires": iso(latest.expires_at),
             "token": fresh,
+            "current_revision": current.revision,
         }
     )
 
@@ -650,7 +664,7 @@ def is_current(event: StoredEvent) -> bool:
     """Whether the latest event still lets granted vendors run."""
     return (
         event.status == "given"
-        and event.revision == services().catalogue.revision
+        and services().catalogue.consent_holds(event.revision)
         and _aware(event.expires_at) > datetime.now(UTC)
         and not is_blocked(services().store.engine, event.consent_id)
     )

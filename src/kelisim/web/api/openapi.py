@@ -89,6 +89,7 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
             "required": [
                 "site",
                 "revision",
+                "consent_revision",
                 "hash",
                 "language",
                 "languages",
@@ -102,6 +103,11 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
             "properties": {
                 "site": site,
                 "revision": {"type": "integer", "minimum": 1},
+                "consent_revision": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Choices made on this revision's banner or a later one stand.",
+                },
                 "hash": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
                 "language": language,
                 "languages": {"type": "array", "items": language, "minItems": 1},
@@ -201,6 +207,7 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "detail",
                 "site",
                 "revision",
+                "consent_revision",
                 "language",
                 "languages",
                 "consent_lifetime_days",
@@ -213,6 +220,11 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "detail": {"const": "banner"},
                 "site": site,
                 "revision": {"type": "integer", "minimum": 1},
+                "consent_revision": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Choices made on this revision's banner or a later one stand.",
+                },
                 "language": language,
                 "languages": {"type": "array", "items": language, "minItems": 1},
                 "consent_lifetime_days": {"type": "integer", "minimum": 1},
@@ -252,7 +264,8 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "site": site,
                 "revision": {
                     "type": "integer",
-                    "description": "The revision the visitor was shown; a stale one is a 409.",
+                    "description": "The revision whose banner the visitor answered; an earlier "
+                    "one is recorded as such, one never published is a 409.",
                 },
                 "language": language,
                 "action": {"type": "string", "enum": list(ACTIONS)},
@@ -293,6 +306,8 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "granted",
                 "receipt_url",
                 "revision",
+                "current_revision",
+                "holds",
             ],
             "properties": {
                 "consent_id": {"type": "string", "pattern": CONSENT_ID_PATTERN},
@@ -301,7 +316,16 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                 "status": {"type": "string", "enum": statuses},
                 "granted": {"type": "array", "items": vendor_id},
                 "receipt_url": {"type": "string", "format": "uri"},
-                "revision": {"type": "integer"},
+                "revision": {
+                    "type": "integer",
+                    "description": "The revision whose banner was answered: what the visitor saw.",
+                },
+                "current_revision": {"type": "integer"},
+                "holds": {
+                    "type": "boolean",
+                    "description": "False when a material revision was published after the one "
+                    "answered: the choice is kept as proof and the next page view asks again.",
+                },
             },
         },
         "VerifyRequest": {
@@ -325,9 +349,11 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                         "granted",
                         "expires",
                         "token",
+                        "current_revision",
                     ],
                     "properties": {
                         "valid": {"const": True},
+                        "current_revision": {"type": "integer"},
                         "consent_id": {"type": "string", "pattern": CONSENT_ID_PATTERN},
                         "revision": {"type": "integer"},
                         "status": {"type": "string", "enum": statuses},
@@ -342,6 +368,10 @@ def _schemas(sites: list[str], languages: list[str], vendor_ids: list[str]) -> d
                     "required": ["valid", "reason"],
                     "properties": {
                         "valid": {"const": False},
+                        "current_revision": {
+                            "type": "integer",
+                            "description": "With stale_revision: the revision to load instead.",
+                        },
                         "reason": {"type": "string", "enum": list(VERIFY_REASONS)},
                     },
                 },
@@ -542,8 +572,9 @@ def build(catalogue: Any | None = None) -> dict[str, Any]:
     no_store = {"Cache-Control": {"schema": {"type": "string", "const": "no-store"}}}
     schemas = _schemas(sites, languages, vendor_ids)
     if catalogue is not None:
-        # Only the current revision is accepted (another is the documented 409), so say so: a
-        # client or fuzzer generating from this document then reaches the recording path.
+        # The current revision is what a fresh banner sends (an unpublished one is the documented
+        # 409), so say so: a client or fuzzer generating from this document reaches the
+        # recording path.
         schemas["ConsentRequest"]["properties"]["revision"]["const"] = catalogue.revision
     json_body_errors = {
         "400": _problem_response("Malformed JSON, duplicate keys or invalid fields (all listed)."),

@@ -328,7 +328,7 @@ def show(consent_id: str) -> Any:
     notice = None
     if latest.status == "given" and expires <= now:
         notice = "expired"
-    elif latest.status == "given" and latest.revision != catalogue.revision:
+    elif latest.status == "given" and not catalogue.consent_holds(latest.revision):
         notice = "stale"
     if is_blocked(services().store.engine, consent_id):
         notice = "blocked"

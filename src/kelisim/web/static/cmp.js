@@ -52,12 +52,13 @@
 // Settings opens, and before declared cookies and storage are deleted.
 //
 // Storage of its own: the kelisim_consent cookie (the signed token), sessionStorage kelisim:v (the
-// verified state for that token, so a normal page view makes no request), kelisim:lang (a language
+// verified state for that token, so a page view within data-reverify seconds of the last check
+// makes no request), kelisim:lang (a language
 // picked in the banner) and kelisim:purge (vendors to clean again after a withdrawal's reload).
 ((W, D) => {
 if (W.kelisim) return;
 let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
-  X = S.dataset || {}, L = location, V = navigator,
+  X = S.dataset || {}, RV = +(X.reverify ?? 30), L = location, V = navigator,
   API = (X.api || (S.src ? new URL(S.src).origin : L.origin)).replace(/\/+$/, ''),
   GPC = V.globalPrivacyControl === true,
   // banner.py puts cmp.css here; when cmp.js is served as a plain file cmp.css is linked instead.
@@ -110,7 +111,7 @@ let ok = s => (s || '').split(/\s+/).every(v => G[v]),
 let setCk = (v, age) => {
   D.cookie = 'kelisim_consent=' + v + ';Path=/;SameSite=Lax;Max-Age=' + age + (C.cookie_domain ? ';Domain=' + C.cookie_domain : '') + (L.protocol == 'https:' ? ';Secure' : '');
 };
-let keep = j => { setCk(j.token, C.consent_lifetime_days * 86400); ss('kelisim:v', JSON.stringify(j)) };
+let keep = j => { setCk(j.token, C.consent_lifetime_days * 86400); ss('kelisim:v', JSON.stringify({...j, at: Date.now()})) };
 let get = () => {
   let v = {};
   for (let x of C?.vendors || []) v[x.id] = !!G[x.id];
@@ -180,6 +181,8 @@ let choose = (a, ch) => ready.then(() => {
 }).then(j => {
   if (a == 'dismiss') return get();
   keep(j);
+  // Answered on a banner a material publish has replaced: kept as proof, asked again next view.
+  j.holds === false && ss('kelisim:v', null);
   let gone = C.vendors.map(v => v.id).filter(v => !j.granted.includes(v)), stop = gone.some(v => A[v]),
     // Deleting needs the full config (fetched first if only the first layer's is here), and is
     // needed only if a refused vendor ran in this page view or the visitor came with a consent
@@ -194,11 +197,12 @@ let choose = (a, ch) => ready.then(() => {
 });
 
 // --- config and start ---------------------------------------------------------------------------
-let langs = () => [ss('kelisim:lang'), D.documentElement.lang, ...V.languages || []].filter(Boolean).map(l => (l = l.toLowerCase().split('-')[0]) == 'kz' ? 'kk' : l),
+let NC, langs = () => [ss('kelisim:lang'), D.documentElement.lang, ...V.languages || []].filter(Boolean).map(l => (l = l.toLowerCase().split('-')[0]) == 'kz' ? 'kk' : l),
   // `d`: the full config; else the first layer's. An unknown language falls back to the server's pick.
-  cfg = (l, d) => F(API + '/api/v1/config?site=' + encodeURIComponent(SITE) + (l ? '&lang=' + l : '') + (d ? '' : '&detail=banner')).then(r => {
+  // `n`: past the HTTP cache (revalidated), once the cached copy is known to be older than live.
+  cfg = (l, d, n = NC) => F(API + '/api/v1/config?site=' + encodeURIComponent(SITE) + (l ? '&lang=' + l : '') + (d ? '' : '&detail=banner'), n && {cache: 'no-cache'}).then(r => {
     if (r.ok) return r.json();
-    if (l) return cfg(0, d);
+    if (l) return cfg(0, d, n);
     throw r;
   }),
   // The config in the visitor's language: the first known one of langs(), else what the server chose.
@@ -213,7 +217,7 @@ let langs = () => [ss('kelisim:lang'), D.documentElement.lang, ...V.languages ||
     let c;
     if (!(HX = t)) return;
     try { c = JSON.parse(ss('kelisim:v')) } catch {}
-    return c?.token == t ? c : post('/verify', {token: t}).then(j => (j.was = t, j), noop);
+    return c?.token == t && (RV <= 0 || Date.now() - c.at < RV * 1e3) ? c : post('/verify', {token: t}).then(j => (j.was = t, j), noop);
   };
 let E = window.__KELISIM_CONFIG__;
 E?.site == SITE && g.rules(E.vendors);
@@ -221,12 +225,14 @@ let dcl = () => new Promise(r => D.readyState == 'loading' ? on(D, 'DOMContentLo
   ready = Promise.all([E?.site == SITE ? E : cfg(langs()[0]), verify(D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1])]).then(async ([c, st]) => {
   let p = ss('kelisim:purge');
   setC(await pickC(c));
+  // This script (and the config in it) is older than the live revision: load the live one.
+  st?.current_revision > C.revision && setC(await cfg(C.language, 0, NC = 1).catch(() => C));
   if (p) { ss('kelisim:purge', null); full().then(() => purge(p.split(' ')), noop) }
   if (st?.valid === false) {
     // Tampered, foreign or expired: no consent. A stale or expired one still names its history.
     if (/stale|expired/.test(st.reason)) try { CID = JSON.parse(atob(st.was.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).c } catch {}
     setCk('', 0);
-  } else if (st?.revision != C.revision || Date.parse(st.expires) < Date.now()) CID = st?.consent_id;
+  } else if (!st || st.revision < (C.consent_revision ?? C.revision) || Date.parse(st.expires) < Date.now()) CID = st?.consent_id;
   else {
     st.was && keep(st);
     // The page's own Consent Mode "default" (in its head) comes first, then this update.
@@ -254,8 +260,10 @@ let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
     if (busy || !C || !t && !ST) return;
     busy = 1; LT = Date.now();
     (t ? post('/verify', {token: t}) : Promise.resolve({valid: false})).then(st => {
-      // A new revision is for the next page view to ask about; it withdraws nothing here.
-      if (st.valid === false ? st.reason == 'stale_revision' : st.revision != C.revision) return;
+      // A new revision is for the next page view to ask about (with the live config, not the
+      // one this script came with); it withdraws nothing here.
+      st.current_revision > C.revision && ss('kelisim:v', null);
+      if (st.valid === false ? st.reason == 'stale_revision' : st.revision < (C.consent_revision ?? C.revision)) return;
       if (!st.valid) {
         // Blocked, expired, unknown or forged: no consent from now on.
         t && setCk('', 0);
@@ -274,13 +282,12 @@ let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
     try { localStorage.setItem('kelisim:sync', Date.now()); localStorage.removeItem('kelisim:sync') } catch {}
   },
   watch = () => {
-    let n = +(X.reverify ?? 30);
     try { BC = new BroadcastChannel('kelisim'); BC.onmessage = sync } catch {}
     on(W, 'storage', e => e.key == 'kelisim:sync' && e.newValue && sync());
     // Focus comes often: one check in five seconds is enough for it.
     on(W, 'focus', () => Date.now() - LT > 5e3 && sync());
     on(D, 'visibilitychange', () => D.visibilityState == 'visible' && Date.now() - LT > 5e3 && sync());
-    n > 0 && setInterval(() => D.visibilityState == 'visible' && sync(), n * 1e3);
+    RV > 0 && setInterval(() => D.visibilityState == 'visible' && sync(), RV * 1e3);
   };
 
 // --- banner -------------------------------------------------------------------------------------
