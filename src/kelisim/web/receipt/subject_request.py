@@ -236,14 +236,14 @@ def _page(template: str, status: int, **values: Any) -> tuple[str, int]:
 
 def _not_found(language: str) -> tuple[str, int]:
     labels = LABELS[language]
-    return _page(
+    body = render_template(
         "receipt_error.html",
-        404,
         lang=language,
         status=404,
         title=labels["not_found"],
         detail=labels["not_found_detail"],
     )
+    return body, 404
 
 
 def _over_limit(consent_id: str) -> int | None:
