@@ -461,3 +461,12 @@ def test_the_migration_goes_down_to_0009_and_up_again(app, database_url):
     store.upgrade()
     assert "subject_requests" in inspect(store.engine).get_table_names()
     assert json.dumps(_rows(app)) == "[]"
+
+
+def test_every_visitor_text_exists_in_every_language():
+    from kelisim.web.receipt.subject_request import LABELS
+
+    keys = {language: set(labels) for language, labels in LABELS.items()}
+    assert set(keys) == {"ru", "kk", "en"}
+    assert keys["ru"] == keys["kk"] == keys["en"]
+    assert all(len(labels["months"].split()) == 12 for labels in LABELS.values())
