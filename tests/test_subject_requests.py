@@ -194,6 +194,13 @@ def test_bad_input_is_a_400_page_that_says_which_field(app, client, consent_body
     assert _rows(app) == []
 
 
+def test_a_body_over_the_size_limit_is_a_413_page(app, client, consent_body):
+    given = _consent(client, consent_body)
+    response = _file(client, given["consent_id"], kind="copy", message="ж" * 20000)
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert _rows(app) == []
+
+
 def test_an_unknown_consent_is_a_404_page(app, client, consent_body):
     given = _consent(client, consent_body)
     token = _CSRF.search(client.get(f"/consent/{given['consent_id']}").get_data(as_text=True))
@@ -302,6 +309,25 @@ def test_destroying_needs_an_admin_and_leaves_nothing_of_the_visitor(
         "subject_request.close",
         "subject.destroy",
     ]
+
+
+def test_a_destruction_by_consent_id_also_empties_the_queue_rows(app, client, consent_body, clock):
+    given = _consent(client, consent_body)
+    other = _consent(client, consent_body)
+    _file(client, given["consent_id"], kind="copy", contact="aigerim@example.kz", message="м")
+    _file(client, other["consent_id"], kind="copy", contact="dana@example.kz")
+    admin = _staff(app, "admin")
+    token = csrf_token(admin, "/admin/requests")
+    form = {"csrf_token": token, "consent_id": given["consent_id"], "reason": "письмо №3"}
+    assert admin.post("/admin/requests/destroy", data={**form, "confirm": "yes"}).status_code == 303
+    rows = {r["reference"]: r for r in _rows(app)}
+    mine = next(r for r in rows.values() if r["consent_id"] in ("", given["consent_id"]))
+    assert (mine["consent_id"], mine["contact"], mine["message"]) == ("", None, None)
+    assert any(r["contact"] == "dana@example.kz" for r in rows.values())  # nobody else's
+    # The emptied request can still be closed: what was asked for is done.
+    assert (
+        _close(admin, mine["reference"], "decline", note="уничтожено по письму").status_code == 303
+    )
 
 
 def test_a_copy_is_mailed_to_the_visitor(app, client, consent_body, clock, smtp_sink):

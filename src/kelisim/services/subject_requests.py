@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from kelisim.domain.workdays import WorkCalendar, due_after
 from kelisim.services.audit import AuditLog
@@ -262,10 +262,20 @@ class SubjectRequests:
         if not request.is_open:
             raise RequestError("already_closed")
         reason = f"subject request {reference}" + (f": {note}" if note else "")
+        # A destruction makes every open request of the consent moot; they are found now, because
+        # the destruction blanks the consent id they are found by.
+        closing = [reference]
+        if action == "destroy" and request.consent_id:
+            closing += [
+                other.reference
+                for other in self.of_consent(request.consent_id)
+                if other.is_open and other.reference != reference
+            ]
         try:
             if action == "block":
                 self.subjects.block(request.consent_id, reason, actor)
             elif action == "destroy":
+                # Also blanks the consent id, contact and message of every request of the consent.
                 self.subjects.destroy(request.consent_id, reason, actor)
             elif action == "copy":
                 self.subjects.record_copy(request.consent_id, reason, actor)
@@ -284,31 +294,13 @@ class SubjectRequests:
             closed = conn.execute(
                 update(subject_requests)
                 .where(
-                    subject_requests.c.reference == reference,
+                    subject_requests.c.reference.in_(closing),
                     subject_requests.c.closed_at.is_(None),
                 )
                 .values(**values)
             ).rowcount
             if not closed:
                 raise RequestError("already_closed")
-            if action == "destroy" and request.consent_id:
-                # The queue must not keep what the destruction removed from the log: every request
-                # of that consent loses its id, contact and message, and the open ones close.
-                conn.execute(
-                    update(subject_requests)
-                    .where(
-                        and_(
-                            subject_requests.c.consent_id == request.consent_id,
-                            subject_requests.c.closed_at.is_(None),
-                        )
-                    )
-                    .values(**values)
-                )
-                conn.execute(
-                    update(subject_requests)
-                    .where(subject_requests.c.consent_id == request.consent_id)
-                    .values(consent_id="", contact=None, message=None)
-                )
             self.audit.append(
                 actor,
                 "subject_request.close",

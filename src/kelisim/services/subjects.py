@@ -35,6 +35,7 @@ from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, 
 
 from kelisim.services.audit import AuditLog
 from kelisim.store.integration_tables import app_devices, customer_links
+from kelisim.store.request_tables import subject_requests
 from kelisim.store.schema import consent_events
 from kelisim.store.stats_tables import subject_blocks
 
@@ -317,9 +318,15 @@ class Subjects:
 
 
 def _forget_links(conn: object, consent_ids: list[str]) -> None:
-    """A destroyed consent keeps no app-device or customer link (kelisim.services.links)."""
+    """A destroyed consent keeps no app-device or customer link (kelisim.services.links), and its
+    subject requests keep no consent id, contact or message (kelisim.services.subject_requests)."""
     for table in (app_devices, customer_links):
         conn.execute(delete(table).where(table.c.consent_id.in_(consent_ids)))  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        update(subject_requests)
+        .where(subject_requests.c.consent_id.in_(consent_ids))
+        .values(consent_id="", contact=None, message=None)
+    )
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:
