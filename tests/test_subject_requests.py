@@ -457,6 +457,18 @@ def test_a_bad_holidays_file_stops_the_start_with_its_line(tmp_path, monkeypatch
         create_app(settings)
 
 
+def test_production_refuses_a_bad_holidays_file_before_any_worker_starts(tmp_path):
+    from kelisim.cli.production import ProductionError, check_holidays
+    from kelisim.settings import Settings
+
+    bad = tmp_path / "holidays.txt"
+    bad.write_text("2026-05-27 kurban\n", encoding="utf-8")
+    settings = Settings.from_env({"KELISIM_VAR_DIR": str(tmp_path / "var")})
+    check_holidays(settings)  # negative control: no file is fine
+    with pytest.raises(ProductionError, match=r"holidays\.txt:1: 'kurban' is neither"):
+        check_holidays(settings.with_changes(holidays_file=bad))
+
+
 # -- the schema ---------------------------------------------------------------------------------
 
 
