@@ -248,12 +248,13 @@ def test_the_queue_lists_open_requests_by_due_date_and_marks_overdue(
     assert 'href="/admin/subject-requests"' in page  # in the navigation
     rows = re.findall(r'<tr id="sreq-([A-Z0-9]+)" data-kind="(\w+)"', page)
     assert [kind for _, kind in rows] == ["copy", "block"]
-    assert "data-overdue" not in page  # negative control: nothing is late yet
+    assert "data-overdue" not in page and 'id="sreq-overdue"' not in page  # nothing late yet
 
     clock.now = datetime(2026, 12, 3, 0, 30, tzinfo=ALMATY)  # Wednesday is over
     login(editor, "editor")  # the idle session ended meanwhile
     page = editor.get("/admin/subject-requests").get_data(as_text=True)
     assert page.count('data-overdue="1"') == 1
+    assert "Просрочено запросов: 1." in page
     assert re.search(r'data-kind="copy" class="overdue" data-overdue="1"', page)
 
 

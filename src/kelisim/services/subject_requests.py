@@ -248,7 +248,8 @@ class SubjectRequests:
 
         A consent already blocked, or already destroyed, still closes a block or destroy request:
         what the visitor asked for holds. Declining needs a note (the reasoned refusal Art.
-        25(2)(7) asks for); the other actions default it to the request's reference.
+        25(2)(7) asks for); the other actions give kelisim.services.subjects the request's
+        reference as the reason, with the note when there is one.
         """
         outcome = ACTIONS.get(action)
         if outcome is None:

@@ -1122,6 +1122,12 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "kk": "жазбаның көшірмесі",
         "en": "copy of the record",
     },
+    "sreq_overdue_alert": {
+        "ru": "Просрочено запросов: {count}. Закон даёт один рабочий день — исполните их первыми.",
+        "kk": "Мерзімі өткен сұраулар: {count}. Заң бір жұмыс күнін береді — оларды бірінші "
+        "орындаңыз.",
+        "en": "Overdue requests: {count}. The law allows one working day; deal with these first.",
+    },
     "sreq_overdue": {"ru": "просрочен", "kk": "мерзімі өтті", "en": "overdue"},
     "sreq_late": {"ru": "с опозданием", "kk": "кешігіп", "en": "late"},
     "sreq_consent_link": {
