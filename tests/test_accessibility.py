@@ -31,6 +31,7 @@ ADMIN_PAGES = [
     "/admin/revisions/draft",
     "/admin/consent-log",
     "/admin/requests",
+    "/admin/subject-requests",
     "/admin/scans",
     "/admin/users",
     "/admin/audit",

@@ -95,7 +95,7 @@ def test_withdrawing_on_the_receipt_page_ends_the_consent(client, consent_body):
 
     after = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your consent has been withdrawn." in after
-    assert 'name="csrf_token"' not in after  # nothing left to withdraw
+    assert f"/consent/{result['consent_id']}/withdraw" not in after  # nothing left to withdraw
 
     state = client.post(
         "/api/v1/consent/verify",

@@ -138,6 +138,14 @@ class Settings:
     # Bearer tokens the lender's own servers link consents to a logged-in customer with
     # (POST /api/v1/consent/link), comma-separated in KELISIM_CUSTOMER_LINK_TOKENS; none = refused.
     customer_link_tokens: tuple[str, ...] = ()
+    # The days off Kazakhstan moves every year and Kurban ait, for subject-request deadlines
+    # (kelisim.domain.workdays): KELISIM_HOLIDAYS_FILE, one `YYYY-MM-DD holiday|workday` a line.
+    # Unset = weekends and the fixed-date holidays only.
+    holidays_file: Path | None = None
+    # Who `kelisim requests overdue --notify` tells: the privacy officer's e-mail
+    # (KELISIM_PRIVACY_OFFICER_EMAIL) and/or a webhook (KELISIM_REQUESTS_WEBHOOK_URL).
+    privacy_officer_email: str | None = None
+    requests_webhook_url: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -186,6 +194,11 @@ class Settings:
             metrics_token=env.get("KELISIM_METRICS_TOKEN", "").strip() or None,
             mfa_required_roles=_split(env.get("KELISIM_MFA_REQUIRED_ROLES", "admin")),
             customer_link_tokens=_split(env.get("KELISIM_CUSTOMER_LINK_TOKENS")),
+            holidays_file=Path(env["KELISIM_HOLIDAYS_FILE"])
+            if env.get("KELISIM_HOLIDAYS_FILE", "").strip()
+            else None,
+            privacy_officer_email=env.get("KELISIM_PRIVACY_OFFICER_EMAIL", "").strip() or None,
+            requests_webhook_url=env.get("KELISIM_REQUESTS_WEBHOOK_URL", "").strip() or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:

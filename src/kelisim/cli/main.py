@@ -17,7 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from kelisim.cli import log as log_cli
+from kelisim.cli import requests as requests_cli
 from kelisim.domain.catalogue import CatalogueError
+from kelisim.domain.workdays import WorkCalendarError
 from kelisim.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
@@ -79,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     import_catalogue.add_argument("file", help="the vendors.yaml to load")
 
     log_cli.add_parser(verbs)
+    requests_cli.add_parser(verbs)
 
     users = verbs.add_parser("users", help="staff accounts of the admin UI", add_help=False)
     users.add_argument("users_args", nargs=argparse.REMAINDER)
@@ -331,6 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import_catalogue(settings, args.file)
         if args.verb == "log":
             return log_cli.run(args, lambda: _store(settings))
+        if args.verb == "requests":
+            return requests_cli.run(args, settings, lambda: _store(settings))
         if args.verb == "users":
             from kelisim.cli.users import main_users
 
@@ -344,6 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kelisim: {settings.catalogue_path} is not valid:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
+        return EXIT_ERROR
+    except WorkCalendarError as error:
+        print(f"kelisim: KELISIM_HOLIDAYS_FILE is not valid: {error}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as error:
         return _database_error(settings, error)

@@ -163,11 +163,22 @@ def check_durability(store: Any) -> None:
         raise ProductionError(f"unsupported database {engine.dialect.name}")
 
 
+def check_holidays(settings: Settings) -> None:
+    """A bad holidays file refused once, in the master, rather than by every worker in a loop."""
+    from kelisim.domain.workdays import WorkCalendarError, load_calendar
+
+    try:
+        load_calendar(settings.holidays_file)
+    except WorkCalendarError as error:
+        raise ProductionError(f"KELISIM_HOLIDAYS_FILE is not valid: {error}") from None
+
+
 def prepare(settings: Settings) -> None:
     """The once-per-start work, in the master: checks and migrations (rate limits are tables)."""
     from kelisim.store import ConsentStore
 
     check_secrets(settings)
+    check_holidays(settings)
     store = ConsentStore(settings.database_url)
     try:
         store.upgrade()

@@ -35,6 +35,7 @@ from sqlalchemy import Engine, and_, delete, exists, func, insert, or_, select, 
 
 from kelisim.services.audit import AuditLog
 from kelisim.store.integration_tables import app_devices, customer_links
+from kelisim.store.request_tables import subject_requests
 from kelisim.store.schema import consent_events
 from kelisim.store.stats_tables import subject_blocks
 
@@ -130,6 +131,11 @@ class Subjects:
         query = select(exists().where(consent_events.c.consent_id == consent_id))
         return bool(conn.execute(query).scalar())  # type: ignore[attr-defined]
 
+    def has_records(self, conn: object, consent_id: str) -> bool:
+        """Whether the log holds events under this id (none once it is destroyed), inside the
+        caller's transaction."""
+        return self._exists(conn, consent_id)
+
     def block(self, consent_id: str, reason: str | None, actor: str) -> Block:
         reason = _clean_reason(reason)
         if not consent_id:
@@ -188,6 +194,21 @@ class Subjects:
                 after={"reason": reason, "events": events}, conn=conn, at=now,
             )  # fmt: skip
         return events
+
+    def record_copy(self, consent_id: str, reason: str | None, actor: str) -> None:
+        """Audit that the subject was given a copy of their record (Law 94-V Art. 25(2)(9)): the
+        copy is the receipt page and its proof, so nothing changes but the log of who sent it."""
+        reason = _clean_reason(reason)
+        if not consent_id:
+            raise SubjectError("unknown_consent")
+        now = self.clock()
+        with self.write_engine.begin() as conn:
+            if not self._exists(conn, consent_id):
+                raise SubjectError("unknown_consent")
+            self.audit.append(
+                actor, "subject.copy", self.ref(consent_id), after={"reason": reason},
+                conn=conn, at=now,
+            )  # fmt: skip
 
     def blocks(self, limit: int = 200) -> list[Block]:
         with self.engine.connect() as conn:
@@ -297,9 +318,15 @@ class Subjects:
 
 
 def _forget_links(conn: object, consent_ids: list[str]) -> None:
-    """A destroyed consent keeps no app-device or customer link (kelisim.services.links)."""
+    """A destroyed consent keeps no app-device or customer link (kelisim.services.links), and its
+    subject requests keep no consent id, contact or message (kelisim.services.subject_requests)."""
     for table in (app_devices, customer_links):
         conn.execute(delete(table).where(table.c.consent_id.in_(consent_ids)))  # type: ignore[attr-defined]
+    conn.execute(  # type: ignore[attr-defined]
+        update(subject_requests)
+        .where(subject_requests.c.consent_id.in_(consent_ids))
+        .values(consent_id="", contact=None, message=None)
+    )
 
 
 def _batches(ids: list[str]) -> Iterator[list[str]]:

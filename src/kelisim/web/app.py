@@ -19,7 +19,7 @@ import importlib.util
 import logging
 import secrets
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, render_template, request
@@ -32,6 +32,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from kelisim.domain.catalogue import Catalogue
 from kelisim.domain.context import ContextReader
 from kelisim.domain.tokens import TokenCodec
+from kelisim.domain.workdays import WorkCalendar, load_calendar
 from kelisim.services.audit import AuditLog
 from kelisim.services.ratelimit import Admission, ConsentLimits, RateLimiter
 from kelisim.services.revisions import LiveCatalogue, Revisions
@@ -97,6 +98,8 @@ class Services:
     log_key: bytes
     # Signs the log's checkpoints (kelisim.store.checkpointer); proofs for receipts point at them.
     checkpoints: Checkpointer
+    # Kazakhstan's working days for subject-request deadlines (Settings.holidays_file).
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     @property
     def catalogue(self) -> Catalogue:
@@ -126,6 +129,8 @@ def _subkey(secret: str, purpose: str) -> bytes:
 
 
 def build_services(settings: Settings) -> Services:
+    # Read before anything opens: a bad holidays file stops the start with its file:line.
+    calendar = load_calendar(settings.holidays_file)
     store = ConsentStore(settings.database_url)
     # After a full disk, SQLite writes come back without a restart once there is space.
     recover_from_full_disk(store.engine)
@@ -181,6 +186,7 @@ def build_services(settings: Settings) -> Services:
         id_key=_subkey(settings.secret_key, "kelisim.consent-id.v1"),
         log_key=_subkey(settings.secret_key, "kelisim.log-id.v1"),
         checkpoints=checkpoints,
+        calendar=calendar,
     )
 
 
@@ -188,7 +194,7 @@ def _wants_html() -> bool:
     """Pages (the receipt) get HTML errors; the API and everything else get problem+json."""
     if request.path.startswith("/api/"):
         return False
-    if request.blueprint == "receipt":
+    if request.blueprint in ("receipt", "subject_request"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "text/html" and request.path.startswith("/consent/")
@@ -271,7 +277,7 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     from kelisim.web.api import consents as api
     from kelisim.web.api import log as log_api
     from kelisim.web.receipt import page as receipt
-    from kelisim.web.receipt import preferences
+    from kelisim.web.receipt import preferences, subject_request
 
     app.register_blueprint(api.bp)
     # The JSON API is guarded by its JSON-only content type and the Origin allow-list instead.
@@ -279,6 +285,8 @@ def _register_blueprints(app: Flask, csrf: CSRFProtect) -> None:
     # The Merkle log's checkpoints, keys and proofs: public, read-only (docs/log.md).
     app.register_blueprint(log_api.bp)
     app.register_blueprint(receipt.bp)
+    # A subject request from the receipt page (a form with the CSRF token, like withdraw).
+    app.register_blueprint(subject_request.bp)
     # The choice without JavaScript (a form with the CSRF token; see
     # src/kelisim/web/receipt/preferences.py).
     app.register_blueprint(preferences.bp)

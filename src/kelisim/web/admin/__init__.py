@@ -16,6 +16,7 @@ from kelisim.web.admin import (
     revisions,
     scans,
     schedules,
+    subject_requests,
     users,
     vendors,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "revisions",
     "scans",
     "schedules",
+    "subject_requests",
     "users",
     "vendors",
 ]

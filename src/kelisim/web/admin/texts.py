@@ -1102,6 +1102,202 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "kk": "Жоюды белгімен растаңыз.",
         "en": "Tick the box to confirm destruction.",
     },
+    # -- subject-request queue (kelisim.web.admin.subject_requests) ----------------------
+    "nav_subject_requests": {
+        "ru": "Очередь запросов",
+        "kk": "Сұраулар кезегі",
+        "en": "Request queue",
+    },
+    "sreq_intro": {
+        "ru": "Запросы, которые посетители подали на странице подтверждения согласия. Срок — "
+        "конец следующего рабочего дня по времени Алматы (Закон 94-V, ст. 25). Просроченные "
+        "запросы отмечены; каждое действие записывается в журнал действий.",
+        "kk": "Келушілер келісімді растау бетінде берген сұраулар. Мерзімі — Алматы уақытымен "
+        "келесі жұмыс күнінің соңы (94-V Заң, 25-бап). Мерзімі өткен сұраулар белгіленген; әр "
+        "әрекет әрекеттер журналына жазылады.",
+        "en": "Requests visitors filed on their consent receipt page. Each is due at the end of "
+        "the next working day, Almaty time (Law 94-V Art. 25). Overdue ones are marked; every "
+        "action is written to the audit log.",
+    },
+    "sreq_open_title": {"ru": "Открытые запросы", "kk": "Ашық сұраулар", "en": "Open requests"},
+    "sreq_none_open": {
+        "ru": "Открытых запросов нет.",
+        "kk": "Ашық сұраулар жоқ.",
+        "en": "No open requests.",
+    },
+    "sreq_closed_title": {
+        "ru": "Недавно закрытые",
+        "kk": "Жақында жабылғандар",
+        "en": "Recently closed",
+    },
+    "sreq_reference": {"ru": "Номер", "kk": "Нөмірі", "en": "Reference"},
+    "sreq_kind": {"ru": "Запрос", "kk": "Сұрау", "en": "Request"},
+    "sreq_received": {
+        "ru": "Получен (Алматы)",
+        "kk": "Алынды (Алматы)",
+        "en": "Received (Almaty)",
+    },
+    "sreq_due": {"ru": "Срок (Алматы)", "kk": "Мерзімі (Алматы)", "en": "Due (Almaty)"},
+    "sreq_closed_at": {"ru": "Закрыт (Алматы)", "kk": "Жабылды (Алматы)", "en": "Closed (Almaty)"},
+    "sreq_from": {"ru": "От посетителя", "kk": "Келушіден", "en": "From the visitor"},
+    "sreq_act": {"ru": "Действие", "kk": "Әрекет", "en": "Action"},
+    "sreq_outcome": {"ru": "Итог", "kk": "Нәтиже", "en": "Outcome"},
+    "sreq_kind_block": {
+        "ru": "заблокировать",
+        "kk": "бұғаттау",
+        "en": "block",
+    },
+    "sreq_kind_destroy": {"ru": "уничтожить", "kk": "жою", "en": "destroy"},
+    "sreq_kind_copy": {
+        "ru": "копия записи",
+        "kk": "жазбаның көшірмесі",
+        "en": "copy of the record",
+    },
+    "sreq_overdue_alert": {
+        "ru": "Просрочено запросов: {count}. Закон даёт один рабочий день — исполните их первыми.",
+        "kk": "Мерзімі өткен сұраулар: {count}. Заң бір жұмыс күнін береді — оларды бірінші "
+        "орындаңыз.",
+        "en": "Overdue requests: {count}. The law allows one working day; deal with these first.",
+    },
+    "sreq_overdue": {"ru": "просрочен", "kk": "мерзімі өтті", "en": "overdue"},
+    "sreq_late": {"ru": "с опозданием", "kk": "кешігіп", "en": "late"},
+    "sreq_consent_link": {
+        "ru": "Записи согласия",
+        "kk": "Келісім жазбалары",
+        "en": "Consent records",
+    },
+    "sreq_note": {
+        "ru": "Примечание (для журнала; при отказе — обязательно)",
+        "kk": "Ескертпе (журнал үшін; бас тартқанда міндетті)",
+        "en": "Note (for the log; required when declining)",
+    },
+    "sreq_do_block": {
+        "ru": "Заблокировать и закрыть",
+        "kk": "Бұғаттау және жабу",
+        "en": "Block and close",
+    },
+    "sreq_do_destroy": {
+        "ru": "Уничтожить и закрыть",
+        "kk": "Жою және жабу",
+        "en": "Destroy and close",
+    },
+    "sreq_do_copy": {
+        "ru": "Копия выдана — закрыть",
+        "kk": "Көшірме берілді — жабу",
+        "en": "Copy given — close",
+    },
+    "sreq_do_copy_mail": {
+        "ru": "Отправить копию по e-mail и закрыть",
+        "kk": "Көшірмені e-mail арқылы жіберу және жабу",
+        "en": "E-mail the copy and close",
+    },
+    "sreq_do_decline": {
+        "ru": "Отказать (с причиной)",
+        "kk": "Бас тарту (себебімен)",
+        "en": "Decline (with reason)",
+    },
+    "sreq_destroy_admins": {
+        "ru": "Уничтожение выполняет администратор.",
+        "kk": "Жоюды әкімші орындайды.",
+        "en": "Destruction is done by an admin.",
+    },
+    "sreq_outcome_blocked": {"ru": "заблокировано", "kk": "бұғатталды", "en": "blocked"},
+    "sreq_outcome_destroyed": {"ru": "уничтожено", "kk": "жойылды", "en": "destroyed"},
+    "sreq_outcome_copy_sent": {"ru": "копия выдана", "kk": "көшірме берілді", "en": "copy given"},
+    "sreq_outcome_declined": {"ru": "отказано", "kk": "бас тартылды", "en": "declined"},
+    "sreq_closed_blocked": {
+        "ru": "Запрос {reference}: согласие заблокировано, запрос закрыт.",
+        "kk": "{reference} сұрауы: келісім бұғатталды, сұрау жабылды.",
+        "en": "Request {reference}: consent blocked, request closed.",
+    },
+    "sreq_closed_destroyed": {
+        "ru": "Запрос {reference}: данные уничтожены, запрос закрыт.",
+        "kk": "{reference} сұрауы: деректер жойылды, сұрау жабылды.",
+        "en": "Request {reference}: personal data destroyed, request closed.",
+    },
+    "sreq_closed_copy_sent": {
+        "ru": "Запрос {reference}: копия выдана, запрос закрыт.",
+        "kk": "{reference} сұрауы: көшірме берілді, сұрау жабылды.",
+        "en": "Request {reference}: copy given, request closed.",
+    },
+    "sreq_closed_declined": {
+        "ru": "Запрос {reference}: отказано, запрос закрыт.",
+        "kk": "{reference} сұрауы: бас тартылды, сұрау жабылды.",
+        "en": "Request {reference}: declined, request closed.",
+    },
+    "sreq_copy_mailed_note": {
+        "ru": "ссылка на подтверждение отправлена на e-mail посетителя",
+        "kk": "растау сілтемесі келушінің e-mail-іне жіберілді",
+        "en": "receipt link e-mailed to the visitor",
+    },
+    "sreq_copy_mail_subject": {
+        "ru": "Копия записи о вашем согласии (запрос {reference})",
+        "kk": "Келісіміңіз туралы жазбаның көшірмесі ({reference} сұрауы)",
+        "en": "A copy of your consent record (request {reference})",
+    },
+    "sreq_copy_mail_body": {
+        "ru": "Вы запросили копию записи о вашем согласии на cookie (запрос {reference}).\n\n"
+        "Запись, её история и подписанное доказательство (JSON) — по ссылке:\n{link}\n\n"
+        "Не пересылайте эту ссылку: по ней можно отозвать согласие.\n",
+        "kk": "Сіз cookie-ге берген келісіміңіз туралы жазбаның көшірмесін сұрадыңыз "
+        "({reference} сұрауы).\n\nЖазба, оның тарихы және қолтаңбалы дәлел (JSON) — мына "
+        "сілтеме бойынша:\n{link}\n\nБұл сілтемені басқаға жібермеңіз: ол арқылы келісімді кері "
+        "қайтаруға болады.\n",
+        "en": "You asked for a copy of your cookie consent record (request {reference}).\n\n"
+        "The record, its history and the signed proof (JSON) are at:\n{link}\n\n"
+        "Do not forward this link: it lets whoever has it withdraw the consent.\n",
+    },
+    "sreq_error_unknown_request": {
+        "ru": "Запрос не найден.",
+        "kk": "Сұрау табылмады.",
+        "en": "No such request.",
+    },
+    "sreq_error_already_closed": {
+        "ru": "Этот запрос уже закрыт.",
+        "kk": "Бұл сұрау жабылып қойған.",
+        "en": "This request is already closed.",
+    },
+    "sreq_error_unknown_action": {
+        "ru": "Неизвестное действие.",
+        "kk": "Белгісіз әрекет.",
+        "en": "Unknown action.",
+    },
+    "sreq_error_note_required": {
+        "ru": "Напишите причину отказа: посетитель имеет право на мотивированный ответ.",
+        "kk": "Бас тарту себебін жазыңыз: келушінің дәлелді жауап алуға құқығы бар.",
+        "en": "Write why the request is declined: the visitor is owed a reasoned answer.",
+    },
+    "sreq_error_copy_note": {
+        "ru": "У посетителя нет e-mail (или SMTP не настроен): напишите, как выдана копия.",
+        "kk": "Келушінің e-mail-і жоқ (немесе SMTP бапталмаған): көшірменің қалай берілгенін "
+        "жазыңыз.",
+        "en": "No e-mail address (or no SMTP server): write how the copy was given.",
+    },
+    "sreq_error_mail": {
+        "ru": "Письмо не отправлено ({reason}); запрос остаётся открытым.",
+        "kk": "Хат жіберілмеді ({reason}); сұрау ашық қалады.",
+        "en": "The e-mail was not sent ({reason}); the request stays open.",
+    },
+    "sreq_error_too_long": {
+        "ru": "Примечание слишком длинное (не больше 1000 символов).",
+        "kk": "Ескертпе тым ұзын (1000 таңбадан аспауы керек).",
+        "en": "The note is too long (1000 characters at most).",
+    },
+    "sreq_error_control_characters": {
+        "ru": "Примечание содержит недопустимые символы.",
+        "kk": "Ескертпеде рұқсат етілмеген таңбалар бар.",
+        "en": "The note contains characters that are not allowed.",
+    },
+    "sreq_error_unknown_consent": {
+        "ru": "Записей этого согласия больше нет (уничтожены).",
+        "kk": "Бұл келісімнің жазбалары енді жоқ (жойылған).",
+        "en": "The consent's records no longer exist (destroyed).",
+    },
+    "sreq_error_reason_required": {
+        "ru": "Укажите причину.",
+        "kk": "Себебін көрсетіңіз.",
+        "en": "Please give a reason.",
+    },
     # -- scans ---------------------------------------------------------------------------
     "scans_intro": {
         "ru": "Результаты сканера, загруженные из CI: нарушения и сгенерированная "

@@ -27,6 +27,7 @@ from kelisim.services.subjects import is_blocked
 from kelisim.store import NewEvent, StoredEvent
 from kelisim.web.api import after_record
 from kelisim.web.api.consents import granted_of, is_consent_id, is_current, services
+from kelisim.web.receipt.subject_request import intake_view
 
 log = logging.getLogger(__name__)
 
@@ -355,6 +356,7 @@ def show(consent_id: str) -> Any:
         notice=notice,
         current=is_current(latest),
         region_rule=_region_rule(events),
+        intake=intake_view(consent_id, language),
         events=[
             {
                 "time": _utc(event.recorded_at),
