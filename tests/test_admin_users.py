@@ -50,6 +50,26 @@ def test_an_admin_adds_a_user_who_can_then_log_in(admin_app, boss):
     assert newcomer.get("/admin/").status_code == 200
 
 
+@pytest.mark.parametrize("elsewhere", ["/admin/vendors", "/admin/revisions", "/admin/consent-log"])
+def test_a_message_flashed_on_one_page_shows_on_whichever_page_comes_next(boss, elsewhere):
+    """An admin who adds a user and opens another page first (a second tab, a bookmark) gets
+    that page with the message, not an error."""
+    added = _post(
+        boss,
+        "/admin/users",
+        {
+            "username": "dana",
+            "password": PASSWORD,
+            "password_repeat": PASSWORD,
+            "role": "viewer",
+        },
+    )
+    assert added.status_code == 302
+    page = boss.get(elsewhere)
+    assert page.status_code == 200
+    assert "Пользователь dana добавлен." in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -20,7 +20,6 @@ from flask import (
     Response,
     abort,
     current_app,
-    get_flashed_messages,
     render_template,
     request,
     stream_with_context,
@@ -30,7 +29,7 @@ from flask import (
 from kelisim.services.evidence import CSV_FIELDS, csv_row, day_bounds, events_between, record_27560
 from kelisim.web.admin.dashboard import dashboard_range
 from kelisim.web.admin.requests import subjects
-from kelisim.web.admin.shell import bp, current_user, requires_role, services, t
+from kelisim.web.admin.shell import bp, current_user, flashed_texts, requires_role, services, t
 from kelisim.web.api.consents import is_consent_id
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
@@ -93,7 +92,7 @@ def consent_log() -> Any:
 
 def _consent_log_page(consent_id: str, export_error: str | None = None) -> Any:
     """The page, with an export problem shown above the form (400) instead of a bare error."""
-    messages = [t(key, **values) for key, values in get_flashed_messages() or []]
+    messages = flashed_texts()
     start, end = dashboard_range()
     context: dict[str, Any] = {
         "consent_id": consent_id,

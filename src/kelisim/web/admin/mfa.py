@@ -135,5 +135,5 @@ def reset_second_factor(username: str) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     services().mfa.reset(target.id, target.username, actor=current_user().username)  # type: ignore[union-attr]
-    flash(("mfa_reset_done", target.username))
+    flash(("mfa_reset_done", {"name": target.username}))
     return redirect(url_for("admin.users"))

@@ -15,7 +15,6 @@ from typing import Any
 from flask import (
     current_app,
     flash,
-    get_flashed_messages,
     redirect,
     render_template,
     request,
@@ -23,7 +22,7 @@ from flask import (
 )
 
 from kelisim.services.subjects import SubjectError, Subjects
-from kelisim.web.admin.shell import bp, current_user, now, requires_role, services, t
+from kelisim.web.admin.shell import bp, current_user, flashed_texts, now, requires_role, services, t
 from kelisim.web.api.consents import is_consent_id
 
 ACTIONS = {"block": "editor", "unblock": "editor", "destroy": "admin"}
@@ -44,7 +43,7 @@ def subjects() -> Subjects:
 
 
 def _page(error: str | None = None, status: int = 200, consent_id: str = "") -> Any:
-    messages = [t(key, **values) for key, values in get_flashed_messages() or []]
+    messages = flashed_texts()
     body = render_template(
         "admin/requests.html",
         blocks=subjects().blocks(),

@@ -31,6 +31,7 @@ from flask import (
     abort,
     current_app,
     g,
+    get_flashed_messages,
     has_request_context,
     redirect,
     render_template,
@@ -192,6 +193,27 @@ def language() -> str:
 
 def t(key: str, **values: object) -> str:
     return text(key, language(), **values)
+
+
+def flashed() -> list[tuple[str, str]]:
+    """(alert kind, text) of every message flashed since the last page, whichever page flashed it.
+
+    Pages flash (key, {values}); a page may show another page's message (a redirect elsewhere,
+    a second tab), so a malformed one is shown as its key rather than failing the page."""
+    result = []
+    for item in get_flashed_messages() or []:
+        key, values = item if isinstance(item, list | tuple) and len(item) == 2 else (item, {})
+        key = str(key)
+        try:
+            message = t(key, **values) if isinstance(values, dict) else t(key, name=values)
+        except (KeyError, IndexError, TypeError, ValueError):
+            message = key
+        result.append(("error" if key.startswith("error") else "ok", message))
+    return result
+
+
+def flashed_texts() -> list[str]:
+    return [message for _, message in flashed()]
 
 
 def csp_nonce() -> str:

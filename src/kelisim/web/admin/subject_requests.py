@@ -20,7 +20,6 @@ from typing import Any
 from flask import (
     current_app,
     flash,
-    get_flashed_messages,
     redirect,
     render_template,
     request,
@@ -36,7 +35,7 @@ from kelisim.services.subject_requests import (
     SubjectRequests,
 )
 from kelisim.web.admin.requests import subjects
-from kelisim.web.admin.shell import bp, current_user, now, requires_role, services, t
+from kelisim.web.admin.shell import bp, current_user, flashed_texts, now, requires_role, services, t
 from kelisim.web.admin.texts import text
 from kelisim.web.api.consents import receipt_url
 
@@ -75,7 +74,7 @@ def _notify_settings() -> NotifySettings:
 def _page(error: str | None = None, status: int = 200) -> Any:
     queue = subject_requests()
     moment = now()
-    messages = [t(key, **values) for key, values in get_flashed_messages() or []]
+    messages = flashed_texts()
     body = render_template(
         "admin/subject_requests.html",
         open_requests=queue.open_requests(),

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, get_flashed_messages, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
 from kelisim.services.accounts import ROLES, AccountError
 from kelisim.web.admin.forms import ActionForm, AddUserForm, RoleForm
-from kelisim.web.admin.shell import bp, current_user, now, requires_role, services, t
+from kelisim.web.admin.shell import bp, current_user, flashed_texts, now, requires_role, services, t
 
 
 def _page(add_form: AddUserForm, error: str | None = None, status: int = 200) -> Any:
@@ -33,7 +33,7 @@ def _page(add_form: AddUserForm, error: str | None = None, status: int = 200) ->
         form = RoleForm(prefix=f"role-{user.id}")
         form.role.data = user.role
         role_forms[user.id] = form
-    messages = [t(key, name=name) for key, name in get_flashed_messages() or []]
+    messages = flashed_texts()
     body = render_template(
         "admin/users.html",
         users=users,
@@ -72,7 +72,7 @@ def add_user() -> Any:
         )
     except AccountError as error:
         return _page(form, t(f"error_{error.code}"), 400)
-    flash(("user_added", user.username))
+    flash(("user_added", {"name": user.username}))
     return redirect(url_for("admin.users"))
 
 
@@ -110,7 +110,7 @@ def unlock_user(username: str) -> Any:
     if not ActionForm().validate_on_submit():
         return _page(AddUserForm(), t("error_form"), 400)
     services().accounts.unlock(target.username, actor=_actor())
-    flash(("user_unlocked", target.username))
+    flash(("user_unlocked", {"name": target.username}))
     return redirect(url_for("admin.users"))
 
 
@@ -126,7 +126,7 @@ def _apply(change) -> Any:
         user = change()
     except AccountError as error:
         return _page(AddUserForm(), t(f"error_{error.code}"), 400)
-    flash(("user_updated", user.username))
+    flash(("user_updated", {"name": user.username}))
     return redirect(url_for("admin.users"))
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, flash, get_flashed_messages, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from kelisim.domain.catalogue import CatalogueError, Problem
 from kelisim.services.revisions import Draft, RevisionError, Revisions, diff, vendor_of
@@ -26,7 +26,7 @@ from kelisim.web.admin.forms import (
     texts_form,
     vendor_form,
 )
-from kelisim.web.admin.shell import bp, current_user, requires_role, t
+from kelisim.web.admin.shell import bp, current_user, flashed, requires_role, t
 
 # Catalogue forms carry long texts in three languages (Cyrillic is six bytes per letter once
 # URL-encoded): these endpoints may receive more than the app-wide 16 KiB API body limit.
@@ -73,12 +73,7 @@ def revision_error_text(error: RevisionError) -> str:
     return t(key) if key in TEXTS else t("error_revision_other", message=str(error))
 
 
-def flashed_messages() -> list[tuple[str, str]]:
-    """(alert kind, text) of the flashed (key, values) pairs."""
-    return [
-        ("error" if key.startswith("error") else "ok", t(key, **values))
-        for key, values in get_flashed_messages() or []
-    ]
+flashed_messages = flashed
 
 
 # --- the list ---------------------------------------------------------------------------------
