@@ -3,8 +3,7 @@ the late-tag loopback site (tests/scanner/site.py, /late-bad/), each next to a p
 baseline run in the same process that only loads each page once per state with the same dwell
 (clock fast-forwarded past load, then network idle), in as many parallel contexts.
 
-Not a test (shared machines are noisy): it prints figures and the src/kelisim/scanner/baseline
-ratio. Target
+Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
 on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
 
     .venv/bin/python bench/scan.py [--pages 3] [--workers 2]
@@ -141,7 +140,7 @@ def measure(label: str, argv: list[str], workers: int) -> None:
     print(f"  scanner : {visits} visits in {elapsed:.1f} s = {rate:.1f} visits/min (target >= 90)"
           f"  failed {failed}  unsettled {unsettled}")  # fmt: skip
     print(f"  baseline: {visits} loads in {base_s:.1f} s = {base_rate:.1f} visits/min"
-          f"  ratio src/kelisim/scanner/baseline {rate / base_rate:.2f}")  # fmt: skip
+          f"  ratio scanner/baseline {rate / base_rate:.2f}")  # fmt: skip
     print(f"  peak memory (Python + servers + Chromium): RSS {sampler.peak / 2**20:.0f} MiB, "
           f"PSS {sampler.peak_pss / 2**20:.0f} MiB (target <= 2048)")  # fmt: skip
 

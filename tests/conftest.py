@@ -143,10 +143,9 @@ def consent_body(app):
 
 # --- demo fixtures ---
 # Owned by the demo (src/kelisim/demo/, tests/test_demo.py). Other tests reuse them: `demo` is the
-# running demo
-# (a kelisim.demo.run.DemoHandle), `demo_browser` a Chromium that reaches its fake vendor hosts
-# under the
-# real hostnames. Open a new context per test and call demo.clear_requests() before you look.
+# running demo (a kelisim.demo.run.DemoHandle), `demo_browser` a Chromium that reaches its fake
+# vendor hosts under the real hostnames. Open a new context per test and call demo.clear_requests()
+# before you look.
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 At twice the measured capacity `kelisim serve --production` must shed consent POSTs with a quick
 429/503, let no request hang, and lose nothing it acknowledged. The mechanism: the gunicorn worker
 stamps each request when it is queued for a thread (src/kelisim/cli/production.py) and a consent
-POST that has
-already waited `KELISIM_ADMISSION_WAIT_MS` is answered 503 before the app does any work.
+POST that has already waited `KELISIM_ADMISSION_WAIT_MS` is answered 503 before the app does any
+work.
 
 CI machines are shared and noisy, so the end-to-end test asserts what stays robust there:
 no request hangs past the 5 s client timeout, every answer is 2xx, 429 or 503, every acknowledged

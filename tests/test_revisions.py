@@ -1,6 +1,6 @@
 """kelisim.services.revisions against the real database: seeding from vendors.yaml, the draft,
-publishing,
-approvals, other workers following a publish, and the `kelisim export|import catalogue` verbs."""
+publishing, approvals, other workers following a publish, and the `kelisim export|import catalogue`
+verbs."""
 
 from __future__ import annotations
 

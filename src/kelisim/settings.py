@@ -1,9 +1,8 @@
 """Kelisim's settings, read once from KELISIM_* environment variables.
 
-The defaults run a working server on a developer's machine (SQLite file under ./var, the
-packaged example vendors.yaml, secrets generated on first start and kept beside the database) so
-that
-the README's first command needs no configuration. Production mode refuses those conveniences.
+The defaults run a working server on a developer's machine (SQLite file under ./var, the packaged
+example vendors.yaml, secrets generated on first start and kept beside the database) so that the
+README's first command needs no configuration. Production mode refuses those conveniences.
 """
 
 from __future__ import annotations
@@ -21,13 +20,11 @@ STATIC_DIR = PACKAGE_DIR / "web" / "static"
 DEFAULT_CATALOGUE = PACKAGE_DIR / "data" / "vendors.yaml"
 DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
 # Consent POSTs a worker lets in at once. Appends are group-committed (kelisim.store.group_commit):
-# the
-# requests in flight share one transaction and one fsync, so many slots cost the database nothing
-# more. (One slot per worker, when every append had its own fsync, capped SQLite at a few dozen
-# acknowledged consents a second.) 12 of the 24 threads (kelisim.cli.production.THREADS): 16
-# connections
-# spread over two workers fit, and under overload the other threads stay free to answer the 503s
-# at once instead of after the admitted requests' commit.
+# the requests in flight share one transaction and one fsync, so many slots cost the database
+# nothing more. (One slot per worker, when every append had its own fsync, capped SQLite at a few
+# dozen acknowledged consents a second.) 12 of the 24 threads (kelisim.cli.production.THREADS): 16
+# connections spread over two workers fit, and under overload the other threads stay free to answer
+# the 503s at once instead of after the admitted requests' commit.
 DEFAULT_MAX_IN_FLIGHT = 12
 # The name (and checkpoint origin) of the log key generated for the embedded default.
 DEFAULT_LOG_ORIGIN = "localhost/kelisim-consent-log"
@@ -98,11 +95,10 @@ class Settings:
     consent_rate_per_consent: int = 30
     # Load shedding: consent POSTs a worker handles at once, and how long one may wait in all —
     # queued in gunicorn for a thread (stamped by the worker, src/kelisim/cli/production.py) plus
-    # waiting for a
-    # slot — before it gets a 503 instead of queueing behind an overloaded database. A POST whose
-    # wait is spent is answered by the worker before the app, the rate limiter or the database
-    # see it, so a shed answer takes about this long, never seconds; nothing is shed once it
-    # reached the database. KELISIM_MAX_IN_FLIGHT=0 switches shedding off; see
+    # waiting for a slot — before it gets a 503 instead of queueing behind an overloaded database. A
+    # POST whose wait is spent is answered by the worker before the app, the rate limiter or the
+    # database see it, so a shed answer takes about this long, never seconds; nothing is shed once
+    # it reached the database. KELISIM_MAX_IN_FLIGHT=0 switches shedding off; see
     # DEFAULT_MAX_IN_FLIGHT.
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     admission_wait_ms: int = 30

@@ -12,10 +12,9 @@ start (one line, exit 2) unless:
 
 The schema (and SQLite's switch to WAL, and the rate limiter) is set up once in the master before
 the workers fork: when every worker did it on its first connection, a cold start under load raced
-for the exclusive lock and answered 500. Workers are gthread workers: a few threads per
-process let the admission limit in src/kelisim/services/ratelimit.py answer an overloaded request
-with a fast 503
-instead of leaving it in the socket backlog until the client times out.
+for the exclusive lock and answered 500. Workers are gthread workers: a few threads per process let
+the admission limit in src/kelisim/services/ratelimit.py answer an overloaded request with a fast
+503 instead of leaving it in the socket backlog until the client times out.
 
 Load shedding needs to know how long a request has already waited, and most of that wait happens
 before the app sees it: a gthread worker accepts every connection it can (up to
@@ -264,8 +263,7 @@ def queue_stamping_worker(shed_after: float | None) -> type:
     database.
 
     The prebuilt 503 carries the same CORS headers as the API's answers (kelisim.web.shed_cors), so
-    a
-    cross-origin banner reads it and retries the same event_id after Retry-After.
+    a cross-origin banner reads it and retries the same event_id after Retry-After.
     """
     import threading
 

@@ -8,10 +8,9 @@ text edit narrows nothing and publishes at once.
 
 Fields are found by shape, not by a fixed list, so a field added to the catalogue later
 (`iframe_hosts`, `pixel_hosts`, ...) is covered the day it appears: any vendor list whose key is
-`hosts`, `paths` or ends in `_hosts`, nested mappings such as `unknown:` included, and every
-site's `origins`. The answer keeps the shape approvals already store (kelisim.services.revisions): a
-key per
-vendor (or `site:<id>`) and the new entries, each prefixed with its field unless it is a script
+`hosts`, `paths` or ends in `_hosts`, nested mappings such as `unknown:` included, and every site's
+`origins`. The answer keeps the shape approvals already store (kelisim.services.revisions): a key
+per vendor (or `site:<id>`) and the new entries, each prefixed with its field unless it is a script
 host, so existing approvals read the same.
 """
 

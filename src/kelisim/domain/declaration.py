@@ -5,10 +5,9 @@ A privacy page that lists cookies by hand goes stale the day marketing adds a ta
 generated on every request from what Kelisim knows: each vendor's company, country, whether data
 leaves Kazakhstan, purposes, and every cookie and storage key with its lifetime from the catalogue,
 checked against the latest scan (kelisim.services.scans): a declared cookie the scan saw is marked
-as seen, and a
-cookie the scan attributed to a vendor but the catalogue does not declare is listed too, so the page
-never hides what the site really stores. The site's own necessary cookies (and Kelisim's consent
-cookie) come from the scan as well.
+as seen, and a cookie the scan attributed to a vendor but the catalogue does not declare is listed
+too, so the page never hides what the site really stores. The site's own necessary cookies (and
+Kelisim's consent cookie) come from the scan as well.
 
 Knows nothing of Flask or SQL: `build(catalogue, language, scan)` takes the scan as a mapping.
 """

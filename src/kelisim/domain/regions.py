@@ -2,11 +2,10 @@
 
 The catalogue may carry an optional `regions:` list. The server picks the first rule whose `match`
 covers the visitor's country (from geoip2, kelisim.domain.context), so an EEA visitor can get GDPR
-texts and a
-visitor from Kazakhstan the Law 94-V ones, and a region can hide vendors that do not operate there.
-The decision is the server's, never the browser's: the config a visitor is served and the consent
-they record both come from the same rule, and the rule's id is kept with the event (cmp.decisions)
-and shown on the receipt, so a dispute can tell which texts and defaults applied.
+texts and a visitor from Kazakhstan the Law 94-V ones, and a region can hide vendors that do not
+operate there. The decision is the server's, never the browser's: the config a visitor is served and
+the consent they record both come from the same rule, and the rule's id is kept with the event
+(cmp.decisions) and shown on the receipt, so a dispute can tell which texts and defaults applied.
 
 ```yaml
 regions:
@@ -24,8 +23,8 @@ regions:
 and what Law 94-V and the GDPR require) closing the banner grants nothing.
 
 This module knows nothing of Flask or SQL. `read_regions` is called by kelisim.domain.catalogue's
-loader with
-its reader, so a malformed rule is reported as file:line: field: message like any other problem.
+loader with its reader, so a malformed rule is reported as file:line: field: message like any other
+problem.
 """
 
 from __future__ import annotations

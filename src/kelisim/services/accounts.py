@@ -125,8 +125,7 @@ def check_username(username: str) -> str:
 
 def check_password(password: str, username: str) -> None:
     """Length, not on the common list, not guessable (kelisim.domain.passwords); no composition
-    rules and
-    no forced rotation (ASVS 5.0 6.2.1, 6.2.9)."""
+    rules and no forced rotation (ASVS 5.0 6.2.1, 6.2.9)."""
     if len(password) < PASSWORD_MIN_LENGTH:
         raise AccountError(
             "weak_password", f"password: at least {PASSWORD_MIN_LENGTH} characters, please"

@@ -8,9 +8,8 @@ to that customer: it is appended to each as an event of its own, and the app's n
 
 Neither the app's device id nor the lender's customer id is stored: both are kept as HMAC-SHA256
 under the server's IP pepper (like the IP address, kelisim.domain.context), each with a label of its
-own, so a
-device hash can never be matched against a customer hash and nobody without the pepper can test a
-guessed id against the database.
+own, so a device hash can never be matched against a customer hash and nobody without the pepper can
+test a guessed id against the database.
 """
 
 from __future__ import annotations

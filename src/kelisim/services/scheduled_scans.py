@@ -1,13 +1,13 @@
 """`kelisim scan schedule run`: scan every due schedule, store the report, notify new findings.
 
 One pass, then exit: production runs it from a systemd timer or cron every few minutes
-(docs/operations.md), so a crashed scan never takes a long-lived loop down with it, and the
-server itself never starts Chromium. Each due schedule is claimed first (its next run moved on),
-scanned by the real scanner in a child process (`kelisim scan TARGET --out DIR`, plus the
-operator's own scanner options after `--`), and its report is stored exactly like an upload
+(docs/operations.md), so a crashed scan never takes a long-lived loop down with it, and the server
+itself never starts Chromium. Each due schedule is claimed first (its next run moved on), scanned by
+the real scanner in a child process (`kelisim scan TARGET --out DIR`, plus the operator's own
+scanner options after `--`), and its report is stored exactly like an upload
 (kelisim.services.scans, uploader `schedule:<id>`). Findings whose id the schedule's previous stored
-run did
-not have are new; if there are any, the schedule's e-mail address and webhook hear about them.
+run did not have are new; if there are any, the schedule's e-mail address and webhook hear about
+them.
 """
 
 from __future__ import annotations

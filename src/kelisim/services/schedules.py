@@ -3,11 +3,9 @@
 Staff schedule a scan in the admin; a runner (`kelisim scan schedule run`, from cron or a systemd
 timer, docs/operations.md) scans every schedule that is due, stores the report like an upload
 (kelisim.services.scans) and compares its findings with the schedule's previous run: findings whose
-id the
-previous run did not have are new, and only they are notified (kelisim.services.notify), so a known
-problem
-does not mail the team every night. Each run keeps its finding counts, which the admin shows as the
-trend between scans.
+id the previous run did not have are new, and only they are notified (kelisim.services.notify), so a
+known problem does not mail the team every night. Each run keeps its finding counts, which the admin
+shows as the trend between scans.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 Law 94-V Art. 25(2)(8) gives the operator one working day to block a subject's data on information
 of a breach, to unblock it if the breach is not confirmed, and to destroy it when it is. Each of
 these is one call here, audited in the same transaction as the change (kelisim.services.audit), with
-the staff
-member's reason.
+the staff member's reason.
 
 * Block: the consent reads as no consent everywhere (`is_blocked`: the API's verify answers
   `blocked`, the receipt page says so), while the records stay intact as evidence for the dispute.

@@ -105,8 +105,7 @@ def count_event(conn: Connection, event: NewEvent) -> None:
 
 def count_events(conn: Connection, events: list[NewEvent]) -> None:
     """count_event for a whole batch of appends (kelisim.store.group_commit): increments for the
-    same
-    counter are summed first, so a batch costs two statements whatever its size."""
+    same counter are summed first, so a batch costs two statements whatever its size."""
     if not events:
         return
     daily: dict[tuple[Any, ...], dict[str, Any]] = {}

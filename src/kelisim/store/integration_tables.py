@@ -1,9 +1,8 @@
 """Tables for native-app devices, web/app customer links, region decisions and scheduled scans.
 
 Kept apart from the consent log's tables (own MetaData) like kelisim.store.stats_tables: none of
-them
-is a consent event. A device or customer row holds only a keyed hash (HMAC under the server's IP
-pepper), never the identifier the app or the lender sent. The schema is created only by the
+them is a consent event. A device or customer row holds only a keyed hash (HMAC under the server's
+IP pepper), never the identifier the app or the lender sent. The schema is created only by the
 Alembic migration `0008_integrations`; tests/test_app_consent.py checks that the two agree.
 """
 

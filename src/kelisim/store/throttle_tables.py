@@ -1,12 +1,12 @@
 """Counters that must agree across every host: consent-API rate limits and the login throttle.
 
-They are operational state, not evidence: losing them in a crash only forgets who was throttled,
-so on PostgreSQL both tables are UNLOGGED (no WAL record, no fsync per request) and on SQLite the
-limiter writes them on a connection without per-commit sync. Times are epoch seconds (a float),
-so the single atomic statement that checks and counts an attempt (kelisim.services.ratelimit,
-kelisim.services.throttle)
-can do its arithmetic in SQL the same way on both engines. The schema itself comes only from the
-Alembic migration `0009_shared_throttles`; tests check that the two agree.
+They are operational state, not evidence: losing them in a crash only forgets who was throttled, so
+on PostgreSQL both tables are UNLOGGED (no WAL record, no fsync per request) and on SQLite the
+limiter writes them on a connection without per-commit sync. Times are epoch seconds (a float), so
+the single atomic statement that checks and counts an attempt (kelisim.services.ratelimit,
+kelisim.services.throttle) can do its arithmetic in SQL the same way on both engines. The schema
+itself comes only from the Alembic migration `0009_shared_throttles`; tests check that the two
+agree.
 """
 
 from __future__ import annotations

@@ -104,8 +104,7 @@ class Services:
     @property
     def catalogue(self) -> Catalogue:
         """The live catalogue (kelisim.services.revisions), the same one for the whole of a request
-        even when
-        a publish lands meanwhile."""
+        even when a publish lands meanwhile."""
         if not has_request_context():
             return self.live.current()
         pinned = g.get("kelisim_catalogue")

@@ -2,16 +2,16 @@
 /bootstrap.js (the synchronous gate with the vendors' rules embedded) and /cmp.css.
 
 `/cmp.js?site=default&lang=ru` is src/kelisim/web/static/cmp.min.js with the lean first-layer config
-of that site
-and language (`public_config(..., detail="banner")`) in place of `window.__KELISIM_CONFIG__`, so the
-banner shows after one request. Without `lang` the language is the best Accept-Language match
-(`Vary: Accept-Language`), else the catalogue's default; an unknown `lang` counts as missing, and
-an unknown `site` gets the runtime without a config (it then asks /api/v1/config, which says what is
-wrong). The runtime is public, so it is served to any origin (`Access-Control-Allow-Origin: *`) and
-cached: a strong ETag is the hash of the exact bytes (runtime and config), so a revalidation costs a
-304, and a URL carrying that hash (`/cmp.js?...&v=<etag>`) may be cached for a year. The CSS is in
-cmp.min.js so the banner can style itself through a `<style nonce>` under a nonce-only `style-src`;
-/cmp.css stays available for sites that self-host the plain cmp.js (it then links it).
+of that site and language (`public_config(..., detail="banner")`) in place of
+`window.__KELISIM_CONFIG__`, so the banner shows after one request. Without `lang` the language is
+the best Accept-Language match (`Vary: Accept-Language`), else the catalogue's default; an unknown
+`lang` counts as missing, and an unknown `site` gets the runtime without a config (it then asks
+/api/v1/config, which says what is wrong). The runtime is public, so it is served to any origin
+(`Access-Control-Allow-Origin: *`) and cached: a strong ETag is the hash of the exact bytes (runtime
+and config), so a revalidation costs a 304, and a URL carrying that hash (`/cmp.js?...&v=<etag>`)
+may be cached for a year. The CSS is in cmp.min.js so the banner can style itself through a `<style
+nonce>` under a nonce-only `style-src`; /cmp.css stays available for sites that self-host the plain
+cmp.js (it then links it).
 
 `/bootstrap.js?site=default` is src/kelisim/web/static/bootstrap.min.js
 (src/kelisim/web/static/gate.js alone, minified) with the

@@ -4,9 +4,8 @@ Most deployments of `kelisim serve --production` have no compressing proxy in fr
 on the critical path of every page of the site, so Kelisim compresses its own assets: each one is
 compressed once, with brotli at its best quality and gzip at level 9, and the variants are kept with
 the asset (src/kelisim/web/banner.py memoises one asset per site and language, whose embedded config
-changes
-with every published revision, so the variants cannot be made at build time). Each variant has an
-ETag of its own (the identity ETag plus `-br` / `-gz`), as RFC 9110 asks of different
+changes with every published revision, so the variants cannot be made at build time). Each variant
+has an ETag of its own (the identity ETag plus `-br` / `-gz`), as RFC 9110 asks of different
 representations, and every response says `Vary: Accept-Encoding` so that shared caches keep them
 apart. Nothing here knows Flask: the web edge passes the request's Accept-Encoding in.
 """

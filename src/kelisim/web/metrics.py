@@ -1,9 +1,8 @@
 """`GET /metrics` for Prometheus, behind KELISIM_METRICS_TOKEN, and the hooks that count.
 
 Counting happens in one after-request hook instead of inside the API's views: a consent POST's
-status already says whether it was recorded (201 new, 200 a faithful retry), shed (503) or
-refused and why (kelisim.web.metric_families.REASONS), and a scan upload's says whether it was
-stored. The
+status already says whether it was recorded (201 new, 200 a faithful retry), shed (503) or refused
+and why (kelisim.web.metric_families.REASONS), and a scan upload's says whether it was stored. The
 views stay as they are, and nothing is counted twice. No token configured: the endpoint is off
 (404); a wrong or missing token: 401, compared in constant time.
 """

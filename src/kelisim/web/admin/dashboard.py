@@ -1,12 +1,10 @@
 """The Dashboard: consent rates at a glance, and the sections that later releases fill in.
 
 Every figure comes from kelisim.services.stats' counters (two aggregate queries per page view,
-whatever the
-size of the log), never from the consent log itself. The charts are inline SVG drawn on the server
-(kelisim.web.admin.charts) with their numbers beside them, so the page needs no script and reads the
-same
-to a screen reader. Until the vendors and revisions sections land, their pages say so rather than
-leave a dead link in the navigation.
+whatever the size of the log), never from the consent log itself. The charts are inline SVG drawn on
+the server (kelisim.web.admin.charts) with their numbers beside them, so the page needs no script
+and reads the same to a screen reader. Until the vendors and revisions sections land, their pages
+say so rather than leave a dead link in the navigation.
 """
 
 from __future__ import annotations

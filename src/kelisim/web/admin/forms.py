@@ -1,9 +1,8 @@
 """Flask-WTF forms of the admin UI; each one carries the CSRF token of the staff member's session.
 
 Field labels and messages are rendered from `kelisim.web.admin.texts`, not from WTForms, so that
-every
-string the staff read lives in one translated file. Length caps bound the work a request can cause
-(argon2 hashes whatever it is given).
+every string the staff read lives in one translated file. Length caps bound the work a request can
+cause (argon2 hashes whatever it is given).
 """
 
 from __future__ import annotations
@@ -151,8 +150,7 @@ class ImportForm(FlaskForm):
 
 class AppearanceForm(FlaskForm):
     """The banner's look (kelisim.domain.appearance): colours are #rrggbb from <input type=color>; a
-    scheme's
-    own colours are used only when its box is ticked, else the built-in palette stays."""
+    scheme's own colours are used only when its box is ticked, else the built-in palette stays."""
 
     position = SelectField(choices=list(POSITIONS), default="bar")
     theme = SelectField(choices=list(THEMES), default="light")

@@ -4,8 +4,7 @@ Publishing is a separate, explicit step after a page that shows every change of 
 the live revision; the publish form carries the hash of the draft shown, so an edit made meanwhile
 refuses the publish instead of riding along unseen. A draft that adds a script host becomes an
 approval request that only another admin can approve (kelisim.services.revisions enforces both
-rules; this
-module only maps them to pages and roles).
+rules; this module only maps them to pages and roles).
 """
 
 from __future__ import annotations

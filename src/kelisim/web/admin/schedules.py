@@ -3,8 +3,7 @@
 Editors and admins schedule a scan (target, interval, e-mail, webhook); everyone who sees Scans sees
 the schedules and, per schedule, the finding counts of its runs, newest first, with how many were
 new. The runner that scans is `kelisim scan schedule run` (kelisim.services.scheduled_scans). Page
-texts are
-kept here, in the three admin languages, beside the view that uses them.
+texts are kept here, in the three admin languages, beside the view that uses them.
 """
 
 from __future__ import annotations

@@ -2,8 +2,7 @@
 
 There is no delete: a disabled account keeps its name attached to what it did in the audit log.
 Every change goes through kelisim.services.accounts, which enforces the rules (no last-admin
-lock-out, sessions
-ended on disable) and writes the audit entry in the same transaction.
+lock-out, sessions ended on disable) and writes the audit entry in the same transaction.
 """
 
 from __future__ import annotations

@@ -1,11 +1,10 @@
 """The Vendors, Banner texts and Purposes pages: staff edit the draft catalogue.
 
 Every edit goes to the shared draft through kelisim.services.revisions, which runs the catalogue
-loader over the
-whole draft; the loader's problems come back as `Problem`s whose field path (``vendor 'vk':
-cookies[2].lifetime``) is mapped onto the form field that produced it, so the message stands next
-to what has to be fixed and the draft stays unchanged. Viewers see the same pages read-only;
-publishing is on the Revisions page (kelisim.web.admin.revisions).
+loader over the whole draft; the loader's problems come back as `Problem`s whose field path
+(``vendor 'vk': cookies[2].lifetime``) is mapped onto the form field that produced it, so the
+message stands next to what has to be fixed and the draft stays unchanged. Viewers see the same
+pages read-only; publishing is on the Revisions page (kelisim.web.admin.revisions).
 """
 
 from __future__ import annotations

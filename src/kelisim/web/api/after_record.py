@@ -1,10 +1,9 @@
 """What the web layer does around recording a consent event, beyond the log itself.
 
 Called by kelisim.web.api.consents (POST /consent) and kelisim.web.receipt.page (the withdraw
-button) so both paths behave the
-same: the region rule that decided the event is kept (kelisim.services.region_log), and a withdrawal
-reaches
-every other consent linked to the same customer (kelisim.services.links), e.g. the lender's app.
+button) so both paths behave the same: the region rule that decided the event is kept
+(kelisim.services.region_log), and a withdrawal reaches every other consent linked to the same
+customer (kelisim.services.links), e.g. the lender's app.
 """
 
 from __future__ import annotations

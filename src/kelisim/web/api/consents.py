@@ -423,10 +423,10 @@ def _limited(kind: str, value: str | None, per_minute: int) -> None:
 @bp.post("/consent")
 def record_consent() -> Response:
     limits: ConsentLimits | None = current_app.extensions.get("kelisim.limits")
-    # Time this request already spent queued in the server (gunicorn's thread-pool queue, stamped
-    # by src/kelisim/cli/production.py) counts against the admission budget: one that has spent it
-    # is shed at
-    # once, before the rate limiter or the database is touched, so a 503 is never a late one.
+    # Time this request already spent queued in the server (gunicorn's thread-pool queue, stamped by
+    # src/kelisim/cli/production.py) counts against the admission budget: one that has spent it is
+    # shed at once, before the rate limiter or the database is touched, so a 503 is never a late
+    # one.
     queued_at = request.environ.get("kelisim.queued_at")
     waited = time.monotonic() - queued_at if isinstance(queued_at, float) else 0.0
     if limits is not None and limits.admission.expired(waited):

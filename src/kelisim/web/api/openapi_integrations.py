@@ -1,6 +1,5 @@
 """The OpenAPI parts of the native-app endpoints and of region rules, added to
-kelisim.web.api.openapi's
-document by `extend` so the core document stays one readable literal."""
+kelisim.web.api.openapi's document by `extend` so the core document stays one readable literal."""
 
 from __future__ import annotations
 

@@ -10,12 +10,10 @@ first re-checks the old chain row by row — digest, link and head — and refus
 that does not verify: turning tampered rows into signed leaves would launder them. It then stores
 each row's RFC 6962 leaf hash in `hash`, writes the tree's stored hashes (Go sumdb/tlog layout,
 kelisim.store.merkle), and keeps the old chain head in `log_head.legacy_chain_*`. The first
-checkpoint
-is signed by the server on its next start, so every old event is provable from then on.
+checkpoint is signed by the server on its next start, so every old event is provable from then on.
 
 Written out rather than from kelisim.store.schema, so this revision means the same thing forever;
-the
-canonical form and the tree arithmetic are fixed by the leaf format and by RFC 6962.
+the canonical form and the tree arithmetic are fixed by the leaf format and by RFC 6962.
 """
 
 from __future__ import annotations

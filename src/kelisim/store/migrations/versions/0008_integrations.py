@@ -5,8 +5,7 @@ Revises: 0004
 Create Date: 2026-12-02
 
 Written out column by column rather than from kelisim.store.integration_tables, so this revision
-means
-the same thing forever even when the Python table definitions move on.
+means the same thing forever even when the Python table definitions move on.
 """
 
 from __future__ import annotations
