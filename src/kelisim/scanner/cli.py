@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from kelisim.scanner.autoconsent import locate as locate_autoconsent
 from kelisim.scanner.config import (
     COOKIE_POLICIES,
     ConfigError,
@@ -120,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="third-party cookies as Chrome's default (allow) or blocked",
     )
     p.add_argument("--no-screenshots", action="store_true")
+    p.add_argument(
+        "--autoconsent",
+        metavar="DIR",
+        help="folder of the @duckduckgo/autoconsent npm package that sets consent on sites with "
+        "another consent manager (default: $KELISIM_AUTOCONSENT, else node_modules/.tools/"
+        "autoconsent as scripts/npm-tools installs it)",
+    )
+    p.add_argument(
+        "--no-autoconsent",
+        action="store_true",
+        help="on sites without window.kelisim, click only the scan.yaml consent selectors",
+    )
     p.add_argument("--upload", metavar="SERVER", help="Kelisim server to send the report to")
     p.add_argument(
         "--upload-token",
@@ -176,7 +189,11 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         or _token_file(args.upload_token_file)
         or os.environ.get(TOKEN_ENV),
         screenshots=not args.no_screenshots,
+        autoconsent=not args.no_autoconsent,
+        autoconsent_dir=args.autoconsent,
     )
+    if config.autoconsent:
+        locate_autoconsent(config.autoconsent_dir)  # a folder named but empty: exit 2 now
     if args.config:
         apply_file(config, Path(args.config))
     if args.waivers:
@@ -264,6 +281,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"kelisim scan: error: {exc}\n")
         return EXIT_USAGE
     progress = Progress(quiet=args.quiet)
+    if config.autoconsent:
+        _, missing = locate_autoconsent(config.autoconsent_dir)
+        if missing:
+            sys.stderr.write(
+                f"kelisim scan: warning: {missing}; on sites without window.kelisim only the "
+                "scan.yaml consent selectors are clicked\n"
+            )
     vendor_ids = [v.id for v in catalogue.vendors]
     try:
         run = run_coroutine(Scanner(config, vendor_ids, progress).scan())

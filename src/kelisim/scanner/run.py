@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kelisim.scanner import autoconsent as autoconsent_driver
 from kelisim.scanner import banner as banner_probe
 from kelisim.scanner import dwell
 from kelisim.scanner import states as consent
@@ -34,6 +35,7 @@ from kelisim.scanner.model import (
     STATE_FRESH,
     STATE_NONE,
     STATE_WITHDRAW,
+    ConsentDriving,
     Visit,
 )
 from kelisim.scanner.observe import Recorder
@@ -42,6 +44,8 @@ from kelisim.scanner.tls import ca_args
 LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"
 SERVICE_WORKER_EVENTS = "PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"
 NETWORK_ERRORS = ("net::ERR_", "NS_ERROR", "Timeout", "timeout")
+KELISIM_WAIT_S = 10.0  # how long a choice visit waits for window.kelisim to appear
+KELISIM_RECHECK_S = 2.0  # the same, when the page's first visit never saw it
 
 
 class NavigationFailed(RuntimeError):
@@ -87,6 +91,14 @@ class Scanner:
         self.run = ScanRun(started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         self._done = 0
         self._clock = config.fast_clock
+        # Pages whose first visit dwelt its full time without a window.kelisim: their choice
+        # visits look for it only briefly before driving the page's other consent manager.
+        self._without_kelisim: set[str] = set()
+        self.autoconsent: autoconsent_driver.Bundle | None = None
+        self.autoconsent_missing: str | None = "switched off (--no-autoconsent)"
+        if config.autoconsent:
+            root, self.autoconsent_missing = autoconsent_driver.locate(config.autoconsent_dir)
+            self.autoconsent = autoconsent_driver.load(root) if root else None
 
     # -- visits -----------------------------------------------------------------------------
     async def _new_context(self, browser: Any) -> Any:
@@ -133,6 +145,7 @@ class Scanner:
             visit.ok, visit.error = False, str(exc)
         except consent.StateError as exc:
             visit.ok, visit.error = False, f"state not applicable: {exc}"
+            visit.consent = visit.consent or exc.consent
         except Exception as exc:  # one broken visit must not end the scan
             visit.ok, visit.error = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
@@ -146,10 +159,15 @@ class Scanner:
 
     async def _choice_visit(self, page: Any, cdp: Any, recorder: Recorder, visit: Visit) -> None:
         cfg = self.config
-        use_kelisim = await consent.has_kelisim(page, min(cfg.timeout_s, 10.0))
-        if not use_kelisim and not cfg.selectors.configured:
-            raise consent.StateError("no window.kelisim on the page and no consent selectors")
-        if not use_kelisim and cfg.selectors.accept:
+        wait = KELISIM_RECHECK_S if visit.page in self._without_kelisim else KELISIM_WAIT_S
+        use_kelisim = await consent.has_kelisim(page, min(cfg.timeout_s, wait))
+        if not use_kelisim and not cfg.selectors.configured and self.autoconsent is None:
+            raise consent.StateError(
+                "no window.kelisim on the page, no consent selectors, and autoconsent "
+                f"{self.autoconsent_missing}",
+                ConsentDriving(method=None, note=f"autoconsent {self.autoconsent_missing}"),
+            )
+        if not use_kelisim and cfg.selectors.accept and self.autoconsent is None:
             await page.locator(cfg.selectors.accept).first.wait_for(state="visible")
         await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2)
         await recorder.snapshot(page, cdp, PHASE_PRE)
@@ -158,9 +176,16 @@ class Scanner:
             "selectors": cfg.selectors,
             "timeout_s": cfg.timeout_s,
         }
+        choose = {
+            **common,
+            "autoconsent": self.autoconsent,
+            "autoconsent_missing": f"autoconsent {self.autoconsent_missing}"
+            if self.autoconsent is None
+            else None,
+        }
         if visit.state == STATE_WITHDRAW:
             recorder.mark(PHASE_GRANTED)
-            await consent.apply_choice(page, STATE_ACCEPT, self.vendor_ids, **common)
+            visit.consent = await consent.make_choice(page, STATE_ACCEPT, self.vendor_ids, **choose)
             await self._dwell(page, recorder)
             # From withdraw() on, every request counts: beacons the withdrawn document sends on
             # pagehide while the CMP reloads it are how an uninformed vendor leaks (V10).
@@ -188,7 +213,7 @@ class Scanner:
             visit.settled = await self._dwell(page, recorder)
         else:
             recorder.mark(PHASE_POST)
-            await consent.apply_choice(page, visit.state, self.vendor_ids, **common)
+            visit.consent = await consent.make_choice(page, visit.state, self.vendor_ids, **choose)
             await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
             await page.reload(wait_until="load")
             visit.settled = await self._dwell(page, recorder)
@@ -281,6 +306,9 @@ class Scanner:
                     "site_isolation": "off (one CDP session sees every frame)",
                     "flags": launch_args([*SCANNER_ARGS, *flags]),
                     "workers": cfg.workers,
+                    "autoconsent": self.autoconsent.describe()
+                    if self.autoconsent is not None
+                    else {"package": autoconsent_driver.PACKAGE, "off": self.autoconsent_missing},
                     "observation": dwell.techniques(
                         min_dwell_s=cfg.min_dwell_s,
                         clock=cfg.fast_clock,
@@ -336,6 +364,8 @@ class Scanner:
         if not visit.ok:
             self.run.unreachable[visit.page] = visit.error or "unreachable"
             return
+        if not {"kelisim", "kelisim_error"} & set(visit.consent_signal):
+            self._without_kelisim.add(visit.page)
         for page in frontier.add_links(visit.links, visit.page):
             enqueue_none(page)
         for state in self.states:
