@@ -92,8 +92,10 @@ def _consent_rows(consent: dict[str, Any], autoconsent: dict[str, Any]) -> list[
     if autoconsent.get("version"):
         tool = f"{autoconsent.get('package')} {autoconsent['version']}"
         tool += f" ({autoconsent.get('rules')} rules)"
+    elif autoconsent.get("off"):
+        tool = f"off: {autoconsent['off']}"
     else:
-        tool = f"off: {autoconsent.get('off')}"
+        tool = "—"
     return [
         _row("Consent manager detected", ", ".join(consent.get("cmps", [])) or "none"),
         _row("Consent set by", driven or "—"),
