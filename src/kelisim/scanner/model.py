@@ -116,6 +116,21 @@ class BannerMetrics:
     prechecked: list[str] = field(default_factory=list)
     screenshot_png_b64: str | None = None
     settings_screenshot_png_b64: str | None = None
+    # Read back from a shard's report.json (kelisim.scanner.merge): the screenshots were taken
+    # and stay in that shard's report.html.
+    screenshots_elsewhere: tuple[bool, bool] | None = None
+
+    @property
+    def has_screenshot(self) -> bool:
+        return bool(self.screenshot_png_b64) or bool(
+            self.screenshots_elsewhere and self.screenshots_elsewhere[0]
+        )
+
+    @property
+    def has_settings_screenshot(self) -> bool:
+        return bool(self.settings_screenshot_png_b64) or bool(
+            self.screenshots_elsewhere and self.screenshots_elsewhere[1]
+        )
 
 
 # How a visit set its consent state (ConsentDriving.method).

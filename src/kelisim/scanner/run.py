@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import os
 import tempfile
 import time
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kelisim.scanner import autoconsent as autoconsent_driver
 from kelisim.scanner import banner as banner_probe
@@ -65,6 +67,18 @@ class ScanRun:
     states: list[str] = field(default_factory=list)
     policy: dict[str, Any] | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+
+
+def shard_of(page_url: str, count: int) -> int:
+    """The shard (1..count) that judges a page, by a hash of its path and query.
+
+    Every shard crawls the same pages (a page's first visit finds the links the crawl follows)
+    and judges only its own; the host is left out so the split is the same whichever address
+    the CI runners reach the site by.
+    """
+    parts = urlsplit(page_url)
+    key = parts.path + ("?" + parts.query if parts.query else "")
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % count + 1
 
 
 def chromium_flags(config: ScanConfig) -> list[str]:
@@ -243,6 +257,13 @@ class Scanner:
                 break
         return visit
 
+    def owns(self, page_url: str) -> bool:
+        """Whether this scan judges the page: always, unless it is one shard of several."""
+        return (
+            self.config.shard is None
+            or shard_of(page_url, self.config.shard[1]) == (self.config.shard[0])
+        )
+
     # -- the crawl --------------------------------------------------------------------------
     async def _sitemap(self, browser: Any, frontier: Frontier) -> None:
         origins = dict.fromkeys(sitemap_location(u) for u in self.config.urls)
@@ -288,7 +309,7 @@ class Scanner:
         total = [0]
 
         def enqueue_none(page: str) -> None:
-            total[0] += len(self.states)
+            total[0] += len(self.states) if self.owns(page) else 1
             queue.put_nowait((page, STATE_NONE))
 
         # Playwright reports service workers' own fetches only with this switch (Chromium).
@@ -306,6 +327,7 @@ class Scanner:
                     "site_isolation": "off (one CDP session sees every frame)",
                     "flags": launch_args([*SCANNER_ARGS, *flags]),
                     "workers": cfg.workers,
+                    "shard": f"{cfg.shard[0]}/{cfg.shard[1]}" if cfg.shard else None,
                     "autoconsent": self.autoconsent.describe()
                     if self.autoconsent is not None
                     else {"package": autoconsent_driver.PACKAGE, "off": self.autoconsent_missing},
@@ -327,9 +349,13 @@ class Scanner:
                         page_url, state = await queue.get()
                         try:
                             visit = await self.visit_with_retries(
-                                browser, page_url, state, measure=state == STATE_NONE
+                                browser,
+                                page_url,
+                                state,
+                                measure=state == STATE_NONE and self.owns(page_url),
                             )
-                            self.run.visits.append(visit)
+                            if self.owns(page_url):
+                                self.run.visits.append(visit)
                             self._done += 1
                             if state == STATE_NONE:
                                 self._after_none(visit, frontier, queue, enqueue_none)
@@ -339,7 +365,11 @@ class Scanner:
 
                 workers = [asyncio.create_task(worker()) for _ in range(max(1, cfg.workers))]
                 await queue.join()
-                wants_fresh = STATE_FRESH in (cfg.states or [STATE_FRESH]) and first_page
+                wants_fresh = (
+                    STATE_FRESH in (cfg.states or [STATE_FRESH])
+                    and first_page
+                    and self.owns(first_page)
+                )
                 if wants_fresh and first_page not in self.run.unreachable:
                     total[0] += 1
                     self.run.states.append(STATE_FRESH)
@@ -368,6 +398,8 @@ class Scanner:
             self._without_kelisim.add(visit.page)
         for page in frontier.add_links(visit.links, visit.page):
             enqueue_none(page)
+        if not self.owns(visit.page):  # another shard's page: visited only for its links
+            return
         for state in self.states:
             if state != STATE_NONE:
                 queue.put_nowait((visit.page, state))

@@ -45,7 +45,10 @@ def build(
             "states": run.states,
             "unreachable": run.unreachable,
             "policy_url": config.policy_url,
+            "shard": run.environment.get("shard"),
         },
+        # The policy page as read (--policy-url), so `kelisim scan merge` can judge V14 again.
+        "policy": run.policy,
         "environment": run.environment,
         # Which consent manager each choice state met and how it was set (kelisim.scanner.states).
         "consent": consent_summary(run.visits),
@@ -94,6 +97,7 @@ def _visit(visit: Visit) -> dict[str, Any]:
         "observations": len(visit.observations),
         "consent_signal": visit.consent_signal,
         "consent": visit.consent.to_dict() if visit.consent is not None else None,
+        "canvas_reads": visit.canvas_reads,
     }
 
 
@@ -131,8 +135,11 @@ def consent_summary(visits: list[Visit]) -> dict[str, Any]:
 
 def _banner(visit: Visit) -> dict[str, Any]:
     data = asdict(visit.banner)
-    data["screenshot"] = bool(data.pop("screenshot_png_b64"))
-    data["settings_screenshot"] = bool(data.pop("settings_screenshot_png_b64"))
+    data.pop("screenshot_png_b64")
+    data.pop("settings_screenshot_png_b64")
+    data.pop("screenshots_elsewhere")
+    data["screenshot"] = visit.banner.has_screenshot
+    data["settings_screenshot"] = visit.banner.has_settings_screenshot
     return data
 
 
