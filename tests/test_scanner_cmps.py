@@ -41,7 +41,9 @@ def site():
     server.stop()
 
 
-def _scan(site, path: str, out: Path, *extra: str, consent: dict | None = None) -> tuple[int, dict]:
+def _scan(
+    site, path: str, out: Path, *extra: str, consent: dict | None = None, states: str = STATES
+) -> tuple[int, dict]:
     config = {"necessary": {"cookies": [
         {"name": CHOICE_COOKIE, "reason": "vanilla-cookieconsent stores the visitor's choice"},
         {"name": "lp_choice", "reason": "the homemade banner stores the visitor's choice"},
@@ -51,7 +53,7 @@ def _scan(site, path: str, out: Path, *extra: str, consent: dict | None = None) 
     (out / "scan.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     code = main([
         site.url + path, "--out", str(out), "--catalogue", str(DEFAULT_CATALOGUE), "--quiet",
-        "--config", str(out / "scan.yaml"), "--states", STATES, "--pages", "1", "--no-sitemap",
+        "--config", str(out / "scan.yaml"), "--states", states, "--pages", "1", "--no-sitemap",
         *site.resolve_args, *extra,
     ])  # fmt: skip
     return code, json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -79,7 +81,8 @@ def _errors(report: dict) -> set[tuple[str, str, str | None]]:
 def test_autoconsent_drives_cookieconsent_and_the_gated_tracker_follows_the_choice(
     site, autoconsent_dir, tmp_path
 ) -> None:
-    code, report = _scan(site, "/", tmp_path, "--autoconsent", str(autoconsent_dir))
+    code, report = _scan(site, "/", tmp_path, "--autoconsent", str(autoconsent_dir),
+                         states=STATES + ",withdraw")  # fmt: skip
     reject, accept = _visit(report, "reject"), _visit(report, "accept")
     assert reject["ok"] and accept["ok"], (reject, accept)
     assert reject["consent"]["method"] == accept["consent"]["method"] == "autoconsent"
@@ -94,6 +97,10 @@ def test_autoconsent_drives_cookieconsent_and_the_gated_tracker_follows_the_choi
     assert _errors(report) == set() and code == 0
     assert report["consent"]["cmps"] == [CMP_NAME]
     assert report["consent"]["methods"] == {"autoconsent": ["accept", "reject"]}
+    # Withdrawing needs the site's own control: accepted through autoconsent, then not set.
+    assert [(r["state"], r["reason"]) for r in report["consent"]["not_driven"]] == [
+        ("withdraw", "no selector configured for withdraw")
+    ]
     assert report["consent"]["self_test"] == {"passed": 1, "failed": 0, "not_run": 1}
     assert report["environment"]["autoconsent"]["version"] == "16.23.0"
     html = (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -159,7 +160,11 @@ class Scanner:
             visit.ok, visit.error = False, str(exc)
         except consent.StateError as exc:
             visit.ok, visit.error = False, f"state not applicable: {exc}"
-            visit.consent = visit.consent or exc.consent
+            # Whatever was driven on the way (the accept before a withdrawal), the state itself
+            # was not set: the report lists it as not driven, with the reason.
+            tried = exc.consent or visit.consent or ConsentDriving(method=None)
+            note = tried.note if exc.consent is not None else str(exc)
+            visit.consent = dataclasses.replace(tried, method=None, note=note)
         except Exception as exc:  # one broken visit must not end the scan
             visit.ok, visit.error = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
