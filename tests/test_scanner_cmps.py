@@ -1,8 +1,10 @@
 """`kelisim scan` on sites whose consent manager is not Kelisim, in real Chromium: DuckDuckGo's
-autoconsent (the npm package) recognises vanilla-cookieconsent 3 (its real dist files, self-hosted
-on a loopback site, tests/scanner/cmp_site.py), refuses and accepts through it, and the findings
-follow what that consent manager really let through. Without autoconsent the same states are
-reported as not set; a banner autoconsent does not know falls back to the scan.yaml selectors."""
+autoconsent (the npm package) recognises vanilla-cookieconsent 3 and Klaro (their real dist files,
+self-hosted on a loopback site, tests/scanner/cmp_site.py), refuses and accepts through each, and
+the findings follow what that consent manager really let through (Klaro's refusal and its
+self-test go through Klaro's JavaScript API, answered by the scanner's main-world evaluation).
+Without autoconsent the same states are reported as not set; a banner autoconsent does not know
+falls back to the scan.yaml selectors."""
 
 from __future__ import annotations
 
@@ -22,10 +24,17 @@ from tests.scanner.cmp_site import (
     CMP_BAD_VIOLATIONS,
     CMP_NAME,
     CUSTOM_SELECTORS,
+    KLARO_COOKIE,
+    KLARO_NAME,
     CmpSite,
 )
 
 STATES = "none,reject,accept"
+# (clean page, page with the ungated pixel, autoconsent's name for the consent manager)
+CMPS = [
+    pytest.param("/", "/bad/", CMP_NAME, id="vanilla-cookieconsent"),
+    pytest.param("/klaro/", "/klaro-bad/", KLARO_NAME, id="klaro"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,7 @@ def autoconsent_dir() -> Path:
 @pytest.fixture(scope="module")
 def site():
     dist = package_dir("cookieconsent", "vanilla-cookieconsent") / "dist"
-    server = CmpSite(dist)
+    server = CmpSite(dist, package_dir("klaro", "klaro") / "dist")
     yield server
     server.stop()
 
@@ -46,6 +55,7 @@ def _scan(
 ) -> tuple[int, dict]:
     config = {"necessary": {"cookies": [
         {"name": CHOICE_COOKIE, "reason": "vanilla-cookieconsent stores the visitor's choice"},
+        {"name": KLARO_COOKIE, "reason": "Klaro stores the visitor's choice"},
         {"name": "lp_choice", "reason": "the homemade banner stores the visitor's choice"},
     ]}}  # fmt: skip
     if consent:
@@ -78,15 +88,16 @@ def _errors(report: dict) -> set[tuple[str, str, str | None]]:
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_autoconsent_drives_cookieconsent_and_the_gated_tracker_follows_the_choice(
-    site, autoconsent_dir, tmp_path
+@pytest.mark.parametrize(("clean", "bad", "cmp"), CMPS)
+def test_autoconsent_drives_the_banner_and_the_gated_tracker_follows_the_choice(
+    site, autoconsent_dir, tmp_path, clean, bad, cmp
 ) -> None:
-    code, report = _scan(site, "/", tmp_path, "--autoconsent", str(autoconsent_dir),
+    code, report = _scan(site, clean, tmp_path, "--autoconsent", str(autoconsent_dir),
                          states=STATES + ",withdraw")  # fmt: skip
     reject, accept = _visit(report, "reject"), _visit(report, "accept")
     assert reject["ok"] and accept["ok"], (reject, accept)
     assert reject["consent"]["method"] == accept["consent"]["method"] == "autoconsent"
-    assert reject["consent"]["cmp"] == accept["consent"]["cmp"] == CMP_NAME
+    assert reject["consent"]["cmp"] == accept["consent"]["cmp"] == cmp
     assert reject["consent"]["self_test"] is True  # autoconsent's own check of the refusal
     assert "self_test" not in accept["consent"]  # autoconsent has none for an opt-in
     assert _fired(report, "reject", "yandex_metrika") == set()
@@ -95,7 +106,7 @@ def test_autoconsent_drives_cookieconsent_and_the_gated_tracker_follows_the_choi
         report, "accept", "yandex_metrika"
     )
     assert _errors(report) == set() and code == 0
-    assert report["consent"]["cmps"] == [CMP_NAME]
+    assert report["consent"]["cmps"] == [cmp]
     assert report["consent"]["methods"] == {"autoconsent": ["accept", "reject"]}
     # Withdrawing needs the site's own control: accepted through autoconsent, then not set.
     assert [(r["state"], r["reason"]) for r in report["consent"]["not_driven"]] == [
@@ -104,23 +115,25 @@ def test_autoconsent_drives_cookieconsent_and_the_gated_tracker_follows_the_choi
     assert report["consent"]["self_test"] == {"passed": 1, "failed": 0, "not_run": 1}
     assert report["environment"]["autoconsent"]["version"] == "16.23.0"
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "DuckDuckGo autoconsent: accept, reject" in html and CMP_NAME in html
+    assert "DuckDuckGo autoconsent: accept, reject" in html and cmp in html
     assert "1 passed, 0 failed" in html
 
 
 @pytest.mark.browser
 @pytest.mark.slow
+@pytest.mark.parametrize(("clean", "bad", "cmp"), CMPS)
 def test_a_tracker_that_ignores_the_refusal_is_reported_after_reject(
-    site, autoconsent_dir, tmp_path
+    site, autoconsent_dir, tmp_path, clean, bad, cmp
 ) -> None:
-    code, report = _scan(site, "/bad/", tmp_path, "--autoconsent", str(autoconsent_dir))
+    code, report = _scan(site, bad, tmp_path, "--autoconsent", str(autoconsent_dir))
     assert _visit(report, "reject")["consent"]["method"] == "autoconsent"
+    assert _visit(report, "reject")["consent"]["cmp"] == cmp
     assert code == 1
     for violation in CMP_BAD_VIOLATIONS:
         assert violation in _errors(report), violation
     v03 = next(f for f in report["findings"] if f["rule"] == "V03")
     assert v03["evidence"]["host"] == "vk.com" and v03["evidence"]["phase"] in ("post", "final")
-    # The gated tag still obeyed cookieconsent: only the pixel is blamed.
+    # The gated tag still obeyed the consent manager: only the pixel is blamed.
     assert not [f for f in report["findings"] if f["vendor"] == "yandex_metrika"
                 and f["rule"] in ("V01", "V02", "V03")]  # fmt: skip
 

@@ -5,7 +5,9 @@ Yandex.Metrica's tag is gated the way that library gates tags: a `type="text/pla
 `data-category="analytics"`, which cookieconsent turns into a real script once analytics is
 accepted. `/` is clean; `/bad/` also carries a VK pixel that fires whatever the visitor chose (the
 planted violation, CMP_BAD_VIOLATIONS). `/custom/` runs a homemade banner no autoconsent rule
-knows, answered through the scan configuration's selectors (CUSTOM_SELECTORS). Vendor hostnames
+knows, answered through the scan configuration's selectors (CUSTOM_SELECTORS). `/klaro/` and
+`/klaro-bad/` are the same twins under KIProtect's Klaro (npm `klaro`, its dist/klaro.js), which
+autoconsent refuses through Klaro's JavaScript API rather than by clicking. Vendor hostnames
 are mapped to this server with --resolve, as in tests/scanner/site.py, so attribution runs
 against the real catalogue.
 """
@@ -93,6 +95,35 @@ if (choice) { box.remove(); if (choice === "yes") load(); }
 document.getElementById("lp-yes").onclick = function () { decide("yes"); };
 document.getElementById("lp-no").onclick = function () { decide("no"); };
 </script></body></html>"""
+# Klaro gates a tag by `data-name` (its service) and `data-src`, and keeps the choice in a cookie.
+KLARO_NAME = "Klaro"  # autoconsent's name (lib/cmps/klaro.ts)
+KLARO_COOKIE = "klaro"
+KLARO_CONFIG = {
+    "storageMethod": "cookie",
+    "acceptAll": True,
+    "lang": "en",
+    "services": [
+        {"name": "yandex_metrika", "title": "Yandex Metrica", "purposes": ["analytics"]},
+    ],
+}
+KLARO_PAGE = """<!doctype html><html lang=en><head><meta charset=utf-8><title>{title}</title>
+<script>window.klaroConfig = {config};</script>
+<script defer src="/klaro/klaro.js"></script></head>
+<body><h1>Loans</h1>
+{pixel}
+<script type="text/plain" data-type="text/javascript" data-name="yandex_metrika"
+        data-src="http://mc.yandex.ru/metrika/tag.js"></script>
+</body></html>"""
+
+
+def klaro_page(bad: bool) -> str:
+    return (
+        KLARO_PAGE.replace("{title}", "Bad" if bad else "Clean")
+        .replace("{pixel}", UNGATED_PIXEL if bad else "")
+        .replace("{config}", json.dumps(KLARO_CONFIG))
+    )
+
+
 CUSTOM_SELECTORS = {"accept": "#lp-yes", "reject": "#lp-no", "banner": "#lender-privacy-box"}
 
 
@@ -106,13 +137,15 @@ def page(bad: bool) -> str:
 
 class CmpSite:
     """Serves the site on 127.0.0.1 and the vendor hosts mapped to it; `dist` is the folder of
-    vanilla-cookieconsent's dist files."""
+    vanilla-cookieconsent's dist files, `klaro_dist` Klaro's."""
 
-    def __init__(self, dist: Path) -> None:
+    def __init__(self, dist: Path, klaro_dist: Path | None = None) -> None:
         files = {
             "/cc/cookieconsent.umd.js": (dist / "cookieconsent.umd.js", "text/javascript"),
             "/cc/cookieconsent.css": (dist / "cookieconsent.css", "text/css"),
         }
+        if klaro_dist is not None:
+            files["/klaro/klaro.js"] = (klaro_dist / "klaro.js", "text/javascript")
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -145,6 +178,9 @@ class CmpSite:
                     self._send(200, file.read_bytes(), ctype)
                 elif path == "/custom/":
                     self._send(200, CUSTOM_PAGE.encode(), "text/html; charset=utf-8")
+                elif path in ("/klaro/", "/klaro-bad/"):
+                    body = klaro_page(bad="bad" in path).encode()
+                    self._send(200, body, "text/html; charset=utf-8")
                 elif path in ("/", "/bad/"):
                     self._send(200, page(bad=path == "/bad/").encode(), "text/html; charset=utf-8")
                 else:
