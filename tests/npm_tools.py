@@ -1,4 +1,5 @@
-"""The real third-party clients the browser tests drive (axe-core, DuckDuckGo's autoconsent), from
+"""The real third-party clients the browser tests drive (axe-core, DuckDuckGo's autoconsent, the
+vanilla-cookieconsent banner a scanner test self-hosts), from
 the npm registry through scripts/npm-tools, which pins their versions and installs each into the
 git-ignored node_modules/.tools/ on first use, so a fresh machine (or CI) gets them too."""
 

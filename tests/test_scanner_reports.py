@@ -19,7 +19,7 @@ from kelisim.scanner.analyse import analyse, write_reports
 from kelisim.scanner.browser import launch_args
 from kelisim.scanner.cli import main
 from kelisim.scanner.config import ScanConfig
-from kelisim.scanner.model import BannerMetrics, Observation, Visit
+from kelisim.scanner.model import BannerMetrics, ConsentDriving, Observation, Visit
 from kelisim.scanner.run import ScanRun
 from kelisim.scanner.tls import spki_hashes
 from kelisim.scanner.upload import UploadError, upload
@@ -105,6 +105,32 @@ def test_html_report_is_self_contained(written):
     assert "<style>" in text and f"data:image/png;base64,{PNG}" in text
     assert "<link" not in text and "<script" not in text
     assert "V02" in text and "allow-third-party" in text
+
+
+def test_how_consent_was_set_is_in_both_reports(tmp_path, catalogue):
+    """A failed self-test and a state that could not be set are not lost in the summary."""
+    run = synthetic_run()
+    run.visits[1].consent = ConsentDriving(
+        method="autoconsent", cmp="Onetrust", action="optOut", popup=True, result=True,
+        self_test=False,
+    )  # fmt: skip
+    run.visits.append(Visit(SITE, "accept", ok=False, error="state not applicable: …",
+                            consent=ConsentDriving(method=None, note="no rule")))  # fmt: skip
+    config = ScanConfig(urls=[SITE], out=tmp_path, catalogue=DEFAULT_CATALOGUE)
+    write_reports(analyse(run, config, catalogue), run, tmp_path)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["consent"] == {
+        "cmps": ["Onetrust"],
+        "methods": {"autoconsent": ["reject"]},
+        "not_driven": [{"page": SITE, "state": "accept", "reason": "no rule"}],
+        "self_test": {"passed": 0, "failed": 1, "not_run": 0},
+    }
+    reject = next(v for v in report["visits"] if v["state"] == "reject")
+    assert reject["consent"]["self_test"] is False and reject["consent"]["cmp"] == "Onetrust"
+    assert next(v for v in report["visits"] if v["state"] == "none")["consent"] is None
+    html = (tmp_path / "report.html").read_text()
+    assert "self-test FAILED" in html and "0 passed, 1 failed" in html
+    assert "accept on https://creditplus.kz/: no rule" in html
 
 
 def test_cookie_declaration_in_three_formats(written):

@@ -81,10 +81,13 @@ def launch(playwright, *, extra_args: Sequence[str] = (), **options):
 
 # Cross-site iframes share the page's renderer, so one CDP session per page sees every frame's
 # requests and Set-Cookie headers (out-of-process iframes would need a session each, attached
-# before their first request).
+# before their first request). navigator.webdriver stays false, as in a visitor's Chrome: consent
+# managers that hide from bots (vanilla-cookieconsent's default `hideFromBots`) would otherwise
+# show the scanner no banner, and the site it scans would not be the one visitors get.
 SCANNER_ARGS: tuple[str, ...] = (
     "--disable-site-isolation-trials",
     "--disable-features=IsolateOrigins,site-per-process",
+    "--disable-blink-features=AutomationControlled",
 )
 
 # Chromium's cookie-controls preference: 0 allows third-party cookies (Chrome's default for normal

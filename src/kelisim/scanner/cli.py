@@ -1,4 +1,5 @@
-"""`kelisim scan URL…`: argument parsing and the exit codes; the work happens elsewhere.
+"""`kelisim scan URL…` (and `kelisim scan merge REPORT…`, kelisim.scanner.merge): argument
+parsing and the exit codes; the work happens elsewhere.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error (a message,
 never a traceback), 3 site unreachable.
@@ -10,12 +11,14 @@ import argparse
 import asyncio
 import concurrent.futures
 import os
+import re
 import sys
 from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from kelisim.scanner.autoconsent import locate as locate_autoconsent
 from kelisim.scanner.config import (
     COOKIE_POLICIES,
     ConfigError,
@@ -120,6 +123,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="third-party cookies as Chrome's default (allow) or blocked",
     )
     p.add_argument("--no-screenshots", action="store_true")
+    p.add_argument(
+        "--autoconsent",
+        metavar="DIR",
+        help="folder of the @duckduckgo/autoconsent npm package that sets consent on sites with "
+        "another consent manager (default: $KELISIM_AUTOCONSENT, else node_modules/.tools/"
+        "autoconsent as scripts/npm-tools installs it)",
+    )
+    p.add_argument(
+        "--no-autoconsent",
+        action="store_true",
+        help="on sites without window.kelisim, click only the scan.yaml consent selectors",
+    )
     p.add_argument("--upload", metavar="SERVER", help="Kelisim server to send the report to")
     p.add_argument(
         "--upload-token",
@@ -127,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         "command line is visible to every user of the machine and kept in CI logs",
     )
     p.add_argument("--upload-token-file", help="file holding the bearer token for --upload")
+    p.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="judge only shard I of N of the pages (split by a hash of their path; every shard "
+        "still crawls all of them); join the reports with `kelisim scan merge`",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p  # fmt: skip
 
@@ -148,6 +169,7 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
     if args.depth < 0 or args.retries < 0 or args.timeout <= 0 or args.settle_max <= 0:
         raise ConfigError("--depth and --retries must be >= 0; --timeout and --settle-max > 0")
     config = ScanConfig(
+        shard=parse_shard(args.shard),
         urls=list(args.urls),
         out=Path(args.out),
         catalogue=Path(args.catalogue),
@@ -176,7 +198,11 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         or _token_file(args.upload_token_file)
         or os.environ.get(TOKEN_ENV),
         screenshots=not args.no_screenshots,
+        autoconsent=not args.no_autoconsent,
+        autoconsent_dir=args.autoconsent,
     )
+    if config.autoconsent:
+        locate_autoconsent(config.autoconsent_dir)  # a folder named but empty: exit 2 now
     if args.config:
         apply_file(config, Path(args.config))
     if args.waivers:
@@ -190,6 +216,15 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
     if config.upload and not config.upload_token:
         raise ConfigError(f"--upload needs ${TOKEN_ENV}, --upload-token-file or --upload-token")
     return config
+
+
+def parse_shard(value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", value)
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ConfigError(f"--shard {value}: use I/N with 1 <= I <= N, e.g. --shard 2/4")
+    return int(match[1]), int(match[2])
 
 
 def _token_file(path: str | None) -> str | None:
@@ -251,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kelisim.scanner.progress import Progress
     from kelisim.scanner.run import Scanner
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["merge"]:  # no start URL is called "merge": it is not an http(s) URL
+        return merge_main(argv[1:])
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:
@@ -264,6 +302,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"kelisim scan: error: {exc}\n")
         return EXIT_USAGE
     progress = Progress(quiet=args.quiet)
+    if config.autoconsent:
+        _, missing = locate_autoconsent(config.autoconsent_dir)
+        if missing:
+            sys.stderr.write(
+                f"kelisim scan: warning: {missing}; on sites without window.kelisim only the "
+                "scan.yaml consent selectors are clicked\n"
+            )
     vendor_ids = [v.id for v in catalogue.vendors]
     try:
         run = run_coroutine(Scanner(config, vendor_ids, progress).scan())
@@ -285,6 +330,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UploadError as exc:
             sys.stderr.write(f"kelisim scan: error: {exc}\n")
             return outcome.exit_code if outcome.exit_code != 0 else EXIT_USAGE
+    return outcome.exit_code
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="kelisim scan merge",
+        description="Join the report.json files of a sharded scan (--shard i/n) into one report.",
+    )
+    p.add_argument("reports", nargs="+", metavar="REPORT", help="each shard's report.json")
+    p.add_argument("--out", default="scan-report", help="output directory (default: scan-report)")
+    p.add_argument(
+        "--catalogue",
+        default=os.environ.get("KELISIM_CATALOGUE") or _default_catalogue(),
+        help="the vendors.yaml the shards were scanned against",
+    )
+    p.add_argument("--config", help="the scan configuration YAML the shards used")
+    p.add_argument("--waivers", help="YAML list of {id, reason, expires?}")
+    p.add_argument("--baseline", help="an earlier report.json: fail only on new findings")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error")
+    p.add_argument("--quiet", action="store_true", help="no summary on stderr")
+    return p
+
+
+def merge_main(argv: Sequence[str]) -> int:
+    """`kelisim scan merge`: same exit codes as a scan (2 for reports that are not one scan)."""
+    from kelisim.scanner import merge
+    from kelisim.scanner.analyse import analyse, write_reports
+
+    try:
+        args = build_merge_parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        reports = [(Path(p), merge.read_report(Path(p))) for p in args.reports]
+        count = merge.check_shards(reports)
+        first = reports[0][1]
+        config = ScanConfig(
+            urls=list(first["target"]["urls"]),
+            out=Path(args.out),
+            catalogue=Path(args.catalogue),
+            fail_on=args.fail_on,
+            baseline=Path(args.baseline) if args.baseline else None,
+            policy_url=first["target"].get("policy_url"),
+            cookie_policy=first["environment"].get("cookie_policy", "allow-third-party"),
+        )
+        if args.config:
+            apply_file(config, Path(args.config))
+        if args.waivers:
+            config.waivers.extend(parse_waivers(read_yaml(Path(args.waivers)), args.waivers))
+        if config.baseline is not None and not config.baseline.is_file():
+            raise ConfigError(f"--baseline {config.baseline}: no such file")
+        catalogue = load_catalogue(config.catalogue)
+        if catalogue.content_hash != first["catalogue"].get("hash"):
+            raise ConfigError(
+                f"--catalogue {config.catalogue} is not the catalogue the shards were scanned "
+                "against (its hash differs)"
+            )
+        run = merge.to_run(reports, count)
+        outcome = analyse(run, config, catalogue)
+        write_reports(outcome, run, config.out)
+    except (ConfigError, OSError, KeyError, TypeError, ValueError) as exc:
+        what = str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"
+        sys.stderr.write(f"kelisim scan merge: error: {what}\n")
+        return EXIT_USAGE
+    if not args.quiet:
+        _summary(outcome, config)
     return outcome.exit_code
 
 

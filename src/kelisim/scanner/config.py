@@ -116,6 +116,9 @@ class ScanConfig:
     upload: str | None = None
     upload_token: str | None = None
     screenshots: bool = True
+    shard: tuple[int, int] | None = None  # (i, n): judge only the pages of shard i of n
+    autoconsent: bool = True  # drive other consent managers with DuckDuckGo's autoconsent
+    autoconsent_dir: str | None = None  # its package folder; None: $KELISIM_AUTOCONSENT or npm's
     selectors: Selectors = field(default_factory=Selectors)
     necessary: Necessary = field(default_factory=Necessary)
     policy_aliases: dict[str, list[str]] = field(default_factory=dict)

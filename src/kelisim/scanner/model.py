@@ -116,6 +116,46 @@ class BannerMetrics:
     prechecked: list[str] = field(default_factory=list)
     screenshot_png_b64: str | None = None
     settings_screenshot_png_b64: str | None = None
+    # Read back from a shard's report.json (kelisim.scanner.merge): the screenshots were taken
+    # and stay in that shard's report.html.
+    screenshots_elsewhere: tuple[bool, bool] | None = None
+
+    @property
+    def has_screenshot(self) -> bool:
+        return bool(self.screenshot_png_b64) or bool(
+            self.screenshots_elsewhere and self.screenshots_elsewhere[0]
+        )
+
+    @property
+    def has_settings_screenshot(self) -> bool:
+        return bool(self.settings_screenshot_png_b64) or bool(
+            self.screenshots_elsewhere and self.screenshots_elsewhere[1]
+        )
+
+
+# How a visit set its consent state (ConsentDriving.method).
+DRIVER_KELISIM = "kelisim"  # the page's window.kelisim API
+DRIVER_AUTOCONSENT = "autoconsent"  # DuckDuckGo autoconsent's rule for the detected CMP
+DRIVER_SELECTORS = "selectors"  # the consent selectors of the scan configuration (scan.yaml)
+
+
+@dataclass
+class ConsentDriving:
+    """Which consent manager a visit met and how its choice was made, so a reader of the report
+    can tell a state the scanner really set from one it only hoped for. `method` None: the state
+    could not be set at all."""
+
+    method: str | None
+    cmp: str | None = None  # "kelisim", or autoconsent's name for the consent manager
+    action: str | None = None  # autoconsent's optOut / optIn
+    popup: bool | None = None  # autoconsent saw the banner open
+    result: bool | None = None  # autoconsent's opt-out / opt-in succeeded
+    self_test: bool | None = None  # autoconsent's check that the refusal was stored; None: not run
+    note: str | None = None  # why a fallback was taken, or why nothing could be done
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v not in (None, [])}
 
 
 @dataclass
@@ -135,3 +175,4 @@ class Visit:
     settled: bool = True  # False when the settle policy hit its maximum
     stuck: list[str] = field(default_factory=list)  # what was still in flight then
     attempts: int = 1
+    consent: ConsentDriving | None = None  # choice states only

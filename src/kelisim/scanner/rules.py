@@ -367,7 +367,7 @@ def _banner_rule(visit: Visit, out: Findings) -> None:
         return
     buttons = banner.buttons
     accept, reject = buttons.get("accept"), buttons.get("reject")
-    shots = {"screenshot": bool(banner.screenshot_png_b64)}
+    shots = {"screenshot": banner.has_screenshot}
     if not banner.found or not accept:
         out.add(
             "V13", STATE_NONE, None, "banner:missing",

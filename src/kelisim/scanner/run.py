@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
+import hashlib
 import os
 import tempfile
 import time
@@ -17,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from kelisim.scanner import autoconsent as autoconsent_driver
 from kelisim.scanner import banner as banner_probe
 from kelisim.scanner import dwell
 from kelisim.scanner import states as consent
@@ -34,6 +38,7 @@ from kelisim.scanner.model import (
     STATE_FRESH,
     STATE_NONE,
     STATE_WITHDRAW,
+    ConsentDriving,
     Visit,
 )
 from kelisim.scanner.observe import Recorder
@@ -42,6 +47,8 @@ from kelisim.scanner.tls import ca_args
 LINKS_JS = "() => Array.from(document.querySelectorAll('a[href]'), a => a.href)"
 SERVICE_WORKER_EVENTS = "PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"
 NETWORK_ERRORS = ("net::ERR_", "NS_ERROR", "Timeout", "timeout")
+KELISIM_WAIT_S = 10.0  # how long a choice visit waits for window.kelisim to appear
+KELISIM_RECHECK_S = 2.0  # the same, when the page's first visit never saw it
 
 
 class NavigationFailed(RuntimeError):
@@ -61,6 +68,18 @@ class ScanRun:
     states: list[str] = field(default_factory=list)
     policy: dict[str, Any] | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+
+
+def shard_of(page_url: str, count: int) -> int:
+    """The shard (1..count) that judges a page, by a hash of its path and query.
+
+    Every shard crawls the same pages (a page's first visit finds the links the crawl follows)
+    and judges only its own; the host is left out so the split is the same whichever address
+    the CI runners reach the site by.
+    """
+    parts = urlsplit(page_url)
+    key = parts.path + ("?" + parts.query if parts.query else "")
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % count + 1
 
 
 def chromium_flags(config: ScanConfig) -> list[str]:
@@ -87,6 +106,14 @@ class Scanner:
         self.run = ScanRun(started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
         self._done = 0
         self._clock = config.fast_clock
+        # Pages whose first visit dwelt its full time without a window.kelisim: their choice
+        # visits look for it only briefly before driving the page's other consent manager.
+        self._without_kelisim: set[str] = set()
+        self.autoconsent: autoconsent_driver.Bundle | None = None
+        self.autoconsent_missing: str | None = "switched off (--no-autoconsent)"
+        if config.autoconsent:
+            root, self.autoconsent_missing = autoconsent_driver.locate(config.autoconsent_dir)
+            self.autoconsent = autoconsent_driver.load(root) if root else None
 
     # -- visits -----------------------------------------------------------------------------
     async def _new_context(self, browser: Any) -> Any:
@@ -133,6 +160,11 @@ class Scanner:
             visit.ok, visit.error = False, str(exc)
         except consent.StateError as exc:
             visit.ok, visit.error = False, f"state not applicable: {exc}"
+            # Whatever was driven on the way (the accept before a withdrawal), the state itself
+            # was not set: the report lists it as not driven, with the reason.
+            tried = exc.consent or visit.consent or ConsentDriving(method=None)
+            note = tried.note if exc.consent is not None else str(exc)
+            visit.consent = dataclasses.replace(tried, method=None, note=note)
         except Exception as exc:  # one broken visit must not end the scan
             visit.ok, visit.error = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
@@ -146,10 +178,15 @@ class Scanner:
 
     async def _choice_visit(self, page: Any, cdp: Any, recorder: Recorder, visit: Visit) -> None:
         cfg = self.config
-        use_kelisim = await consent.has_kelisim(page, min(cfg.timeout_s, 10.0))
-        if not use_kelisim and not cfg.selectors.configured:
-            raise consent.StateError("no window.kelisim on the page and no consent selectors")
-        if not use_kelisim and cfg.selectors.accept:
+        wait = KELISIM_RECHECK_S if visit.page in self._without_kelisim else KELISIM_WAIT_S
+        use_kelisim = await consent.has_kelisim(page, min(cfg.timeout_s, wait))
+        if not use_kelisim and not cfg.selectors.configured and self.autoconsent is None:
+            raise consent.StateError(
+                "no window.kelisim on the page, no consent selectors, and autoconsent "
+                f"{self.autoconsent_missing}",
+                ConsentDriving(method=None, note=f"autoconsent {self.autoconsent_missing}"),
+            )
+        if not use_kelisim and cfg.selectors.accept and self.autoconsent is None:
             await page.locator(cfg.selectors.accept).first.wait_for(state="visible")
         await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2)
         await recorder.snapshot(page, cdp, PHASE_PRE)
@@ -158,9 +195,16 @@ class Scanner:
             "selectors": cfg.selectors,
             "timeout_s": cfg.timeout_s,
         }
+        choose = {
+            **common,
+            "autoconsent": self.autoconsent,
+            "autoconsent_missing": f"autoconsent {self.autoconsent_missing}"
+            if self.autoconsent is None
+            else None,
+        }
         if visit.state == STATE_WITHDRAW:
             recorder.mark(PHASE_GRANTED)
-            await consent.apply_choice(page, STATE_ACCEPT, self.vendor_ids, **common)
+            visit.consent = await consent.make_choice(page, STATE_ACCEPT, self.vendor_ids, **choose)
             await self._dwell(page, recorder)
             # From withdraw() on, every request counts: beacons the withdrawn document sends on
             # pagehide while the CMP reloads it are how an uninformed vendor leaks (V10).
@@ -188,7 +232,7 @@ class Scanner:
             visit.settled = await self._dwell(page, recorder)
         else:
             recorder.mark(PHASE_POST)
-            await consent.apply_choice(page, visit.state, self.vendor_ids, **common)
+            visit.consent = await consent.make_choice(page, visit.state, self.vendor_ids, **choose)
             await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
             await page.reload(wait_until="load")
             visit.settled = await self._dwell(page, recorder)
@@ -217,6 +261,13 @@ class Scanner:
             if visit.ok or (visit.error or "").startswith("state not applicable"):
                 break
         return visit
+
+    def owns(self, page_url: str) -> bool:
+        """Whether this scan judges the page: always, unless it is one shard of several."""
+        return (
+            self.config.shard is None
+            or shard_of(page_url, self.config.shard[1]) == (self.config.shard[0])
+        )
 
     # -- the crawl --------------------------------------------------------------------------
     async def _sitemap(self, browser: Any, frontier: Frontier) -> None:
@@ -263,7 +314,7 @@ class Scanner:
         total = [0]
 
         def enqueue_none(page: str) -> None:
-            total[0] += len(self.states)
+            total[0] += len(self.states) if self.owns(page) else 1
             queue.put_nowait((page, STATE_NONE))
 
         # Playwright reports service workers' own fetches only with this switch (Chromium).
@@ -281,6 +332,10 @@ class Scanner:
                     "site_isolation": "off (one CDP session sees every frame)",
                     "flags": launch_args([*SCANNER_ARGS, *flags]),
                     "workers": cfg.workers,
+                    "shard": f"{cfg.shard[0]}/{cfg.shard[1]}" if cfg.shard else None,
+                    "autoconsent": self.autoconsent.describe()
+                    if self.autoconsent is not None
+                    else {"package": autoconsent_driver.PACKAGE, "off": self.autoconsent_missing},
                     "observation": dwell.techniques(
                         min_dwell_s=cfg.min_dwell_s,
                         clock=cfg.fast_clock,
@@ -299,9 +354,13 @@ class Scanner:
                         page_url, state = await queue.get()
                         try:
                             visit = await self.visit_with_retries(
-                                browser, page_url, state, measure=state == STATE_NONE
+                                browser,
+                                page_url,
+                                state,
+                                measure=state == STATE_NONE and self.owns(page_url),
                             )
-                            self.run.visits.append(visit)
+                            if self.owns(page_url):
+                                self.run.visits.append(visit)
                             self._done += 1
                             if state == STATE_NONE:
                                 self._after_none(visit, frontier, queue, enqueue_none)
@@ -311,7 +370,11 @@ class Scanner:
 
                 workers = [asyncio.create_task(worker()) for _ in range(max(1, cfg.workers))]
                 await queue.join()
-                wants_fresh = STATE_FRESH in (cfg.states or [STATE_FRESH]) and first_page
+                wants_fresh = (
+                    STATE_FRESH in (cfg.states or [STATE_FRESH])
+                    and first_page
+                    and self.owns(first_page)
+                )
                 if wants_fresh and first_page not in self.run.unreachable:
                     total[0] += 1
                     self.run.states.append(STATE_FRESH)
@@ -336,8 +399,12 @@ class Scanner:
         if not visit.ok:
             self.run.unreachable[visit.page] = visit.error or "unreachable"
             return
+        if not {"kelisim", "kelisim_error"} & set(visit.consent_signal):
+            self._without_kelisim.add(visit.page)
         for page in frontier.add_links(visit.links, visit.page):
             enqueue_none(page)
+        if not self.owns(visit.page):  # another shard's page: visited only for its links
+            return
         for state in self.states:
             if state != STATE_NONE:
                 queue.put_nowait((visit.page, state))

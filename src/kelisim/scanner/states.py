@@ -1,8 +1,11 @@
 """Consent states: which ones a scan visits, and how each is set on the page.
 
 On a Kelisim site the scanner uses the public `window.kelisim` API, never private hooks, so a scan
-proves what a visitor's click would do. On a site with another consent manager the configuration's
-selectors are clicked instead (accept, reject, settings, per-vendor toggles, save).
+proves what a visitor's click would do. On a site with another consent manager, Accept all and
+Reject all are made by DuckDuckGo's autoconsent (kelisim.scanner.autoconsent), which knows that
+manager's banner; where it does not, or is switched off, the configuration's selectors are clicked
+(accept, reject, settings, per-vendor toggles, save). Single-vendor states need window.kelisim or
+per-vendor selectors: no other consent manager's banner has a common shape for them.
 """
 
 from __future__ import annotations
@@ -10,13 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kelisim.scanner import autoconsent as autoconsent_driver
 from kelisim.scanner.config import Selectors
 from kelisim.scanner.model import (
+    DRIVER_AUTOCONSENT,
+    DRIVER_KELISIM,
+    DRIVER_SELECTORS,
     STATE_ACCEPT,
     STATE_FRESH,
     STATE_NONE,
     STATE_REJECT,
     STATE_WITHDRAW,
+    ConsentDriving,
     granted_vendor,
     vendor_state,
 )
@@ -25,7 +33,12 @@ BASE_STATES = (STATE_NONE, STATE_REJECT, STATE_ACCEPT, STATE_WITHDRAW)
 
 
 class StateError(RuntimeError):
-    """The page offers no way to set this state (no window.kelisim and no selectors)."""
+    """The page offers no way to set this state (no window.kelisim, autoconsent knows no rule for
+    its banner, and no selectors); `consent` says what was tried."""
+
+    def __init__(self, message: str, consent: ConsentDriving | None = None) -> None:
+        super().__init__(message)
+        self.consent = consent
 
 
 def all_states(vendor_ids: Iterable[str], only: Iterable[str] | None = None) -> list[str]:
@@ -133,6 +146,45 @@ async def apply_choice(
         if not await box.is_checked():
             await box.check(timeout=timeout_s * 1000)
         await _click(page, selectors.save, "save", timeout_s)
+
+
+async def make_choice(
+    page: Any,
+    state: str,
+    vendor_ids: list[str],
+    *,
+    use_kelisim: bool,
+    selectors: Selectors,
+    timeout_s: float,
+    autoconsent: autoconsent_driver.Bundle | None,
+    autoconsent_missing: str | None = None,
+) -> ConsentDriving:
+    """Make the choice `state` stands for by the best means the page offers, and say which.
+
+    `autoconsent_missing` is why autoconsent is not available (switched off, not installed); it
+    ends up in the report next to the fallback that was taken instead.
+    """
+    common = {"use_kelisim": use_kelisim, "selectors": selectors, "timeout_s": timeout_s}
+    if use_kelisim:
+        await apply_choice(page, state, vendor_ids, **common)
+        return ConsentDriving(method=DRIVER_KELISIM, cmp="kelisim")
+    tried = ConsentDriving(method=None, note=autoconsent_missing)
+    if granted_vendor(state):
+        tried.note = "single-vendor states need window.kelisim or consent.vendors selectors"
+    elif autoconsent is not None:
+        action = autoconsent_driver.OPT_IN if state == STATE_ACCEPT else autoconsent_driver.OPT_OUT
+        session = autoconsent_driver.Session(autoconsent, action)
+        tried = await session.run(page, min(timeout_s, autoconsent_driver.RUN_TIMEOUT_S))
+        if tried.method == DRIVER_AUTOCONSENT:
+            return tried
+    if not selectors.configured:
+        why = tried.note or "no consent manager was driven"
+        raise StateError(f"{why}; no consent selectors configured (scan.yaml consent:)", tried)
+    await apply_choice(page, state, vendor_ids, **common)
+    tried.method = DRIVER_SELECTORS
+    if granted_vendor(state):
+        tried.note = None  # the configured toggle did it
+    return tried
 
 
 async def withdraw(page: Any, *, use_kelisim: bool, selectors: Selectors, timeout_s: float) -> None:

@@ -49,6 +49,7 @@ def render(report: dict[str, Any], visits: list[Visit]) -> str:
         _row("States", ", ".join(report["target"]["states"])),
         _row("Cookie policy scanned", env.get("cookie_policy")),
         _row("Browser", env.get("browser")),
+        *_consent_rows(report.get("consent") or {}, env.get("autoconsent") or {}),
         _row("Failing findings", json.dumps(s["failing"]) + f" (fail on {s['fail_on']})"),
         _row("New / waived", f"{s['new']} / {s['waived']}"),
         _row("Requests (aborted, still counted)", f"{s['requests']} ({s['requests_aborted']})"),
@@ -71,6 +72,41 @@ def render(report: dict[str, Any], visits: list[Visit]) -> str:
 
 def _row(label: str, value: Any) -> str:
     return f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
+
+
+def _consent_rows(consent: dict[str, Any], autoconsent: dict[str, Any]) -> list[str]:
+    methods = {
+        "kelisim": "Kelisim API (window.kelisim)",
+        "autoconsent": "DuckDuckGo autoconsent",
+        "selectors": "scan.yaml selectors",
+    }
+    driven = "; ".join(
+        f"{methods.get(m, m)}: {', '.join(states)}"
+        for m, states in consent.get("methods", {}).items()
+    )
+    not_driven = "; ".join(
+        f"{row['state']} on {row['page']}: {row.get('reason')}"
+        for row in consent.get("not_driven", [])
+    )
+    tests = consent.get("self_test") or {}
+    if autoconsent.get("version"):
+        tool = f"{autoconsent.get('package')} {autoconsent['version']}"
+        tool += f" ({autoconsent.get('rules')} rules)"
+    elif autoconsent.get("off"):
+        tool = f"off: {autoconsent['off']}"
+    else:
+        tool = "—"
+    return [
+        _row("Consent manager detected", ", ".join(consent.get("cmps", [])) or "none"),
+        _row("Consent set by", driven or "—"),
+        _row("States not set", not_driven or "none"),
+        _row(
+            "autoconsent self-test",
+            f"{tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, "
+            f"{tests.get('not_run', 0)} not run",
+        ),
+        _row("autoconsent", tool),
+    ]
 
 
 def _findings(findings: list[dict[str, Any]]) -> str:
@@ -136,12 +172,26 @@ def _vendors(observations: list[dict[str, Any]]) -> str:
 
 
 def _visits(visits: list[dict[str, Any]]) -> str:
-    rows = ["<table><tr><th>Page</th><th>State</th><th>Result</th><th>ms</th><th>Settled</th></tr>"]
+    rows = [
+        "<table><tr><th>Page</th><th>State</th><th>Result</th><th>Consent set by</th><th>ms</th>"
+        "<th>Settled</th></tr>"
+    ]
     for v in visits:
         result = "ok" if v["ok"] else f"failed: {v.get('error')}"
+        c = v.get("consent") or {}
+        how = " · ".join(
+            str(part)
+            for part in (
+                c.get("method") or ("not set" if c else ""),
+                c.get("cmp"),
+                {True: "self-test passed", False: "self-test FAILED"}.get(c.get("self_test")),
+                c.get("note"),
+            )
+            if part
+        )
         rows.append(
             f"<tr><td>{_e(v['page'])}</td><td>{_e(v['state'])}</td>"
-            f"<td class={'ok' if v['ok'] else 'error'}>{_e(result)}</td>"
+            f"<td class={'ok' if v['ok'] else 'error'}>{_e(result)}</td><td>{_e(how or '—')}</td>"
             f"<td>{v['duration_ms']}</td><td>{'yes' if v['settled'] else 'max reached'}</td></tr>"
         )
     rows.append("</table>")

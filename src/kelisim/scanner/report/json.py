@@ -45,8 +45,13 @@ def build(
             "states": run.states,
             "unreachable": run.unreachable,
             "policy_url": config.policy_url,
+            "shard": run.environment.get("shard"),
         },
+        # The policy page as read (--policy-url), so `kelisim scan merge` can judge V14 again.
+        "policy": run.policy,
         "environment": run.environment,
+        # Which consent manager each choice state met and how it was set (kelisim.scanner.states).
+        "consent": consent_summary(run.visits),
         "catalogue": {
             "source": str(getattr(catalogue, "source", "")),
             "revision": getattr(catalogue, "revision", None),
@@ -91,13 +96,50 @@ def _visit(visit: Visit) -> dict[str, Any]:
         "attempts": visit.attempts,
         "observations": len(visit.observations),
         "consent_signal": visit.consent_signal,
+        "consent": visit.consent.to_dict() if visit.consent is not None else None,
+        "canvas_reads": visit.canvas_reads,
+    }
+
+
+def consent_summary(visits: list[Visit]) -> dict[str, Any]:
+    """Per consent manager and method, which states were set; and which could not be.
+
+    `self_test` counts autoconsent's own check after an opt-out: passed, failed, or not run
+    (opt-ins have none, nor have some consent managers' rules).
+    """
+    driven = [v for v in visits if v.consent is not None]
+    cmps = sorted({v.consent.cmp for v in driven if v.consent.cmp})
+    methods: dict[str, list[str]] = {}
+    for v in driven:
+        if v.consent.method:
+            methods.setdefault(v.consent.method, []).append(v.state)
+    tests = [v.consent.self_test for v in driven if v.consent.method == "autoconsent"]
+    return {
+        "cmps": cmps,
+        "methods": {m: sorted(set(states)) for m, states in sorted(methods.items())},
+        "not_driven": sorted(
+            (
+                {"page": v.page, "state": v.state, "reason": v.consent.note or v.error}
+                for v in driven
+                if v.consent.method is None
+            ),
+            key=lambda row: (row["page"], row["state"]),
+        ),
+        "self_test": {
+            "passed": tests.count(True),
+            "failed": tests.count(False),
+            "not_run": tests.count(None),
+        },
     }
 
 
 def _banner(visit: Visit) -> dict[str, Any]:
     data = asdict(visit.banner)
-    data["screenshot"] = bool(data.pop("screenshot_png_b64"))
-    data["settings_screenshot"] = bool(data.pop("settings_screenshot_png_b64"))
+    data.pop("screenshot_png_b64")
+    data.pop("settings_screenshot_png_b64")
+    data.pop("screenshots_elsewhere")
+    data["screenshot"] = visit.banner.has_screenshot
+    data["settings_screenshot"] = visit.banner.has_settings_screenshot
     return data
 
 
