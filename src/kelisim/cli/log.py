@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kelisim.services.proofs import ProofDocumentError, verify_document
-from kelisim.store import merkle
+from kelisim.store import audit_tree, merkle
 from kelisim.store.log import SignedCheckpoint
 from kelisim.store.note import NoteError, Signer, Verifier, open_checkpoint
 
@@ -109,6 +109,10 @@ def _export(store: Any, out: str | None) -> int:
         "format": EXPORT_FORMAT,
         "verifier_keys": store.log.verifier_keys(),
         "checkpoints": [{"tree_size": c.tree_size, "note": c.note} for c in checkpoints],
+        # The admin audit tree's (kelisim.store.audit_tree), signed by the same keys.
+        "audit_checkpoints": [
+            {"tree_size": c.tree_size, "note": c.note} for c in audit_tree.checkpoints(store.engine)
+        ],
     }
     text = json.dumps(document, indent=1) + "\n"
     if out is None:
@@ -146,6 +150,27 @@ def _witnessed(document: Any) -> tuple[list[SignedCheckpoint], dict[int, str]]:
     return checkpoints, leaves
 
 
+def _witnessed_audit(document: Any) -> tuple[list[str], list[tuple[int, bytes]]] | None:
+    """The audit checkpoints of a witness file, each signature checked; None for a file without
+    them (a receipt, or an export from before the audit tree)."""
+    if not isinstance(document, dict) or "audit_checkpoints" not in document:
+        return None
+    keys = document.get("verifier_keys")
+    entries = document.get("audit_checkpoints")
+    if not isinstance(entries, list) or not isinstance(keys, list):
+        raise ProofDocumentError("audit_checkpoints: not a list of checkpoints")
+    try:
+        verifiers = [audit_tree.audit_verifier(Verifier.parse(str(key))) for key in keys]
+        sizes = []
+        for entry in entries:
+            note = entry.get("note") if isinstance(entry, dict) else None
+            opened, _ = open_checkpoint(str(note), verifiers)
+            sizes.append((opened.size, opened.root))
+    except NoteError as error:
+        raise ProofDocumentError(f"an audit checkpoint in the file: {error}") from None
+    return [str(key) for key in keys], sizes
+
+
 def _check(store: Any, path: Path) -> int:
     try:
         checkpoints, leaves = _witnessed(_read_json(path))
@@ -178,6 +203,15 @@ def _check(store: Any, path: Path) -> int:
     # The stored tree must also be the tree of the rows as they read now.
     report = store.verify(checkpoints=checkpoints)
     problems += [p for p in report.problems if p not in problems]
+    try:
+        witnessed_audit = _witnessed_audit(_read_json(path))
+    except ProofDocumentError as error:
+        print(f"kelisim: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    if witnessed_audit is not None:
+        keys, sizes = witnessed_audit
+        audit = audit_tree.verify(store.engine, keys, witnessed=sizes)
+        problems += audit.problems
     if problems:
         for problem in problems:
             print(f"problem: {problem}")

@@ -21,6 +21,7 @@ from kelisim.cli import requests as requests_cli
 from kelisim.domain.catalogue import CatalogueError
 from kelisim.domain.workdays import WorkCalendarError
 from kelisim.settings import Settings
+from kelisim.store import audit_tree
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -145,14 +146,27 @@ def _db_verify(settings: Settings) -> int:
     store = _store(settings)
     try:
         report = store.verify()
+        audit = audit_tree.verify(store.engine, store.log.verifier_keys())
     finally:
         store.close()
-    if report.ok:
+    for problem in audit.problems:
+        print(f"problem: {problem}")
+    if audit.first_bad_entry is not None:
+        print(f"first bad audit entry: {audit.first_bad_entry}")
+    if audit.ok:
+        print(
+            f"ok: {audit.entries} audit entries verified, the audit tree matches all "
+            f"{audit.checkpoints_checked} signed audit checkpoint(s)"
+        )
+    if report.ok and audit.ok:
         print(
             f"ok: {report.checked} events verified, the tree matches all "
             f"{report.checkpoints_checked} signed checkpoint(s)"
         )
         return EXIT_OK
+    if report.ok:
+        print(f"FAILED: {len(audit.problems)} problem(s) in the audit log", file=sys.stderr)
+        return EXIT_FAILED
     for problem in report.problems:
         print(f"problem: {problem}")
     if report.first_bad_leaf is not None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select
 
+from kelisim.store import audit_tree
 from kelisim.store.admin_tables import audit_log
 
 Clock = Callable[[], datetime]
@@ -70,10 +71,18 @@ class AuditLog:
         }
         if conn is None:
             with self.engine.begin() as own:
-                entry_id = own.execute(insert(audit_log).values(**values)).inserted_primary_key[0]
+                entry_id = self._insert(own, values)
         else:
-            entry_id = conn.execute(insert(audit_log).values(**values)).inserted_primary_key[0]
-        return AuditEntry(id=int(entry_id), **values)
+            entry_id = self._insert(conn, values)
+        return AuditEntry(id=entry_id, **values)
+
+    @staticmethod
+    def _insert(conn: Connection, values: Mapping[str, Any]) -> int:
+        """The row and its leaf in the audit tree, in one transaction: no entry is ever outside
+        the tree that the signed checkpoints cover."""
+        entry_id = int(conn.execute(insert(audit_log).values(**values)).inserted_primary_key[0])
+        audit_tree.extend(conn, {"id": entry_id, **values})
+        return entry_id
 
     def list(
         self,

@@ -20,6 +20,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    UniqueConstraint,
 )
 
 # The consent log's UTC type, so timestamps behave the same in every table (timestamptz on
@@ -115,4 +117,27 @@ audit_log = Table(
     Column("target", String(200), nullable=True),
     Column("before", JSON, nullable=True),
     Column("after", JSON, nullable=True),
+    # The entry's leaf in the audit tree (kelisim.store.audit_tree), hex SHA-256.
+    Column("leaf_hash", String(64), nullable=True),
+)
+
+# The audit tree's size and right-edge peaks (hex, largest first): one row, locked per append.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("tree_size", Integer, nullable=False),
+    Column("peaks", Text, nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tree_size", Integer, nullable=False),
+    Column("root_hash", String(64), nullable=False),
+    Column("verifier_key", String(200), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", UtcDateTime, nullable=False),
+    UniqueConstraint("tree_size", "verifier_key", name="uq_audit_checkpoints_size_key"),
 )

@@ -10,6 +10,9 @@ from __future__ import annotations
 import logging
 import threading
 
+from sqlalchemy import Engine
+
+from kelisim.store import audit_tree
 from kelisim.store.log import MerkleLog, SignedCheckpoint
 from kelisim.store.note import Signer
 
@@ -17,9 +20,17 @@ log = logging.getLogger(__name__)
 
 
 class Checkpointer:
-    def __init__(self, merkle_log: MerkleLog, signer: Signer, interval: float) -> None:
-        """`interval` seconds between checks; 0 signs only on demand (and once at start)."""
+    def __init__(
+        self,
+        merkle_log: MerkleLog,
+        signer: Signer,
+        interval: float,
+        audit_engine: Engine | None = None,
+    ) -> None:
+        """`interval` seconds between checks; 0 signs only on demand (and once at start).
+        With `audit_engine`, each tick signs the admin audit tree too (kelisim.store.audit_tree)."""
         self._log = merkle_log
+        self._audit_engine = audit_engine
         self.signer = signer
         self.verifier_key = str(signer.verifier())
         self._interval = interval
@@ -44,6 +55,8 @@ class Checkpointer:
     def _sign_quietly(self) -> None:
         try:
             self._log.sign(self.signer)
+            if self._audit_engine is not None:
+                audit_tree.sign(self._audit_engine, self.signer)
         except Exception as error:  # the database may be restarting: try again at the next tick
             log.warning("checkpoint not signed this time: %s", type(error).__name__)
 

@@ -221,6 +221,19 @@ class CompactTree:
         self.size = 0
         self._peaks: list[Hash] = []  # complete subtrees, largest first
 
+    @classmethod
+    def restored(cls, size: int, peaks: Sequence[Hash]) -> CompactTree:
+        """The tree of `size` leaves from its saved peaks (kelisim.store.audit_tree keeps them)."""
+        if len(peaks) != bin(size).count("1"):
+            raise ProofError(f"a tree of {size} leaves has {bin(size).count('1')} peaks")
+        tree = cls()
+        tree.size, tree._peaks = size, list(peaks)
+        return tree
+
+    @property
+    def peaks(self) -> list[Hash]:
+        return list(self._peaks)
+
     def append(self, leaf: Hash) -> list[tuple[int, Hash]]:
         """Add a leaf hash; returns the stored hashes it completes, as new_stored_hashes would."""
         n = self.size

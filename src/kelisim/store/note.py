@@ -78,6 +78,10 @@ class Verifier:
         encoded = base64.b64encode(ALG_ED25519 + self.public).decode()
         return f"{self.name}+{self.key_hash.hex()}+{encoded}"
 
+    def renamed(self, name: str) -> Verifier:
+        """The same public key under another key name (another log signed with the same key)."""
+        return Verifier(_check_name(name), _key_hash(name, self.public), self.public)
+
     def verifies(self, body: bytes, signature: bytes) -> bool:
         try:
             Ed25519PublicKey.from_public_bytes(self.public).verify(signature, body)

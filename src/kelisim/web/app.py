@@ -173,7 +173,9 @@ def build_services(settings: Settings) -> Services:
             context.close()
         store.close()
         raise
-    checkpoints = Checkpointer(store.log, signer, settings.checkpoint_seconds)
+    checkpoints = Checkpointer(
+        store.log, signer, settings.checkpoint_seconds, audit_engine=store.write_engine
+    )
     checkpoints.start()
     return Services(
         settings=settings,
