@@ -105,13 +105,18 @@ def count_event(conn: Connection, event: NewEvent) -> None:
 
 def count_events(conn: Connection, events: list[NewEvent]) -> None:
     """count_event for a whole batch of appends (kelisim.store.group_commit): increments for the
-    same
-    counter are summed first, so a batch costs two statements whatever its size."""
-    if not events:
+    same counter are summed first, so a batch costs two statements whatever its size."""
+    add_counts(conn, [counter_rows(event) for event in events])
+
+
+def add_counts(conn: Connection, increments: list[list[dict[str, Any]]]) -> None:
+    """count_events with each event's counter_rows made beforehand: the append makes them before
+    it takes the log's write lock, under which this runs."""
+    if not increments:
         return
     daily: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for event in events:
-        for row in counter_rows(event):
+    for rows_of_event in increments:
+        for row in rows_of_event:
             key = (row["dimension"], row["day"], row["value"], row["outcome"], row["site"])
             if key in daily:
                 daily[key]["count"] += 1
