@@ -127,7 +127,9 @@ def _create_engine(url: str) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, pool_pre_ping=True)
+    # No pre-ping: a SQLite file cannot drop a connection, and the ping was one more statement
+    # for every append batch.
+    engine = create_engine(parsed)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -303,7 +305,8 @@ class ConsentStore:
     def _commit_batch(self, batch: list[Pending[_Append]]) -> None:
         """One transaction for a whole batch: lock, dedupe, assign leaves, hash, insert, commit."""
         held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
-        with held, self._write_engine.begin() as conn:
+        # The connection is checked out before the lock is taken, the transaction begun after.
+        with self._write_engine.connect() as conn, held, conn.begin():
             size = conn.execute(_HEAD_FOR_UPDATE).scalar_one()
             event_ids = sorted({p.item.event.event_id for p in batch})
             existing = {
