@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, select, text
 from test_store import make_event
 
 from kelisim.store import ConsentStore, EventConflict, StoredEvent, counting, leaves, merkle
+from kelisim.store.group_commit import GroupCommit
 from kelisim.store.stats_tables import consent_stats, consent_stats_monthly
 
 APPENDS = 16
@@ -187,3 +188,66 @@ def test_a_batch_that_fails_stores_nothing_and_answers_every_append_with_the_err
             assert conn.execute(text("SELECT count(*) FROM consent_stats")).scalar() == 0
     finally:
         engine.dispose()
+
+
+# --- the group commit itself ----------------------------------------------------------------------
+
+
+def submit_from_threads(group: GroupCommit[int], count: int) -> list[object]:
+    outcomes: list[object] = [None] * count
+
+    def submit(index: int) -> None:
+        try:
+            outcomes[index] = group.submit(index)
+        except Exception as error:
+            outcomes[index] = error
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)  # in order: the first one leads
+    return [threads, outcomes]  # type: ignore[list-item]
+
+
+def test_appends_that_arrive_while_the_leader_waits_for_the_lock_join_its_batch() -> None:
+    lock_free = threading.Event()
+    batches: list[list[int]] = []
+
+    def commit(take) -> None:
+        lock_free.wait(timeout=10)  # another process's batch holds the database's lock
+        batch = take()
+        batches.append([pending.item for pending in batch])
+        for pending in batch:
+            pending.result = pending.item * 10
+
+    group: GroupCommit[int] = GroupCommit(commit)
+    threads, outcomes = submit_from_threads(group, 8)
+    time.sleep(0.2)
+    lock_free.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert outcomes == [n * 10 for n in range(8)]
+    # One commit for all: taken at once, the batch would have been [0], then [1..7] after it.
+    assert batches == [[0, 1, 2, 3, 4, 5, 6, 7]]
+
+
+def test_a_leader_that_fails_before_it_takes_its_batch_fails_alone() -> None:
+    calls: list[list[int]] = []
+
+    def commit(take) -> None:
+        if not calls:
+            calls.append([])
+            time.sleep(0.2)  # the others queue meanwhile
+            raise OSError("the database went away")
+        batch = take()
+        calls.append([pending.item for pending in batch])
+        for pending in batch:
+            pending.result = pending.item
+
+    group: GroupCommit[int] = GroupCommit(commit)
+    threads, outcomes = submit_from_threads(group, 5)
+    for thread in threads:
+        thread.join(timeout=10)
+    assert isinstance(outcomes[0], OSError)
+    assert outcomes[1:] == [1, 2, 3, 4]
+    assert calls == [[], [1, 2, 3, 4]]

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -302,12 +302,14 @@ class ConsentStore:
         """
         return self._group.submit(_prepared(event))
 
-    def _commit_batch(self, batch: list[Pending[_Append]]) -> None:
-        """One transaction for a whole batch: lock, dedupe, assign leaves, hash, insert, commit."""
+    def _commit_batch(self, take: Callable[[], list[Pending[_Append]]]) -> None:
+        """One transaction for a whole batch: lock, take the batch, dedupe, assign leaves, hash,
+        insert, commit."""
         held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
         # The connection is checked out before the lock is taken, the transaction begun after.
         with self._write_engine.connect() as conn, held, conn.begin():
             size = conn.execute(_HEAD_FOR_UPDATE).scalar_one()
+            batch = take()  # with the lock held: all that queued while this waited for it
             event_ids = sorted({p.item.event.event_id for p in batch})
             existing = {
                 row.event_id: row for row in conn.execute(_EXISTING, {"event_ids": event_ids})
