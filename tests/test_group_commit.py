@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -25,6 +26,7 @@ from kelisim.store.group_commit import GroupCommit
 from kelisim.store.stats_tables import consent_stats, consent_stats_monthly
 
 APPENDS = 16
+ALMATY = ZoneInfo("Asia/Almaty")
 
 
 @pytest.fixture
@@ -251,3 +253,64 @@ def test_a_leader_that_fails_before_it_takes_its_batch_fails_alone() -> None:
     assert isinstance(outcomes[0], OSError)
     assert outcomes[1:] == [1, 2, 3, 4]
     assert calls == [[], [1, 2, 3, 4]]
+
+
+def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path) -> None:
+    """The batch's one-statement INSERT (kelisim.store.bulk) against SQLAlchemy's own executemany:
+    the same bytes and SQLite types in every column, times, booleans and NULLs included."""
+    from sqlalchemy import insert
+
+    from kelisim.store import bulk
+    from kelisim.store.schema import consent_events, log_hashes
+
+    events = [
+        make_event(1),
+        make_event(2, page=None, region=None, ip_prefix=None, ip_hmac=None, is_bot=True),
+        make_event(3, gpc=True, recorded_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=ALMATY)),
+    ]
+    rows = []
+    for seq, event in enumerate(events, start=1):
+        fields = leaves.event_fields(event)
+        rows.append(
+            {
+                **fields,
+                "grants": leaves.canonical_json(fields["grants"]),
+                "purposes": leaves.canonical_json(fields["purposes"]),
+                "recorded_at": event.recorded_at,
+                "expires_at": event.expires_at,
+                "seq": seq,
+                "request_fingerprint": "f" * 64,
+                "redacted": False,
+                "personal_digest": "d" * 64,
+                "hash": "a" * 64,
+            }
+        )
+    hashes = [{"id": n, "hash": bytes([n]) * 32} for n in range(5)]
+    stored = []
+    for name, write in (
+        ("bulk", lambda conn, table, values: bulk.insert_rows(conn, table, values)),
+        ("core", lambda conn, table, values: conn.execute(insert(table), values)),
+    ):
+        store = ConsentStore(f"sqlite:///{tmp_path / name}.sqlite3")
+        store.upgrade()
+        try:
+            with store.write_engine.begin() as conn:
+                write(conn, consent_events, rows)
+                write(conn, log_hashes, hashes)
+            with store.engine.connect() as conn:
+                stored.append(
+                    [
+                        conn.exec_driver_sql(f"SELECT *, {typeof} FROM {table} ORDER BY 1").all()
+                        for table, typeof in (
+                            ("consent_events", "typeof(recorded_at), typeof(is_bot)"),
+                            ("log_hashes", "typeof(hash)"),
+                        )
+                    ]
+                )
+            assert [event.event_id for event in store.history(events[0].consent_id)] == [
+                events[0].event_id
+            ]
+        finally:
+            store.close()
+    assert stored[0] == stored[1]
+    assert len(stored[0][0]) == 3 and len(stored[0][1]) == 5

@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row, make_url
 
-from kelisim.store import counting, leaves, merkle
+from kelisim.store import bulk, counting, leaves, merkle
 from kelisim.store.group_commit import GroupCommit, Pending
 from kelisim.store.log import MerkleLog, SignedCheckpoint, read_hashes
 from kelisim.store.schema import catalogue_snapshots, consent_events, log_hashes, log_head
@@ -350,8 +350,13 @@ class ConsentStore:
                 new_rows.append({**append.row, "seq": size})
                 seqs.append((pending, size))
             if new_rows:
-                conn.execute(_INSERT_EVENTS, new_rows)
-                conn.execute(_INSERT_HASHES, [{"id": i, "hash": h} for i, h in new_hashes])
+                hash_rows = [{"id": i, "hash": h} for i, h in new_hashes]
+                if self._sqlite:
+                    bulk.insert_rows(conn, consent_events, new_rows)
+                    bulk.insert_rows(conn, log_hashes, hash_rows)
+                else:  # psycopg pipelines an executemany: one round trip
+                    conn.execute(_INSERT_EVENTS, new_rows)
+                    conn.execute(_INSERT_HASHES, hash_rows)
                 conn.execute(_SET_HEAD, {"new_tree_size": size})
                 # The dashboard's counters, in this transaction: counted if and only if recorded.
                 counting.add_counts(conn, [first.item.counters for first in first_of.values()])
