@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     Engine,
+    bindparam,
     create_engine,
     event,
     insert,
@@ -40,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row, make_url
 
-from kelisim.store import counting, leaves, merkle
+from kelisim.store import bulk, counting, leaves, merkle
 from kelisim.store.group_commit import GroupCommit, Pending
 from kelisim.store.log import MerkleLog, SignedCheckpoint, read_hashes
 from kelisim.store.schema import catalogue_snapshots, consent_events, log_hashes, log_head
@@ -126,7 +127,9 @@ def _create_engine(url: str) -> Engine:
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(parsed, pool_pre_ping=True)
+    # No pre-ping: a SQLite file cannot drop a connection, and the ping was one more statement
+    # for every append batch.
+    engine = create_engine(parsed)
     event.listen(engine, "connect", _sqlite_connect)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
@@ -167,9 +170,70 @@ def _stored_event(row: Row[Any]) -> StoredEvent:
 
 @dataclass(frozen=True)
 class _Append:
+    """One event with everything that does not depend on its place in the tree already computed:
+    the batch holds the database's write lock (which every worker waits for) while it runs, so
+    digests, the leaf hash, the row and the counter increments are made beforehand, by the
+    request's own thread."""
+
     event: NewEvent
-    fields: dict[str, Any]
     fingerprint: str
+    leaf_hash: bytes
+    personal: str
+    row: dict[str, Any]
+    counters: list[dict[str, Any]]
+    # What append() returns, less the leaf index (seq 0 until the batch assigns one).
+    stored: StoredEvent
+
+
+def _committed_form(event: NewEvent, leaf_hash: str, personal: str) -> StoredEvent:
+    """The event as append() returns it once committed (its seq still 0), built from the values
+    being committed rather than read back: after the commit nothing may fail and turn a recorded
+    consent into an error response."""
+    stored = StoredEvent(
+        **{name: getattr(event, name) for name in NewEvent.__dataclass_fields__},
+        seq=0,
+        hash=leaf_hash,
+        personal_digest=personal,
+    )
+    return replace(
+        stored,
+        grants=MappingProxyType(dict(event.grants)),
+        purposes=MappingProxyType(dict(event.purposes)),
+        recorded_at=event.recorded_at.astimezone(UTC),
+        expires_at=event.expires_at.astimezone(UTC),
+    )
+
+
+def _prepared(event: NewEvent) -> _Append:
+    fields = leaves.event_fields(event)
+    fingerprint = leaves.request_fingerprint(fields)
+    personal = leaves.personal_digest(fields)
+    leaf_hash = merkle.leaf_hash(leaves.leaf(fields, personal))
+    row = {
+        **fields,
+        "grants": leaves.canonical_json(fields["grants"]),
+        "purposes": leaves.canonical_json(fields["purposes"]),
+        "recorded_at": event.recorded_at,
+        "expires_at": event.expires_at,
+        "request_fingerprint": fingerprint,
+        "redacted": False,
+        "personal_digest": personal,
+        "hash": leaf_hash.hex(),
+    }
+    stored = _committed_form(event, leaf_hash.hex(), personal)
+    counters = counting.counter_rows(event)
+    return _Append(event, fingerprint, leaf_hash, personal, row, counters, stored)
+
+
+# The batch's statements, built once: constructing them per batch cost as much CPU as running
+# them, all of it under the write lock.
+_HEAD_FOR_UPDATE = select(log_head.c.tree_size).where(log_head.c.id == 1).with_for_update()
+_EXISTING = select(consent_events).where(
+    consent_events.c.event_id.in_(bindparam("event_ids", expanding=True))
+)
+_INSERT_EVENTS = insert(consent_events)
+_INSERT_HASHES = insert(log_hashes)
+_SET_HEAD = update(log_head).where(log_head.c.id == 1).values(tree_size=bindparam("new_tree_size"))
 
 
 class ConsentStore:
@@ -236,24 +300,19 @@ class ConsentStore:
         already recorded with other content, and ValueError for fields that cannot be stored as
         given (before anything is queued).
         """
-        fields = leaves.event_fields(event)
-        fingerprint = leaves.request_fingerprint(fields)
-        return self._group.submit(_Append(event, fields, fingerprint))
+        return self._group.submit(_prepared(event))
 
-    def _commit_batch(self, batch: list[Pending[_Append]]) -> None:
-        """One transaction for a whole batch: lock, dedupe, assign leaves, hash, insert, commit."""
+    def _commit_batch(self, take: Callable[[], list[Pending[_Append]]]) -> None:
+        """One transaction for a whole batch: lock, take the batch, dedupe, assign leaves, hash,
+        insert, commit."""
         held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
-        with held, self._write_engine.begin() as conn:
-            size = conn.execute(
-                select(log_head.c.tree_size).where(log_head.c.id == 1).with_for_update()
-            ).scalar_one()
+        # The connection is checked out before the lock is taken, the transaction begun after.
+        with self._write_engine.connect() as conn, held, conn.begin():
+            size = conn.execute(_HEAD_FOR_UPDATE).scalar_one()
+            batch = take()  # with the lock held: all that queued while this waited for it
+            event_ids = sorted({p.item.event.event_id for p in batch})
             existing = {
-                row.event_id: row
-                for row in conn.execute(
-                    select(consent_events).where(
-                        consent_events.c.event_id.in_({p.item.event.event_id for p in batch})
-                    )
-                )
+                row.event_id: row for row in conn.execute(_EXISTING, {"event_ids": event_ids})
             }
             # The right edge of the tree: all that appending leaves to it will read. Known already
             # when this process committed the last batch (hashes never change once written).
@@ -266,6 +325,7 @@ class ConsentStore:
             new_hashes: list[tuple[int, bytes]] = []
             first_of: dict[str, Pending[_Append]] = {}
             repeats: list[tuple[Pending[_Append], Pending[_Append]]] = []
+            seqs: list[tuple[Pending[_Append], int]] = []
             for pending in batch:
                 append = pending.item
                 event_id = append.event.event_id
@@ -283,57 +343,28 @@ class ConsentStore:
                         repeats.append((pending, first_of[event_id]))
                     continue
                 first_of[event_id] = pending
-                personal = leaves.personal_digest(append.fields)
-                leaf_hash = merkle.leaf_hash(leaves.leaf(append.fields, personal))
-                added = merkle.new_stored_hashes(size, leaf_hash, edge)
+                added = merkle.new_stored_hashes(size, append.leaf_hash, edge)
                 edge.update(added)
                 new_hashes.extend(added)
                 size += 1
-                new_rows.append(self._row(append, size, leaf_hash.hex(), personal))
-                pending.result = (self._stored(append.event, size, leaf_hash.hex(), personal), True)
+                new_rows.append({**append.row, "seq": size})
+                seqs.append((pending, size))
             if new_rows:
-                conn.execute(insert(consent_events), new_rows)
-                conn.execute(insert(log_hashes), [{"id": i, "hash": h} for i, h in new_hashes])
-                conn.execute(update(log_head).where(log_head.c.id == 1).values(tree_size=size))
+                hash_rows = [{"id": i, "hash": h} for i, h in new_hashes]
+                if self._sqlite:
+                    bulk.insert_rows(conn, consent_events, new_rows)
+                    bulk.insert_rows(conn, log_hashes, hash_rows)
+                else:  # psycopg pipelines an executemany: one round trip
+                    conn.execute(_INSERT_EVENTS, new_rows)
+                    conn.execute(_INSERT_HASHES, hash_rows)
+                conn.execute(_SET_HEAD, {"new_tree_size": size})
                 # The dashboard's counters, in this transaction: counted if and only if recorded.
-                counting.count_events(conn, [first.item.event for first in first_of.values()])
+                counting.add_counts(conn, [first.item.counters for first in first_of.values()])
         self._edge = (size, {index: edge[index] for index in merkle.root_indexes(size)})
+        for pending, seq in seqs:
+            pending.result = (replace(pending.item.stored, seq=seq), True)
         for pending, first in repeats:
             pending.result = (first.result[0], False)
-
-    @staticmethod
-    def _row(append: _Append, seq: int, leaf_hash: str, personal: str) -> dict[str, Any]:
-        fields = append.fields
-        return {
-            **fields,
-            "grants": leaves.canonical_json(fields["grants"]),
-            "purposes": leaves.canonical_json(fields["purposes"]),
-            "recorded_at": append.event.recorded_at,
-            "expires_at": append.event.expires_at,
-            "seq": seq,
-            "request_fingerprint": append.fingerprint,
-            "redacted": False,
-            "personal_digest": personal,
-            "hash": leaf_hash,
-        }
-
-    @staticmethod
-    def _stored(event: NewEvent, seq: int, leaf_hash: str, personal: str) -> StoredEvent:
-        """Built from the values being committed rather than read back: after the commit nothing
-        may fail and turn a recorded consent into an error response."""
-        stored = StoredEvent(
-            **{name: getattr(event, name) for name in NewEvent.__dataclass_fields__},
-            seq=seq,
-            hash=leaf_hash,
-            personal_digest=personal,
-        )
-        return replace(
-            stored,
-            grants=MappingProxyType(dict(event.grants)),
-            purposes=MappingProxyType(dict(event.purposes)),
-            recorded_at=event.recorded_at.astimezone(UTC),
-            expires_at=event.expires_at.astimezone(UTC),
-        )
 
     def history(self, consent_id: str) -> list[StoredEvent]:
         with self._engine.connect() as conn:

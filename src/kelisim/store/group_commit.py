@@ -9,7 +9,12 @@ then wakes the others, and the first still waiting leads the next batch. No back
 worker forked by gunicorn needs no start-up, and a batch never waits for a timer.
 
 Only the threads of one process share a queue; batches of different processes (gunicorn workers,
-other hosts on one PostgreSQL) are serialised by the database lock the commit takes.
+other hosts on one PostgreSQL) are serialised by the database lock the commit takes. The leader
+takes its batch from the queue only once it holds that lock (`commit` calls `take`): whatever
+arrived while it waited for another process's batch goes with it. Taken at once, the batch was
+the one append that found the queue empty, and everything that queued behind it waited for a
+whole further commit (bench/load.py, SQLite, 2 workers: batches of 3-4 with every commit
+serialised on the lock).
 """
 
 from __future__ import annotations
@@ -41,10 +46,13 @@ class Pending(Generic[Item]):
 
 class GroupCommit(Generic[Item]):
     def __init__(
-        self, commit: Callable[[list[Pending[Item]]], None], max_batch: int = MAX_BATCH
+        self,
+        commit: Callable[[Callable[[], list[Pending[Item]]]], None],
+        max_batch: int = MAX_BATCH,
     ) -> None:
-        """`commit` makes a whole batch durable and sets each Pending's result or error; if it
-        raises, every append of the batch fails with that error (nothing of it was committed)."""
+        """`commit(take)` takes the database's lock, calls `take()` once for the batch, makes it
+        durable and sets each Pending's result or error; if it raises, every append of the batch
+        fails with that error (nothing of it was committed)."""
         self._commit = commit
         self._max_batch = max_batch
         self._lock = threading.Lock()
@@ -61,13 +69,24 @@ class GroupCommit(Generic[Item]):
                 self._changed.wait()
             if pending.done:
                 return pending.outcome()
-            # The leader's own append always goes in the batch it commits.
             self._busy = True
-            self._queue.remove(pending)
-            batch = [pending, *self._queue[: self._max_batch - 1]]
-            del self._queue[: self._max_batch - 1]
+        # The leader's own append always goes in the batch it commits, even if `take` is never
+        # called (the commit failed before it had the lock).
+        batch = [pending]
+        taken = False
+
+        def take() -> list[Pending[Item]]:
+            nonlocal taken
+            with self._lock:
+                if not taken:
+                    taken = True
+                    self._queue.remove(pending)
+                    batch.extend(self._queue[: self._max_batch - 1])
+                    del self._queue[: self._max_batch - 1]
+            return list(batch)
+
         try:
-            self._commit(batch)
+            self._commit(take)
         except BaseException as error:
             for queued in batch:
                 if queued.error is None:
@@ -75,6 +94,9 @@ class GroupCommit(Generic[Item]):
                 queued.result = None
         finally:
             with self._lock:
+                if not taken:
+                    taken = True
+                    self._queue.remove(pending)
                 for queued in batch:
                     queued.done = True
                 self._busy = False

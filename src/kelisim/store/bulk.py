@@ -1,0 +1,59 @@
+"""Many rows in one SQLite INSERT, for the append batch that runs under the log's write lock.
+
+An executemany runs its statement once per row, and SQLite's driver lets go of the interpreter
+lock around every run: while the batch holds the write lock (which every worker waits for), each
+of those hand-overs lets another request thread in for up to a switch interval. One statement
+with a VALUES list of all the rows is one run. The SQL text is cached per table, columns and row
+count; values go through the columns' own SQLAlchemy bind processors, so what is stored is exactly
+what `conn.execute(insert(table), rows)` stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+
+# SQLite's default SQLITE_MAX_VARIABLE_NUMBER since 3.32; older builds allow 999.
+MAX_VARIABLES = 999
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT every row (all with the same keys) in as few statements as the variable limit
+    allows."""
+    if not rows:
+        return
+    names = tuple(rows[0])
+    processors = _processors(conn.dialect, table, names)
+    per_statement = max(1, MAX_VARIABLES // len(names))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        values = [
+            value if process is None else process(value)
+            for row in chunk
+            for value, process in zip((row[name] for name in names), processors, strict=True)
+        ]
+        conn.exec_driver_sql(_statement(table.name, names, len(chunk)), tuple(values))
+
+
+@cache
+def _statement(table: str, names: tuple[str, ...], count: int) -> str:
+    row = "(" + ", ".join("?" * len(names)) + ")"
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([row] * count)}"
+
+
+_processor_cache: dict[tuple[str, str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
+
+
+def _processors(
+    dialect: Dialect, table: Table, names: tuple[str, ...]
+) -> list[Callable[[Any], Any] | None]:
+    key = (dialect.name, table.name, names)
+    found = _processor_cache.get(key)
+    if found is None:
+        found = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+        _processor_cache[key] = found
+    return found
