@@ -47,6 +47,7 @@ def test_clean_site_exits_0_and_crawls_links_and_sitemap(site, tmp_path):
     assert report["target"]["pages"] == [site.url + "/", site.url + "/about/"]
     assert {v["state"] for v in report["visits"]} >= {"none", "reject", "accept", "withdraw"}
     assert all(v["ok"] for v in report["visits"])
+    assert "catalogue_revision" not in report["environment"]  # the revision the site serves
     accepted = [o for o in report["observations"] if o["state"] == "accept"]
     ym = {
         (o["kind"], o.get("name") or o.get("host"))
@@ -119,3 +120,18 @@ def test_an_uploaded_scan_shows_in_the_admin_with_its_findings(site, tmp_path, s
     finally:
         server.shutdown()
         app.extensions["kelisim"].close()
+
+
+def test_a_scan_against_another_revision_than_the_site_serves_says_so(site, tmp_path, capsys):
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    newer = tmp_path / "vendors.yaml"
+    newer.write_text(text.replace("\nrevision: 1 ", "\nrevision: 7 ", 1), encoding="utf-8")
+    out = tmp_path / "out"
+    argv = [site.url + "/", "--out", str(out), "--catalogue", str(newer), "--quiet"]
+    main([*argv, "--states", "none", "--pages", "1", *site.resolve_args])
+    report = json.loads((out / "report.json").read_text())
+    assert report["environment"]["catalogue_revision"] == {"scanned_with": 7, "live": [1]}
+    assert "serves catalogue revision 1, this scan judged it against revision 7" in (
+        capsys.readouterr().err
+    )
+    assert "judged against 7, the site serves 1" in (out / "report.html").read_text()

@@ -38,7 +38,7 @@ window.kelisim = (function () {
   var state = read();
   var get = function () {
     var v = {}; ids.forEach(function (i) { v[i] = !!(state && state[i]); });
-    return {decided: !!state, vendors: v};
+    return {decided: !!state, vendors: v, revision: 1};
   };
   var listeners = [];
   var store = function (grants) {

@@ -13,7 +13,7 @@ import concurrent.futures
 import os
 import re
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -312,12 +312,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     vendor_ids = [v.id for v in catalogue.vendors]
     try:
         run = run_coroutine(Scanner(config, vendor_ids, progress).scan())
+        live = live_revisions(run.visits)
+        if live and live != [catalogue.revision]:
+            mismatch = {"scanned_with": catalogue.revision, "live": live}
+            run.environment["catalogue_revision"] = mismatch
         outcome = analyse(run, config, catalogue)
     except ConfigError as exc:
         sys.stderr.write(f"kelisim scan: error: {exc}\n")
         return EXIT_USAGE
     progress.finish()
     write_reports(outcome, run, config.out)
+    if "catalogue_revision" in run.environment:
+        shown = ", ".join(str(number) for number in live)
+        sys.stderr.write(
+            f"kelisim scan: warning: the site's Kelisim serves catalogue revision {shown}, this "
+            f"scan judged it against revision {catalogue.revision} ({config.catalogue}); export "
+            "the live one with `kelisim export catalogue` and pass it with --catalogue\n"
+        )
     for waiver in outcome.unused_waivers:
         sys.stderr.write(f"kelisim scan: warning: waiver {waiver} matches no finding\n")
     for url, error in run.unreachable.items():
@@ -331,6 +342,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(f"kelisim scan: error: {exc}\n")
             return outcome.exit_code if outcome.exit_code != 0 else EXIT_USAGE
     return outcome.exit_code
+
+
+def live_revisions(visits: Iterable[Any]) -> list[int]:
+    """The catalogue revisions the site's own Kelisim reported (kelisim.get().revision)."""
+    found = set()
+    for visit in visits:
+        state = (getattr(visit, "consent_signal", None) or {}).get("kelisim")
+        revision = state.get("revision") if isinstance(state, dict) else None
+        if isinstance(revision, int) and not isinstance(revision, bool):
+            found.add(revision)
+    return sorted(found)
 
 
 def build_merge_parser() -> argparse.ArgumentParser:

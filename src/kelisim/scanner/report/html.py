@@ -29,6 +29,19 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _revision_rows(mismatch: Any) -> list[str]:
+    """A scan judged against another catalogue revision than the site serves says so first."""
+    if not isinstance(mismatch, dict):
+        return []
+    live = ", ".join(str(number) for number in mismatch.get("live") or [])
+    return [
+        _row(
+            "Catalogue revision",
+            f"judged against {mismatch.get('scanned_with')}, the site serves {live}",
+        )
+    ]
+
+
 def render(report: dict[str, Any], visits: list[Visit]) -> str:
     s = report["summary"]
     env = report["environment"]
@@ -49,6 +62,7 @@ def render(report: dict[str, Any], visits: list[Visit]) -> str:
         _row("States", ", ".join(report["target"]["states"])),
         _row("Cookie policy scanned", env.get("cookie_policy")),
         _row("Browser", env.get("browser")),
+        *_revision_rows(env.get("catalogue_revision")),
         *_consent_rows(report.get("consent") or {}, env.get("autoconsent") or {}),
         _row("Failing findings", json.dumps(s["failing"]) + f" (fail on {s['fail_on']})"),
         _row("New / waived", f"{s['new']} / {s['waived']}"),
