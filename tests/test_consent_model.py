@@ -164,18 +164,22 @@ class ConsentLifeCycle(RuleBasedStateMachine):
 
     @rule()
     def new_revision(self):
-        """A new catalogue revision (as publishing one does): every earlier consent is stale."""
+        """A new material catalogue revision (a new vendor, say): every earlier consent is stale.
+        A text fix, which keeps consents standing, is tests/test_material_changes.py's."""
         self.bump += 1
         live = getattr(self.svc, "live", None)
         if live is None:  # a plain catalogue attribute
+            revision = self.svc.catalogue.revision + 1
             self.svc.catalogue = replace(
-                self.svc.catalogue, revision=self.svc.catalogue.revision + 1
+                self.svc.catalogue, revision=revision, consent_revision=revision
             )
             return
         if not hasattr(self, "_current"):
             self._current = live.current
             live.current = lambda: replace(
-                self._current(), revision=self._current().revision + self.bump
+                self._current(),
+                revision=self._current().revision + self.bump,
+                consent_revision=self._current().revision + self.bump,
             )
 
     @rule()
