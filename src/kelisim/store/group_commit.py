@@ -29,7 +29,7 @@ Item = TypeVar("Item")
 MAX_BATCH = 256
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two appends of equal items are still two
 class Pending(Generic[Item]):
     """One queued append: its input, and once its batch is committed, its outcome."""
 
@@ -80,9 +80,14 @@ class GroupCommit(Generic[Item]):
             with self._lock:
                 if not taken:
                     taken = True
-                    self._queue.remove(pending)
-                    batch.extend(self._queue[: self._max_batch - 1])
-                    del self._queue[: self._max_batch - 1]
+                    # In arrival order, so the log's leaves follow the order requests came in,
+                    # whichever waiting thread happened to wake first and lead.
+                    head = self._queue[: self._max_batch]
+                    if pending not in head:
+                        head = [pending, *self._queue[: self._max_batch - 1]]
+                    chosen = {id(queued) for queued in head}
+                    self._queue[:] = [q for q in self._queue if id(q) not in chosen]
+                    batch[:] = head
             return list(batch)
 
         try:
