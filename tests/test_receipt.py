@@ -81,6 +81,7 @@ def test_receipt_page_is_private_and_runs_no_inline_code(client, consent_body):
     stylesheet = re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)
     css = client.get(stylesheet)
     assert css.status_code == 200 and css.mimetype == "text/css"
+    css.close()  # an identity answer streams the file
 
 
 def test_withdrawing_on_the_receipt_page_ends_the_consent(client, consent_body):

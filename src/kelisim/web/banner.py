@@ -298,6 +298,11 @@ def compress_static(response: Response) -> Response:
     variant = encoded.choose(request.headers.get("Accept-Encoding"))
     if variant.encoding is None:
         return response
+    # The file the response would have streamed is replaced by the compressed copy: close it now,
+    # or every compressed answer from the cache leaks an open file.
+    streamed = response.response
+    if hasattr(streamed, "close"):
+        streamed.close()
     response.set_data(variant.body)
     response.set_etag(variant.etag)
     response.headers["Content-Encoding"] = variant.encoding
