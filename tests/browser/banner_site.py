@@ -354,6 +354,16 @@ class Visit:
         self.page.wait_for_function("() => window.kelisim && kelisim.ready")
         return self.page.evaluate("kelisim.ready")
 
+    def reached(self, host: str, fragment: str = "", timeout: float = 10.0) -> bool:
+        """Whether a request to `host` (with `fragment` in its path) arrives within `timeout`: for
+        what must happen, where settle()'s quiet spell could end before a slow machine sends it."""
+        deadline = time.monotonic() + timeout
+        while not self.site.log.any(host, fragment):
+            if time.monotonic() > deadline:
+                return False
+            self.page.wait_for_timeout(50)
+        return True
+
     def settle(self, quiet: float = 0.3, timeout: float = 5.0) -> None:
         """Wait until no new request reached the fake hosts for `quiet` seconds."""
         start = time.monotonic()
