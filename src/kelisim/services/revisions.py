@@ -676,12 +676,10 @@ class Revisions:
 
     def draft_asks_again(self) -> list[str]:
         """Why publishing the draft would ask every visitor again (empty: it would not)."""
-        live, draft = self.live(), self.draft()
-        before = build_catalogue(live.document, f"revision {live.number}")
-        document = copy.deepcopy(draft.document)
-        document.pop("consent_revision", None)
+        live = self.live()
+        document = copy.deepcopy(self.draft().document)
         document["revision"] = live.number + 1
-        return reasons_to_ask_again(before, build_catalogue(document))
+        return _material_reasons(live, document)[0]
 
     def draft_hash(self) -> str:
         """What the publisher reviewed: the draft catalogue's hash, carried by the publish form."""
@@ -751,9 +749,8 @@ class Revisions:
     def _set_consent_revision(live: Published, document: Document, ask_again: bool) -> list[str]:
         """Write the document's `consent_revision`; the reasons it asks again (empty: it keeps
         the live revision's choices standing)."""
-        before = build_catalogue(live.document, f"revision {live.number}")
         document.pop("consent_revision", None)
-        reasons = reasons_to_ask_again(before, build_catalogue(document))
+        reasons, before = _material_reasons(live, document)
         if ask_again and not reasons:
             reasons = ["the publisher asked every visitor again"]
         if not reasons:
@@ -946,13 +943,19 @@ class Revisions:
                 "consent_revision": catalogue.consent_revision,
                 "asks_again": reasons
                 if reasons is not None
-                else reasons_to_ask_again(
-                    build_catalogue(live.document, f"revision {live.number}"), catalogue
-                ),
+                else _material_reasons(live, document)[0],
             },
             conn=conn,
         )
         return published
+
+
+def _material_reasons(live: Published, document: Document) -> tuple[list[str], Catalogue]:
+    """Why `document` would ask every visitor again after `live` (kelisim.domain.materiality),
+    and live's catalogue: the one judgement behind the publish page and the publish itself."""
+    before = build_catalogue(live.document, f"revision {live.number}")
+    after = {key: value for key, value in document.items() if key != "consent_revision"}
+    return reasons_to_ask_again(before, build_catalogue(after)), before
 
 
 def _ids(document: Document) -> list[str]:
