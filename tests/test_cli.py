@@ -138,3 +138,10 @@ def test_users_add_with_demo_writes_to_the_database_the_demo_serves(
     assert main(["db", "upgrade"]) == 0
     assert main(["users", "list"]) == 0
     assert "no accounts yet" in capsys.readouterr().out  # the configured database got nothing
+
+
+def test_help_ends_with_the_exit_code_table(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "exit codes:" in out
+    assert "  1  checked and found wrong" in out and "  2  could not run" in out

@@ -19,12 +19,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kelisim.cli.exit_codes import ExitCode
 from kelisim.services.proofs import ProofDocumentError, verify_document
 from kelisim.store import audit_tree, merkle
 from kelisim.store.log import SignedCheckpoint
 from kelisim.store.note import NoteError, Signer, Verifier, open_checkpoint
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 EXPORT_FORMAT = "kelisim-checkpoints/1"
 
 

@@ -18,12 +18,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kelisim.cli import log as log_cli
 from kelisim.cli import requests as requests_cli
+from kelisim.cli.exit_codes import EPILOG, ExitCode
 from kelisim.domain.catalogue import CatalogueError
 from kelisim.domain.workdays import WorkCalendarError
 from kelisim.settings import Settings
 from kelisim.store import audit_tree
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 
 # Paths that carry a consent id, which the request log must not hold in clear (no personal data
 # in logs).
@@ -41,7 +42,10 @@ _DELEGATED_VERBS = {
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kelisim", description="Kelisim: self-hosted cookie and tracker consent manager."
+        prog="kelisim",
+        description="Kelisim: self-hosted cookie and tracker consent manager.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
 

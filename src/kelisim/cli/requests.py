@@ -18,12 +18,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from kelisim.cli.exit_codes import ExitCode
 from kelisim.domain.workdays import ALMATY
 from kelisim.services.notify import NotifySettings, send_email, send_webhook
 from kelisim.services.subject_requests import SubjectRequest
 from kelisim.settings import Settings
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 QUEUE_PATH = "/admin/subject-requests"
 
 

@@ -18,10 +18,11 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from kelisim.cli.exit_codes import ExitCode
 from kelisim.services.accounts import ROLES, AccountError, Accounts
 from kelisim.settings import Settings, demo_environment
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 CLI_ACTOR = "cli"
 DEMO_STATE_DIR = Path("var/demo")  # `kelisim demo`'s default --state-dir
 
