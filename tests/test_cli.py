@@ -145,3 +145,12 @@ def test_help_ends_with_the_exit_code_table(capsys):
     out = capsys.readouterr().out
     assert "exit codes:" in out
     assert "  1  checked and found wrong" in out and "  2  could not run" in out
+
+
+def test_the_scanner_keeps_the_numbers_of_the_exit_code_table():
+    from kelisim.cli.exit_codes import ExitCode
+    from kelisim.scanner import triage
+
+    assert (triage.EXIT_CLEAN, triage.EXIT_FINDINGS, triage.EXIT_USAGE) == (0, 1, 2)
+    assert (ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR) == (0, 1, 2)
+    assert triage.EXIT_UNREACHABLE == ExitCode.UNREACHABLE

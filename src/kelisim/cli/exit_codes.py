@@ -15,6 +15,9 @@ class ExitCode(IntEnum):
     # Could not run: a usage error, bad input, unreadable settings, a database that is down or not
     # migrated, a refusal to start in production.
     ERROR = 2
+    # `kelisim scan` only: the site could not be reached, so nothing was judged
+    # (kelisim.scanner.triage, which lies below the CLI and keeps the same numbers).
+    UNREACHABLE = 3
 
 
 EPILOG = "exit codes:\n" + "\n".join(
@@ -23,5 +26,6 @@ EPILOG = "exit codes:\n" + "\n".join(
         (ExitCode.OK, "ok"),
         (ExitCode.FAILED, "checked and found wrong (or overdue, or refused)"),
         (ExitCode.ERROR, "could not run (usage, input, settings, database)"),
+        (ExitCode.UNREACHABLE, "scan only: the site could not be reached"),
     )
 )
