@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kelisim.domain.catalogue import load
-from kelisim.domain.consent import ACTIONS, ConsentInputError, Status, decide, expires_at
+from kelisim.domain.consent import (
+    ACTIONS,
+    ConsentInputError,
+    Standing,
+    Status,
+    decide,
+    expires_at,
+    standing,
+)
 from kelisim.settings import DEFAULT_CATALOGUE
 
 
@@ -138,3 +146,41 @@ def test_decision_cannot_be_changed_after_the_fact(catalogue) -> None:
     decision = decide(catalogue, "reject_all", None)
     with pytest.raises(TypeError):
         decision.grants[catalogue.vendor_ids[0]] = True  # type: ignore[index]
+
+
+class _Revisions:
+    """A catalogue at revision 5 whose last material change came at revision 3."""
+
+    def consent_holds(self, revision: int) -> bool:
+        return 3 <= revision <= 5
+
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "status, revision, expires, blocked, expected",
+    [
+        ("given", 4, NOW + timedelta(days=1), False, Standing.HOLDS),
+        ("refused", 4, NOW + timedelta(days=1), False, Standing.NOT_GIVEN),
+        ("withdrawn", 4, NOW + timedelta(days=1), False, Standing.NOT_GIVEN),
+        ("given", 4, NOW, False, Standing.EXPIRED),  # the lifetime ends at its last instant
+        ("given", 2, NOW + timedelta(days=1), False, Standing.STALE),
+        # A block outranks everything, and a changed banner outranks the passing of time.
+        ("given", 2, NOW - timedelta(days=1), True, Standing.BLOCKED),
+        ("given", 2, NOW - timedelta(days=1), False, Standing.STALE),
+        ("refused", 4, NOW - timedelta(days=1), False, Standing.EXPIRED),
+    ],
+)
+def test_one_rule_decides_whether_a_choice_still_holds(
+    status: str, revision: int, expires: datetime, blocked: bool, expected: Standing
+) -> None:
+    found = standing(
+        status=status,
+        revision=revision,
+        expires=expires,
+        now=NOW,
+        blocked=blocked,
+        catalogue=_Revisions(),
+    )
+    assert found is expected

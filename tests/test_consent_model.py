@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
-import kelisim.web.api.consents
+from kelisim.services.consents import Consents
+from kelisim.web.api.use_cases import links
 from kelisim.web.app import create_app
 from tests.conftest import make_settings
 
@@ -35,13 +36,10 @@ class _Clock:
     offset = timedelta(0)
 
 
-class _ShiftedDatetime(datetime):
-    """kelisim.web.api.consents's idea of now, moved forward by the machine to make consents
+def _shifted_now() -> datetime:
+    """The consent use cases' idea of now, moved forward by the machine to make consents
     expire."""
-
-    @classmethod
-    def now(cls, tz=None):  # type: ignore[override]
-        return datetime.now(tz) + _Clock.offset
+    return datetime.now(UTC) + _Clock.offset
 
 
 _APP: list = []
@@ -77,10 +75,12 @@ class ConsentLifeCycle(RuleBasedStateMachine):
         self.model: dict[str, Expected] = {}
         self.bump = 0
         _Clock.offset = timedelta(0)
-        kelisim.web.api.consents.datetime = _ShiftedDatetime  # type: ignore[misc]
+        with self.app.app_context():
+            self.app.extensions["kelisim.consents"] = Consents(
+                self.svc.store, links(), clock=_shifted_now
+            )
 
     def teardown(self) -> None:
-        kelisim.web.api.consents.datetime = datetime  # type: ignore[misc]
         _Clock.offset = timedelta(0)
         if hasattr(self, "_current"):
             self.svc.live.current = self._current

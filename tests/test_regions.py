@@ -249,3 +249,28 @@ def test_implied_consent_applies_only_where_a_rule_says_so(tmp_path, geoip_db, s
         assert expressed["status"] == "deferred" and expressed["granted"] == []
     finally:
         app.extensions["kelisim"].close()
+
+
+def test_the_no_javascript_preferences_page_applies_the_region_rule_too(client) -> None:
+    """The region rule belongs to recording a choice, not to one door: accepting everything on
+    /preferences from the EEA refuses the vendor hidden there and keeps the rule beside the event,
+    exactly as the banner's POST does."""
+    answers = {}
+    for address in (GERMANY, ALMATY):
+        html = client.get(
+            "/preferences?site=default&lang=en", environ_base=_from(address)
+        ).get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        response = client.post(
+            "/preferences",
+            data={"csrf_token": token, "site": "default", "lang": "en", "action": "accept_all"},
+            environ_base=_from(address),
+        )
+        assert response.status_code == 303
+        consent_id = response.headers["Location"].split("/consent/")[1].split("?")[0]
+        answers[address] = client.get(f"/api/v1/consent/{consent_id}").get_json()
+        client.delete_cookie("kelisim_consent")
+    eea, kz = answers[GERMANY]["events"][-1], answers[ALMATY]["events"][-1]
+    assert eea["region_rule"] == "eea_gdpr" and kz["region_rule"] == "kz_law_94"
+    assert eea["grants"]["vk"] is False and eea["grants"]["yandex_metrika"] is True
+    assert kz["grants"]["vk"] is True

@@ -127,3 +127,34 @@ def decide(
 def expires_at(recorded_at: datetime, catalogue: Any) -> datetime:
     """When a choice stops holding and the visitor is asked again (EDPB: refresh at intervals)."""
     return recorded_at + timedelta(days=catalogue.consent_lifetime_days)
+
+
+class Standing(StrEnum):
+    """Whether a recorded choice still lets its granted vendors run, and if not, why.
+
+    The values are the reasons the API's verify answer gives (`stale_revision`, …), so the
+    banner, the receipt page and an integrating backend read one vocabulary.
+    """
+
+    HOLDS = "holds"
+    NOT_GIVEN = "not_given"  # refused, withdrawn or deferred: nothing was granted to run
+    BLOCKED = "blocked"  # a subject request blocked the consent until it is lifted
+    STALE = "stale_revision"  # a material publish came after the banner the visitor answered
+    EXPIRED = "expired"  # the consent lifetime ran out: the visitor is asked again
+
+
+def standing(
+    *, status: str, revision: int, expires: datetime, now: datetime, blocked: bool, catalogue: Any
+) -> Standing:
+    """The one rule for a choice's validity, in the order a visitor is told about it: a block
+    outranks everything, a changed banner outranks the passing of time, and only then does the
+    status itself say whether anything was granted."""
+    if blocked:
+        return Standing.BLOCKED
+    if not catalogue.consent_holds(revision):
+        return Standing.STALE
+    if expires <= now:
+        return Standing.EXPIRED
+    if status != Status.GIVEN:
+        return Standing.NOT_GIVEN
+    return Standing.HOLDS

@@ -22,8 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, delete, insert, select
 
-from kelisim.domain.consent import decide, expires_at
-from kelisim.store import ConsentStore, NewEvent, StoredEvent
+from kelisim.store import ConsentStore
 from kelisim.store.integration_tables import app_devices, customer_links
 
 __all__ = ["Links", "keyed_hash"]
@@ -43,7 +42,8 @@ def utc_now() -> datetime:
 
 
 class Links:
-    """Device registrations and customer links, and the spreading of a customer's withdrawal."""
+    """Device registrations and customer links (kelisim.services.consents spreads a withdrawal
+    along them)."""
 
     def __init__(
         self,
@@ -130,48 +130,8 @@ class Links:
             conn.execute(delete(app_devices).where(app_devices.c.consent_id == consent_id))
             conn.execute(delete(customer_links).where(customer_links.c.consent_id == consent_id))
 
-    def spread_withdrawal(self, withdrawal: StoredEvent, catalogue: object) -> list[StoredEvent]:
-        """Append a withdrawal to every other linked consent that still grants something.
-
-        The event id is derived from the withdrawal's own, so a retried request (or two workers
-        handling the same one) adds each linked withdrawal once: the log is idempotent on it.
-        """
-        if withdrawal.status != "withdrawn":
-            return []
-        spread = []
-        for consent_id in self.linked_consents(withdrawal.consent_id):
-            latest = self.store.latest(consent_id)
-            if latest is None or not any(latest.grants.values()):
-                continue
-            decision = decide(catalogue, "withdraw")
-            recorded_at = self.clock()
-            stored, _ = self.store.append(
-                NewEvent(
-                    event_id=self._event_id(withdrawal.event_id, consent_id),
-                    consent_id=consent_id,
-                    site=latest.site,
-                    action=decision.action,
-                    status=str(decision.status),
-                    grants=dict(decision.grants),
-                    purposes=decision.purposes(catalogue),
-                    revision=catalogue.revision,  # type: ignore[attr-defined]
-                    catalogue_hash=catalogue.content_hash,  # type: ignore[attr-defined]
-                    language=latest.language,
-                    page=None,
-                    region=None,
-                    device_class=latest.device_class,
-                    is_bot=False,
-                    ip_prefix=None,
-                    ip_hmac=None,
-                    gpc=False,
-                    recorded_at=recorded_at,
-                    expires_at=expires_at(recorded_at, catalogue),
-                )
-            )
-            spread.append(stored)
-        return spread
-
-    def _event_id(self, source_event_id: str, consent_id: str) -> str:
+    def linked_event_id(self, source_event_id: str, consent_id: str) -> str:
+        """The event id of the withdrawal a consent gets from its customer's other one."""
         message = f"linked-withdrawal\x00{source_event_id}\x00{consent_id}".encode()
         digest = hmac.new(self.id_key, message, hashlib.sha256).digest()[:18]
         return "lw-" + urlsafe_b64encode(digest).decode("ascii")

@@ -44,7 +44,7 @@ from flask import Blueprint, Response, current_app, request
 from kelisim.domain.hosts import gate_rules
 from kelisim.domain.regions import regional_config
 from kelisim.settings import STATIC_DIR
-from kelisim.web.api.after_record import region_rule
+from kelisim.web.api.use_cases import region_rule
 from kelisim.web.encoding import Encoded, encode
 
 bp = Blueprint("banner", __name__)

@@ -23,7 +23,6 @@ from flask import Blueprint, Response, current_app, request
 
 from kelisim.domain.tokens import ConsentClaims
 from kelisim.services.links import IDENTIFIER_MAX_LENGTH
-from kelisim.web.api.after_record import links
 from kelisim.web.api.consents import (
     _json_response,
     check_origin,
@@ -32,6 +31,7 @@ from kelisim.web.api.consents import (
     services,
 )
 from kelisim.web.api.openapi import TOKEN_MAX_LENGTH
+from kelisim.web.api.use_cases import links
 from kelisim.web.errors import ApiError, http_problem, quote, validation_error
 
 __all__ = ["bp"]

@@ -24,14 +24,14 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 
 from kelisim.domain import regions
 from kelisim.domain.catalogue import Catalogue
-from kelisim.domain.consent import ACTIONS, ConsentInputError, decide
+from kelisim.domain.consent import ACTIONS, ConsentInputError, Standing
 from kelisim.domain.tokens import ConsentClaims
+from kelisim.services.consents import Answer
 from kelisim.services.proofs import proof_document
 from kelisim.services.ratelimit import ConsentLimits, network_of
 from kelisim.services.region_log import rules_of
-from kelisim.services.subjects import is_blocked
-from kelisim.store import EventConflict, NewEvent, StoredEvent
-from kelisim.web.api import after_record
+from kelisim.store import EventConflict, StoredEvent
+from kelisim.web.api import use_cases
 from kelisim.web.api.openapi import (
     CONFIG_DETAILS,
     CONSENT_ID_PATTERN,
@@ -321,7 +321,7 @@ def config() -> Response:
     body = catalogue.public_config(site_id, language, detail)
     if catalogue.regions:
         region = services().context.read(request.remote_addr, None).region
-        body = regions.regional_config(body, after_record.region_rule(region))
+        body = regions.regional_config(body, use_cases.region_rule(region))
     response = _json_response(body, private=False)
     response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
     # With region rules the body depends on the visitor's address: no shared cache may keep it.
@@ -499,41 +499,22 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
     else:
         consent_id = new_consent_id(site_id, body["event_id"])
 
-    try:
-        decision = decide(catalogue, body["action"], body.get("choices"))
-    except ConsentInputError as error:
-        raise validation_error([{"field": error.field, "message": error.message}]) from None
-
-    context = svc.context.read(request.remote_addr, request.headers.get("User-Agent"))
-    # The region rule (kelisim.domain.regions) may refuse vendors hidden there; the event records
-    # its id.
-    rule = after_record.region_rule(context.region)
-    decision = regions.restrict(decision, rule)
     page = body.get("page")
-    recorded_at = datetime.now(UTC)
-    event = NewEvent(
-        event_id=body["event_id"],
-        consent_id=consent_id,
+    answer = Answer(
         site=site_id,
-        action=decision.action,
-        status=str(decision.status),
-        grants=dict(decision.grants),
-        purposes=decision.purposes(catalogue),
-        revision=catalogue.revision,
-        catalogue_hash=catalogue.content_hash,
+        consent_id=consent_id,
+        event_id=body["event_id"],
+        action=body["action"],
+        choices=body.get("choices"),
         language=body["language"],
+        context=svc.context.read(request.remote_addr, request.headers.get("User-Agent")),
         page=clean_page(page) if page is not None else None,
-        region=context.region,
-        device_class=context.device_class,
-        is_bot=context.is_bot,
-        ip_prefix=context.ip_prefix,
-        ip_hmac=context.ip_hmac,
         gpc=bool(body.get("gpc", False)) or request.headers.get("Sec-GPC") == "1",
-        recorded_at=recorded_at,
-        expires_at=regions.expiry(recorded_at, catalogue.consent_lifetime_days, rule),
     )
     try:
-        stored, created = svc.store.append(event)
+        recorded = use_cases.consents().record(catalogue, answer)
+    except ConsentInputError as error:
+        raise validation_error([{"field": error.field, "message": error.message}]) from None
     except EventConflict:
         raise ApiError(
             409,
@@ -543,7 +524,7 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
             errors=[{"field": "event_id", "message": "already used with different content"}],
             type=PROBLEM_TYPES["event_conflict"],
         ) from None
-    after_record.after_append(stored, created, rule)
+    stored, created = recorded.event, recorded.created
     log.info(
         "consent %s: consent=%s action=%s site=%s",
         "recorded" if created else "replayed",
@@ -605,19 +586,18 @@ def verify_consent() -> Response:
         return _invalid("invalid_token")
     if latest is None:
         return _invalid("unknown_consent")
-    # A subject-request block (kelisim.services.subjects) makes the consent count as none until it
-    # is lifted.
-    if is_blocked(svc.store.engine, latest.consent_id):
-        return _invalid("blocked")
     current = svc.catalogue
     if latest.revision > current.revision:
         current = g.kelisim_catalogue = svc.live.refresh()
-    if not current.consent_holds(latest.revision):
+    # A refused or withdrawn choice verifies as what it is (valid, nothing granted); a block, a
+    # material publish or the passing of its lifetime make it count as none.
+    held = use_cases.consents().standing(latest, current)
+    if held is Standing.STALE:
         return _json_response(
-            {"valid": False, "reason": "stale_revision", "current_revision": current.revision}
+            {"valid": False, "reason": str(held), "current_revision": current.revision}
         )
-    if _aware(latest.expires_at) <= datetime.now(UTC):
-        return _invalid("expired")
+    if held in (Standing.BLOCKED, Standing.EXPIRED):
+        return _invalid(str(held))
     fresh = token if latest.seq == claims.event_seq else token_for(latest)
     return _json_response(
         {
@@ -662,12 +642,7 @@ def event_json(event: StoredEvent) -> dict[str, Any]:
 
 def is_current(event: StoredEvent) -> bool:
     """Whether the latest event still lets granted vendors run."""
-    return (
-        event.status == "given"
-        and services().catalogue.consent_holds(event.revision)
-        and _aware(event.expires_at) > datetime.now(UTC)
-        and not is_blocked(services().store.engine, event.consent_id)
-    )
+    return use_cases.consents().standing(event, services().catalogue) is Standing.HOLDS
 
 
 @bp.get("/consent/<consent_id>")

@@ -19,14 +19,14 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from kelisim.domain.consent import decide, expires_at
+from kelisim.domain.consent import Standing
 from kelisim.domain.display import country_name
+from kelisim.services.consents import Answer
 from kelisim.services.proofs import proof_document
 from kelisim.services.region_log import rules_of
-from kelisim.services.subjects import is_blocked
-from kelisim.store import NewEvent, StoredEvent
-from kelisim.web.api import after_record
-from kelisim.web.api.consents import granted_of, is_consent_id, is_current, services
+from kelisim.store import StoredEvent
+from kelisim.web.api import use_cases
+from kelisim.web.api.consents import granted_of, is_consent_id, services
 from kelisim.web.receipt.subject_request import intake_view
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,8 @@ LANGUAGE_NAMES = {"ru": "Русский", "kk": "Қазақша", "en": "English
 
 
 # Said where the catalogue has no country for a vendor (its reason is in `unknown.country`).
+# The receipt's notice for a choice that no longer lets its vendors run (receipt.html).
+_NOTICES = {Standing.BLOCKED: "blocked", Standing.STALE: "stale", Standing.EXPIRED: "expired"}
 _UNKNOWN_COUNTRY = {"ru": "не установлена", "kk": "анықталмаған", "en": "not established"}
 
 
@@ -322,17 +324,9 @@ def show(consent_id: str) -> Any:
     operator = shown.get("operator") or {}
     contact = operator.get("contact") or {}
     granted = granted_of(latest)
-    now = datetime.now(UTC)
-    expires = (
-        latest.expires_at if latest.expires_at.tzinfo else latest.expires_at.replace(tzinfo=UTC)
-    )
-    notice = None
-    if latest.status == "given" and expires <= now:
-        notice = "expired"
-    elif latest.status == "given" and not catalogue.consent_holds(latest.revision):
-        notice = "stale"
-    if is_blocked(services().store.engine, consent_id):
-        notice = "blocked"
+    held = use_cases.consents().standing(latest, catalogue)
+    # A refusal or withdrawal needs no notice: it is never stale or expired to the visitor.
+    notice = _NOTICES.get(held) if latest.status == "given" or held is Standing.BLOCKED else None
     return render_template(
         "receipt.html",
         lang=language,
@@ -354,7 +348,7 @@ def show(consent_id: str) -> Any:
         can_withdraw=bool(granted) and latest.status == "given",
         withdrawn_now=request.args.get("withdrawn") == "1" and latest.status == "withdrawn",
         notice=notice,
-        current=is_current(latest),
+        current=held is Standing.HOLDS,
         region_rule=_region_rule(events),
         intake=intake_view(consent_id, language),
         events=[
@@ -404,34 +398,21 @@ def withdraw(consent_id: str) -> Any:
     language = _language(requested, latest.language)
     # Nothing granted means nothing to withdraw; a double click must not pad the log.
     if granted_of(latest):
-        decision = decide(catalogue, "withdraw")
-        context = svc.context.read(request.remote_addr, request.headers.get("User-Agent"))
-        recorded_at = datetime.now(UTC)
-        stored, created = svc.store.append(
-            NewEvent(
-                event_id=secrets.token_urlsafe(16),
-                consent_id=consent_id,
-                site=latest.site,
-                action=decision.action,
-                status=str(decision.status),
-                grants=dict(decision.grants),
-                purposes=decision.purposes(catalogue),
-                revision=catalogue.revision,
-                catalogue_hash=catalogue.content_hash,
-                language=language,
-                page=url_for("receipt.show", consent_id=consent_id, _external=True),
-                region=context.region,
-                device_class=context.device_class,
-                is_bot=context.is_bot,
-                ip_prefix=context.ip_prefix,
-                ip_hmac=context.ip_hmac,
-                gpc=request.headers.get("Sec-GPC") == "1",
-                recorded_at=recorded_at,
-                expires_at=expires_at(recorded_at, catalogue),
-            )
+        answer = Answer(
+            site=latest.site,
+            consent_id=consent_id,
+            event_id=secrets.token_urlsafe(16),
+            action="withdraw",
+            language=language,
+            context=svc.context.read(request.remote_addr, request.headers.get("User-Agent")),
+            page=url_for("receipt.show", consent_id=consent_id, _external=True),
+            gpc=request.headers.get("Sec-GPC") == "1",
         )
-        after_record.after_append(stored, created)
-        log.info("consent withdrawn on the receipt page: consent=%s", svc.log_id(stored.consent_id))
+        recorded = use_cases.consents().record(catalogue, answer)
+        log.info(
+            "consent withdrawn on the receipt page: consent=%s",
+            svc.log_id(recorded.event.consent_id),
+        )
     return redirect(
         url_for("receipt.show", consent_id=consent_id, lang=language, withdrawn=1), code=303
     )

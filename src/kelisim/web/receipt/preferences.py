@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from kelisim.domain.catalogue import Catalogue, Site
-from kelisim.domain.consent import ConsentInputError, decide, expires_at
-from kelisim.store import NewEvent
+from kelisim.domain.consent import ConsentInputError
+from kelisim.services.consents import Answer
+from kelisim.web.api import use_cases
 from kelisim.web.api.consents import granted_of, new_consent_id, services, token_for
 from kelisim.web.receipt.page import LANGUAGE_NAMES
 
@@ -168,38 +168,23 @@ def choose() -> Any:
     if action == "custom":
         # As the banner's purpose switches do: a purpose grants the vendors it comes first for.
         choices = {vendor.id: vendor.purposes[0] in chosen for vendor in catalogue.vendors}
-    try:
-        decision = decide(catalogue, action, choices)
-    except ConsentInputError:
-        return _page(catalogue, site, language, status=400)
     previous = _current(site.id)
     event_id = secrets.token_urlsafe(16)
-    consent_id = previous.consent_id if previous else new_consent_id(site.id, event_id)
-    context = svc.context.read(request.remote_addr, request.headers.get("User-Agent"))
-    recorded_at = datetime.now(UTC)
-    stored, _ = svc.store.append(
-        NewEvent(
-            event_id=event_id,
-            consent_id=consent_id,
-            site=site.id,
-            action=decision.action,
-            status=str(decision.status),
-            grants=dict(decision.grants),
-            purposes=decision.purposes(catalogue),
-            revision=catalogue.revision,
-            catalogue_hash=catalogue.content_hash,
-            language=language,
-            page=url_for("preferences.show", _external=True),
-            region=context.region,
-            device_class=context.device_class,
-            is_bot=context.is_bot,
-            ip_prefix=context.ip_prefix,
-            ip_hmac=context.ip_hmac,
-            gpc=request.headers.get("Sec-GPC") == "1",
-            recorded_at=recorded_at,
-            expires_at=expires_at(recorded_at, catalogue),
-        )
+    answer = Answer(
+        site=site.id,
+        consent_id=previous.consent_id if previous else new_consent_id(site.id, event_id),
+        event_id=event_id,
+        action=action,
+        choices=choices,
+        language=language,
+        context=svc.context.read(request.remote_addr, request.headers.get("User-Agent")),
+        page=url_for("preferences.show", _external=True),
+        gpc=request.headers.get("Sec-GPC") == "1",
     )
+    try:
+        stored = use_cases.consents().record(catalogue, answer).event
+    except ConsentInputError:
+        return _page(catalogue, site, language, status=400)
     log.info(
         "consent recorded on the preferences page: consent=%s action=%s site=%s",
         svc.log_id(stored.consent_id),
