@@ -96,14 +96,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The optional parts of an installation (pyproject.toml's extras) by the module each one brings:
+# a lender on SQLite installs no PostgreSQL driver, a server that never scans no browser driver.
+_EXTRA_OF_MODULE = {"psycopg": "postgres", "playwright": "scan"}
+
+
+def _missing_part(error: ModuleNotFoundError, verb: str) -> int:
+    """Exit code 2 with the one command that installs what is missing; re-raised when the missing
+    module belongs to no optional part (a broken installation says so itself)."""
+    extra = _EXTRA_OF_MODULE.get((error.name or "").split(".")[0])
+    if extra is None:
+        raise error
+    print(
+        f"kelisim {verb}: needs the optional part '{extra}', which is not installed here; "
+        f"install it with: pip install 'kelisim[{extra}]'",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR
+
+
 def _delegate(verb: str, argv: Sequence[str]) -> int:
     module_name = _DELEGATED_VERBS[verb][0]
     try:
         module = importlib.import_module(module_name)
+        return int(module.main(list(argv)))
     except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] in _EXTRA_OF_MODULE:
+            return _missing_part(error, verb)
         print(f"kelisim {verb}: not available in this installation ({error})", file=sys.stderr)
         return EXIT_ERROR
-    return int(module.main(list(argv)))
 
 
 def _describe_database(url: str) -> str:
@@ -373,6 +394,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except SQLAlchemyError as error:
         return _database_error(settings, error)
+    except ModuleNotFoundError as error:
+        return _missing_part(error, args.verb)
     except OSError as error:
         print(f"kelisim: {error}", file=sys.stderr)
         return EXIT_ERROR
