@@ -13,12 +13,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kelisim.environment import read
+
 # What the package ships: the browser runtime and the example catalogue (the creditplus.kz lender's
 # 14 vendors), found beside the code so a wheel serves them without a checkout.
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "web" / "static"
 DEFAULT_CATALOGUE = PACKAGE_DIR / "data" / "vendors.yaml"
-DEFAULT_VAR_DIR = Path(os.environ.get("KELISIM_VAR_DIR", "var"))
+DEFAULT_VAR_DIR = Path(read(os.environ, "KELISIM_VAR_DIR") or "var")
 # Consent POSTs a worker lets in at once. Appends are group-committed (kelisim.store.group_commit):
 # the requests in flight share one transaction and one fsync, so many slots cost the database
 # nothing more. (One slot per worker, when every append had its own fsync, capped SQLite at a few
@@ -76,13 +78,15 @@ def public_base_url(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
+    """What kelisim.environment declares, read and checked once; secrets stay out of repr."""
+
+    database_url: str = field(repr=False)  # may carry the database password
     catalogue_path: Path
     # Oldest first, newest last: tokens are signed with the last key and checked against all.
-    token_keys: tuple[str, ...]
+    token_keys: tuple[str, ...] = field(repr=False)
     # Flask's own secret (sessions, CSRF) is kept apart from the token keys.
-    secret_key: str
-    ip_pepper: str
+    secret_key: str = field(repr=False)
+    ip_pepper: str = field(repr=False)
     geoip_database: Path | None = None
     max_body_bytes: int = 16 * 1024
     trusted_proxies: int = 0
@@ -112,13 +116,13 @@ class Settings:
     retention_days: int = 3 * 365
     # Bearer tokens the scanner may upload report.json with (POST /api/v1/scans), comma-separated
     # in KELISIM_SCAN_UPLOAD_TOKENS; none = uploads are refused.
-    scan_upload_tokens: tuple[str, ...] = ()
+    scan_upload_tokens: tuple[str, ...] = field(default=(), repr=False)
     # The Ed25519 key that signs the log's checkpoints, in the signed-note signer format
     # (PRIVATE+KEY+<origin>+<hash>+<base64>; `kelisim log keygen` makes one):
     # KELISIM_LOG_SIGNING_KEY, generated into the var directory when unset (production refuses
     # that). Rotating: set a new key; every key that ever signed stays in the database to verify
     # its old checkpoints.
-    log_signing_key: str = ""
+    log_signing_key: str = field(default="", repr=False)
     # Seconds between checkpoints while the log grows (KELISIM_CHECKPOINT_SECONDS); 0 signs only
     # when a receipt needs one. A receipt never waits longer than one signature.
     checkpoint_seconds: float = 5.0
@@ -127,13 +131,13 @@ class Settings:
     # must not end up in a link the API hands out.
     public_url: str | None = None
     # Bearer token for GET /metrics (KELISIM_METRICS_TOKEN); none = the endpoint is off.
-    metrics_token: str | None = None
+    metrics_token: str | None = field(default=None, repr=False)
     # Staff roles that must use a second factor (TOTP) to log in, KELISIM_MFA_REQUIRED_ROLES
     # (comma-separated; from the environment the default is "admin"). Others may enrol freely.
     mfa_required_roles: tuple[str, ...] = ()
     # Bearer tokens the lender's own servers link consents to a logged-in customer with
     # (POST /api/v1/consent/link), comma-separated in KELISIM_CUSTOMER_LINK_TOKENS; none = refused.
-    customer_link_tokens: tuple[str, ...] = ()
+    customer_link_tokens: tuple[str, ...] = field(default=(), repr=False)
     # The days off Kazakhstan moves every year and Kurban ait, for subject-request deadlines
     # (kelisim.domain.workdays): KELISIM_HOLIDAYS_FILE, one `YYYY-MM-DD holiday|workday` a line.
     # Unset = weekends and the fixed-date holidays only.
@@ -147,15 +151,17 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        var_dir = Path(env.get("KELISIM_VAR_DIR", str(DEFAULT_VAR_DIR)))
-        database_url = env.get("KELISIM_DATABASE_URL") or f"sqlite:///{var_dir / 'kelisim.sqlite3'}"
-        catalogue = Path(env.get("KELISIM_CATALOGUE") or DEFAULT_CATALOGUE)
-        token_keys = _split(env.get("KELISIM_TOKEN_KEYS")) or (
+        var_dir = Path(read(env, "KELISIM_VAR_DIR", str(DEFAULT_VAR_DIR)))
+        database_url = (
+            read(env, "KELISIM_DATABASE_URL") or f"sqlite:///{var_dir / 'kelisim.sqlite3'}"
+        )
+        catalogue = Path(read(env, "KELISIM_CATALOGUE") or DEFAULT_CATALOGUE)
+        token_keys = _split(read(env, "KELISIM_TOKEN_KEYS")) or (
             _persistent_secret(var_dir / "token.key"),
         )
-        secret_key = env.get("KELISIM_SECRET_KEY") or _persistent_secret(var_dir / "secret.key")
-        ip_pepper = env.get("KELISIM_IP_PEPPER") or _persistent_secret(var_dir / "ip-pepper.key")
-        geoip = env.get("KELISIM_GEOIP_DATABASE")
+        secret_key = read(env, "KELISIM_SECRET_KEY") or _persistent_secret(var_dir / "secret.key")
+        ip_pepper = read(env, "KELISIM_IP_PEPPER") or _persistent_secret(var_dir / "ip-pepper.key")
+        geoip = read(env, "KELISIM_GEOIP_DATABASE")
         explicit = frozenset(
             name
             for name in (
@@ -173,28 +179,28 @@ class Settings:
             secret_key=secret_key,
             ip_pepper=ip_pepper,
             geoip_database=Path(geoip) if geoip else None,
-            max_body_bytes=int(env.get("KELISIM_MAX_BODY_BYTES", 16 * 1024)),
-            trusted_proxies=int(env.get("KELISIM_TRUSTED_PROXIES", 0)),
-            production=env.get("KELISIM_PRODUCTION", "") == "1",
-            consent_rate_per_network=int(env.get("KELISIM_CONSENT_RATE_PER_NETWORK", 600)),
-            consent_rate_per_consent=int(env.get("KELISIM_CONSENT_RATE_PER_CONSENT", 30)),
-            max_in_flight=int(env.get("KELISIM_MAX_IN_FLIGHT") or DEFAULT_MAX_IN_FLIGHT),
-            admission_wait_ms=int(env.get("KELISIM_ADMISSION_WAIT_MS", 30)),
+            max_body_bytes=int(read(env, "KELISIM_MAX_BODY_BYTES", 16 * 1024)),
+            trusted_proxies=int(read(env, "KELISIM_TRUSTED_PROXIES", 0)),
+            production=read(env, "KELISIM_PRODUCTION", "") == "1",
+            consent_rate_per_network=int(read(env, "KELISIM_CONSENT_RATE_PER_NETWORK", 600)),
+            consent_rate_per_consent=int(read(env, "KELISIM_CONSENT_RATE_PER_CONSENT", 30)),
+            max_in_flight=int(read(env, "KELISIM_MAX_IN_FLIGHT") or DEFAULT_MAX_IN_FLIGHT),
+            admission_wait_ms=int(read(env, "KELISIM_ADMISSION_WAIT_MS", 30)),
             explicit_secrets=explicit,
-            retention_days=int(env.get("KELISIM_RETENTION_DAYS", 3 * 365)),
-            scan_upload_tokens=_split(env.get("KELISIM_SCAN_UPLOAD_TOKENS")),
-            log_signing_key=env.get("KELISIM_LOG_SIGNING_KEY", "").strip()
+            retention_days=int(read(env, "KELISIM_RETENTION_DAYS", 3 * 365)),
+            scan_upload_tokens=_split(read(env, "KELISIM_SCAN_UPLOAD_TOKENS")),
+            log_signing_key=read(env, "KELISIM_LOG_SIGNING_KEY", "").strip()
             or _persistent_log_key(var_dir / "log-signing.key", DEFAULT_LOG_ORIGIN),
-            checkpoint_seconds=float(env.get("KELISIM_CHECKPOINT_SECONDS", 5.0)),
-            public_url=public_base_url(env.get("KELISIM_PUBLIC_URL")),
-            metrics_token=env.get("KELISIM_METRICS_TOKEN", "").strip() or None,
-            mfa_required_roles=_split(env.get("KELISIM_MFA_REQUIRED_ROLES", "admin")),
-            customer_link_tokens=_split(env.get("KELISIM_CUSTOMER_LINK_TOKENS")),
-            holidays_file=Path(env["KELISIM_HOLIDAYS_FILE"])
-            if env.get("KELISIM_HOLIDAYS_FILE", "").strip()
+            checkpoint_seconds=float(read(env, "KELISIM_CHECKPOINT_SECONDS", 5.0)),
+            public_url=public_base_url(read(env, "KELISIM_PUBLIC_URL")),
+            metrics_token=read(env, "KELISIM_METRICS_TOKEN", "").strip() or None,
+            mfa_required_roles=_split(read(env, "KELISIM_MFA_REQUIRED_ROLES", "admin")),
+            customer_link_tokens=_split(read(env, "KELISIM_CUSTOMER_LINK_TOKENS")),
+            holidays_file=Path(read(env, "KELISIM_HOLIDAYS_FILE"))
+            if read(env, "KELISIM_HOLIDAYS_FILE", "").strip()
             else None,
-            privacy_officer_email=env.get("KELISIM_PRIVACY_OFFICER_EMAIL", "").strip() or None,
-            requests_webhook_url=env.get("KELISIM_REQUESTS_WEBHOOK_URL", "").strip() or None,
+            privacy_officer_email=read(env, "KELISIM_PRIVACY_OFFICER_EMAIL", "").strip() or None,
+            requests_webhook_url=read(env, "KELISIM_REQUESTS_WEBHOOK_URL", "").strip() or None,
         )
 
     def with_changes(self, **changes: object) -> Settings:

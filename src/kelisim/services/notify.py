@@ -18,9 +18,11 @@ import smtplib
 import ssl
 import urllib.request
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
+
+from kelisim.environment import read
 
 __all__ = ["NotifySettings", "send_email", "send_webhook", "summary_text"]
 
@@ -33,21 +35,21 @@ class NotifySettings:
     smtp_port: int = 25
     smtp_from: str = "kelisim@localhost"
     smtp_user: str | None = None
-    smtp_password: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
     smtp_starttls: bool = False
-    webhook_secret: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifySettings:
         env = os.environ if env is None else env
         return cls(
-            smtp_host=env.get("KELISIM_SMTP_HOST") or None,
-            smtp_port=int(env.get("KELISIM_SMTP_PORT") or 25),
-            smtp_from=env.get("KELISIM_SMTP_FROM") or "kelisim@localhost",
-            smtp_user=env.get("KELISIM_SMTP_USER") or None,
-            smtp_password=env.get("KELISIM_SMTP_PASSWORD") or None,
-            smtp_starttls=env.get("KELISIM_SMTP_STARTTLS", "") == "1",
-            webhook_secret=env.get("KELISIM_WEBHOOK_SECRET") or None,
+            smtp_host=read(env, "KELISIM_SMTP_HOST") or None,
+            smtp_port=int(read(env, "KELISIM_SMTP_PORT") or 25),
+            smtp_from=read(env, "KELISIM_SMTP_FROM") or "kelisim@localhost",
+            smtp_user=read(env, "KELISIM_SMTP_USER") or None,
+            smtp_password=read(env, "KELISIM_SMTP_PASSWORD") or None,
+            smtp_starttls=read(env, "KELISIM_SMTP_STARTTLS", "") == "1",
+            webhook_secret=read(env, "KELISIM_WEBHOOK_SECRET") or None,
         )
 
 
