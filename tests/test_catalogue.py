@@ -462,3 +462,21 @@ def test_an_unknown_consent_mode_type_or_a_vendor_without_consent_mode_is_refuse
     (problem,) = problems_of(not_google)
     assert problem.line == line_of(not_google, "consent_mode: [analytics_storage]")
     assert "google_consent_mode" in problem.message
+
+
+def test_a_problem_says_where_it_is_as_data_too() -> None:
+    """The admin puts each problem on its form field from `location`, never from the message: a
+    problem inside a named vendor, an indexed one and a text all come back as keys and indexes."""
+    text = DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+    broken = text.replace("{name: _ym_uid,", "{name: 'bad name',", 1).replace(
+        "    accept_all: Принять все", "    accept_al: Принять все", 1
+    )
+    assert broken != text
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.loads(broken, "vendors.yaml")
+    locations = {problem.location for problem in caught.value.problems}
+    cookie = [loc for loc in locations if loc[:3] == ("vendors", "yandex_metrika", "cookies")]
+    assert cookie and isinstance(cookie[0][3], int) and cookie[0][4:] == ("name",), locations
+    assert any(loc[:2] == ("texts", "ru") for loc in locations), locations
+    assert catalogue.Problem("f", 1, "vendors[3]: id", "m").location == ("vendors", 3, "id")
+    assert catalogue.Problem("f", 0, "", "file not found").location == ()

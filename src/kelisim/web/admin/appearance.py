@@ -12,7 +12,7 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 
 from kelisim.domain.appearance import BUILT_IN_PALETTES, COLOR_KEYS, POSITIONS, SCHEMES, THEMES
-from kelisim.domain.catalogue import CatalogueError
+from kelisim.domain.catalogue import CatalogueError, Problem
 from kelisim.services.revisions import RevisionError
 from kelisim.web.admin.forms import AppearanceForm
 from kelisim.web.admin.shell import bp, requires_role, t
@@ -23,8 +23,6 @@ from kelisim.web.admin.vendors import (
     revision_error_text,
     revisions,
 )
-
-PREFIX = "appearance."
 
 
 def _form_data(block: dict[str, Any] | None) -> dict[str, Any]:
@@ -57,14 +55,14 @@ def _block(form: AppearanceForm) -> dict[str, Any]:
     }
 
 
-def _field(problem_field: str) -> str | None:
+def _field(problem: Problem) -> str | None:
     """The form field a catalogue problem is about (appearance.colors.light.text -> light_text)."""
-    if not problem_field.startswith(PREFIX):
+    steps = problem.location
+    if steps[:1] != ("appearance",):
         return None
-    parts = problem_field[len(PREFIX) :].split(".")
-    if parts[0] == "colors" and len(parts) == 3:
-        return f"{parts[1]}_{parts[2]}"
-    return parts[0] if parts[0] in ("position", "theme", "logo_url") else None
+    if steps[1:2] == ("colors",) and len(steps) == 4:
+        return f"{steps[2]}_{steps[3]}"
+    return str(steps[1]) if steps[1:2] in (("position",), ("theme",), ("logo_url",)) else None
 
 
 def _render(form: AppearanceForm, problems=None, general=None, status: int = 200) -> Any:
@@ -104,7 +102,7 @@ def appearance_update() -> Any:
         problems: dict[str, list[str]] = {}
         general = []
         for problem in error.problems:
-            name = _field(problem.field)
+            name = _field(problem)
             if name is not None:
                 problems.setdefault(name, []).append(problem.message)
             else:

@@ -9,7 +9,6 @@ pages read-only; publishing is on the Revisions page (kelisim.web.admin.revision
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,7 +38,6 @@ LARGE_FORM_ENDPOINTS = frozenset(
     }
 )
 BLANK_ROWS = 2
-_INDEXED = re.compile(r"^(cookies|storage)\[(\d+)\](?:\.(.+))?$")
 
 
 @bp.url_value_preprocessor
@@ -217,34 +215,29 @@ def _vendor_from_form(form: VendorForm, languages: list[str]) -> _Built:
     return built
 
 
-def _field_key(path: str, built: _Built) -> str:
-    """Map the loader's path inside the vendor to the form field name it came from."""
-    found = _INDEXED.match(path)
-    if found:
-        section, index, rest = found.group(1), int(found.group(2)), found.group(3)
-        rows = built.rows[section]
-        row = rows[index] if index < len(rows) else index
-        return f"{section}-{row}-{rest.split('.')[0]}" if rest else f"{section}-{row}"
-    head = re.split(r"[.\[]", path, maxsplit=1)[0]
-    if head == "description" and "." in path:
-        return "description_" + path.split(".", 1)[1]
-    return {"id": "vendor_id"}.get(head, head)
+def _field_key(steps: tuple[str | int, ...], built: _Built) -> str:
+    """The form field a problem inside the vendor came from (`steps` follow the vendor)."""
+    head = steps[0] if steps else ""
+    if head in ("cookies", "storage") and len(steps) > 1 and isinstance(steps[1], int):
+        rows = built.rows[str(head)]
+        row = rows[steps[1]] if steps[1] < len(rows) else steps[1]
+        return f"{head}-{row}-{steps[2]}" if len(steps) > 2 else f"{head}-{row}"
+    if head == "description" and len(steps) > 1:
+        return f"description_{steps[1]}"
+    return {"id": "vendor_id"}.get(str(head), str(head))
 
 
 def _attach(problems: list[Problem], built: _Built, index: int | None) -> list[str]:
     """Put each problem on its field; return the ones that belong to no field of this form."""
-    vendor_id = built.vendor.get("id")
-    prefixes = [f"vendor '{vendor_id}': "]
+    mine = {("vendors", built.vendor.get("id"))}
     if index is not None:
-        prefixes.append(f"vendors[{index}].")
-        prefixes.append(f"vendors[{index}]: ")
+        mine.add(("vendors", index))
     general = []
     for problem in problems:
-        for prefix in prefixes:
-            if problem.field.startswith(prefix):
-                key = _field_key(problem.field[len(prefix) :], built)
-                built.problems.setdefault(key, []).append(problem.message)
-                break
+        steps = problem.location
+        if steps[:2] in mine:
+            key = _field_key(steps[2:], built)
+            built.problems.setdefault(key, []).append(problem.message)
         else:
             general.append(f"{problem.field}: {problem.message}" if problem.field else str(problem))
     return general
@@ -432,9 +425,9 @@ def texts_update(language: str) -> Any:
     except CatalogueError as error:
         problems: dict[str, list[str]] = {}
         general = []
-        prefix = f"texts.{language}."
         for problem in error.problems:
-            key = problem.field[len(prefix) :] if problem.field.startswith(prefix) else None
+            steps = problem.location
+            key = steps[2] if len(steps) == 3 and steps[:2] == ("texts", language) else None
             if key in keys:
                 problems.setdefault(f"k_{keys.index(key)}", []).append(problem.message)
             else:
@@ -515,13 +508,12 @@ def purpose_update(purpose_id: str) -> Any:
     except CatalogueError as error:
         problems: dict[str, list[str]] = {}
         general = []
-        prefixes = (f"purpose '{purpose_id}': ",)
         for problem in error.problems:
-            prefix = next((p for p in prefixes if problem.field.startswith(p)), None)
-            if prefix is None:
+            steps = problem.location
+            if steps[:2] != ("purposes", purpose_id) or len(steps) < 3:
                 general.append(f"{problem.field}: {problem.message}")
                 continue
-            key = problem.field[len(prefix) :].replace(".", "_")
+            key = "_".join(str(step) for step in steps[2:])
             problems.setdefault(key, []).append(problem.message)
         return _render_purpose(form, draft, purpose, problems=problems, general=general, status=400)
     except RevisionError as error:
