@@ -480,3 +480,22 @@ def test_a_problem_says_where_it_is_as_data_too() -> None:
     assert any(loc[:2] == ("texts", "ru") for loc in locations), locations
     assert catalogue.Problem("f", 1, "vendors[3]: id", "m").location == ("vendors", 3, "id")
     assert catalogue.Problem("f", 0, "", "file not found").location == ()
+
+
+def test_a_document_is_checked_as_data_by_the_same_rules_as_the_file() -> None:
+    """Admin drafts are plain data: checked directly (no YAML text in between), with the same
+    catalogue and hash as the file they came from, and every rule of the file loader."""
+    import yaml
+
+    text = REPO_CATALOGUE.read_text(encoding="utf-8")
+    document = yaml.safe_load(text)
+    assert catalogue.from_document(document).content_hash == catalogue.loads(text).content_hash
+    document["vendors"][0]["purposes"] = ["no_such_purpose"]
+    document["texts"]["kk"].pop("accept_all")
+    with pytest.raises(catalogue.CatalogueError) as caught:
+        catalogue.from_document(document, "draft")
+    problems = caught.value.problems
+    vendor_id = document["vendors"][0]["id"]
+    assert any(p.location[:3] == ("vendors", vendor_id, "purposes") for p in problems), problems
+    assert any(p.location == ("texts", "kk", "accept_all") for p in problems), problems
+    assert all(p.line == 0 and str(p).startswith("draft: ") for p in problems)

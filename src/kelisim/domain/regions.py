@@ -202,7 +202,7 @@ def read_regions(
 
 
 def _line(node: Any) -> int:
-    return node.start_mark.line + 1
+    return node.start_mark.line + 1 if node.start_mark is not None else 0  # no file, no lines
 
 
 def _read_rule(

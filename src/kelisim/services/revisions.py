@@ -49,6 +49,7 @@ from kelisim.domain.catalogue import (
     Catalogue,
     CatalogueError,
     Problem,
+    from_document,
     loads,
 )
 from kelisim.domain.materiality import reasons_to_ask_again
@@ -128,8 +129,8 @@ def to_yaml(document: Document) -> str:
 
 
 def build_catalogue(document: Document, source: str = DRAFT_SOURCE) -> Catalogue:
-    """The catalogue a document describes, through the file loader and all of its rules."""
-    return loads(to_yaml(document), source)
+    """The catalogue a document describes, checked by all of the file loader's rules."""
+    return from_document(document, source)
 
 
 def read_yaml(text: str, source: str) -> tuple[Document, Catalogue]:

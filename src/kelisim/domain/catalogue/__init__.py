@@ -42,6 +42,7 @@ from kelisim.domain.catalogue.problems import (
     Problem,
 )
 from kelisim.domain.catalogue.reader import (
+    from_document,
     load,
     loads,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "Site",
     "StorageSpec",
     "Vendor",
+    "from_document",
     "load",
     "loads",
 ]

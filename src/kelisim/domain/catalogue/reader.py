@@ -100,7 +100,9 @@ def _named(node: Node, what: str) -> str | None:
 
 
 def _line(node: Node) -> int:
-    return node.start_mark.line + 1
+    # A document built in code (an admin draft, kelisim.domain.catalogue.reader.from_document)
+    # has no file and so no lines.
+    return node.start_mark.line + 1 if node.start_mark is not None else 0
 
 
 def _kind(node: Node) -> str:
@@ -970,6 +972,28 @@ def loads(text: str, source: str = "<string>") -> Catalogue:
         raise CatalogueError(
             [Problem(source, 1, "", "the file is empty — see docs/architecture.md")]
         )
+    return _read(root, source)
+
+
+def from_document(document: Mapping[str, Any], source: str = "<document>") -> Catalogue:
+    """The catalogue a document (vendors.yaml as plain data, as the admin keeps its drafts)
+    describes, checked by every rule the file loader applies.
+
+    The data is represented as YAML nodes directly, never written out as text and parsed back:
+    what is checked is exactly what is stored, and the problems' locations name its keys and
+    indexes (a draft has no lines).
+    """
+    return _read(_Representer().represent_data(document), source)
+
+
+class _Representer(yaml.representer.SafeRepresenter):
+    """Plain data to the nodes the reader walks, with the tags the YAML resolver would give."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # a repeated list or mapping is read twice, as text without anchors would be
+
+
+def _read(root: Node, source: str) -> Catalogue:
     reader = _Reader(source)
     catalogue = reader.catalogue(root)
     if reader.problems or catalogue is None:
