@@ -5,10 +5,10 @@ the database holds what is live. Decisions worth knowing:
 
 - A revision is the whole catalogue document (the structure of vendors.yaml, as canonical JSON), not
   a list of edits: exporting, comparing and serving any revision needs nothing but its row.
-- Every edit is validated by `kelisim.domain.catalogue.loads` on the whole document, exactly as a
-hand-edited
-  file is: the admin UI cannot publish what the file loader would refuse, and both report the
-  same problems.
+- Every edit is validated on the whole document by the file loader's own reader
+  (`kelisim.domain.catalogue.from_document`), exactly as a hand-edited file is: the admin UI
+  cannot publish what the file loader would refuse, and both report the same problems. Documents
+  and their diff live in `kelisim.domain.catalogue.document` and `.diff`; this module keeps them.
 - One draft, shared by all staff. Each edit is a small change applied to the current draft inside
   a locked transaction, so two people editing different vendors never overwrite each other, and
   each edit lands in the audit log in the same transaction.
@@ -38,19 +38,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 
 from kelisim.domain.approval_scope import widened_reach
-from kelisim.domain.catalogue import (
-    OPTIONAL_TOP_KEYS,
-    TOP_KEYS,
-    VENDOR_KEYS,
-    Catalogue,
-    CatalogueError,
-    Problem,
-    from_document,
-    loads,
+from kelisim.domain.catalogue import Catalogue, CatalogueError, Problem
+from kelisim.domain.catalogue.diff import Change, diff
+from kelisim.domain.catalogue.document import (
+    DRAFT_SOURCE,
+    added_script_hosts,
+    build_catalogue,
+    by_id,
+    canonical_json,
+    read_yaml,
+    to_yaml,
+    vendor_index,
+    vendor_of,
 )
 from kelisim.domain.materiality import reasons_to_ask_again
 from kelisim.services.audit import AuditLog
@@ -71,23 +73,13 @@ __all__ = [
     "diff",
     "read_yaml",
     "to_yaml",
+    "vendor_of",
 ]
 
 log = logging.getLogger(__name__)
 
-DRAFT_SOURCE = "draft"
 FILE_ACTOR = "vendors.yaml"
 _LOCK_KEY = 0x4B454C5245564953  # "KELREVIS": serialises bootstraps across PostgreSQL workers
-
-# `consent_revision` reads best next to `revision`.
-TOP_ORDER = (*TOP_KEYS[:2], *OPTIONAL_TOP_KEYS[:1], *TOP_KEYS[2:], *OPTIONAL_TOP_KEYS[1:])
-VENDOR_ORDER = VENDOR_KEYS
-_ITEM_ORDERS = {
-    "purposes": ("id", "required", "name", "description"),
-    "cookies": ("name", "match", "party", "domain", "lifetime"),
-    "storage": ("kind", "key", "match"),
-    "vendors": VENDOR_ORDER,
-}
 
 Document = dict[str, Any]
 
@@ -98,192 +90,6 @@ class RevisionError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-# --- documents ------------------------------------------------------------------------------------
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _ordered(value: Any, order: tuple[str, ...] = TOP_ORDER) -> Any:
-    """Keys in the order people read vendors.yaml in (canonical JSON sorts them)."""
-    if not isinstance(value, dict):
-        return value
-    keys = [key for key in order if key in value] + [key for key in value if key not in order]
-    result = {}
-    for key in keys:
-        item = value[key]
-        if isinstance(item, list) and key in _ITEM_ORDERS:
-            item = [_ordered(child, _ITEM_ORDERS[key]) for child in item]
-        result[key] = item
-    return result
-
-
-def to_yaml(document: Document) -> str:
-    """vendors.yaml text for a document; loads(to_yaml(d)) gives the same catalogue as d."""
-    return yaml.safe_dump(
-        _ordered(document), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
-    )
-
-
-def build_catalogue(document: Document, source: str = DRAFT_SOURCE) -> Catalogue:
-    """The catalogue a document describes, checked by all of the file loader's rules."""
-    return from_document(document, source)
-
-
-def read_yaml(text: str, source: str) -> tuple[Document, Catalogue]:
-    """(document, catalogue) of vendors.yaml text; CatalogueError with file:line problems."""
-    catalogue = loads(text, source)
-    document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    again = build_catalogue(document, source)
-    if again.content_hash != catalogue.content_hash:
-        # A YAML feature the document cannot carry (an alias, a tag): refuse rather than lose it.
-        raise CatalogueError(
-            [Problem(source, 0, "", "cannot be stored as it is — write it out without YAML tricks")]
-        )
-    return document, catalogue
-
-
-def _vendor_index(document: Document, vendor_id: str) -> int | None:
-    for index, vendor in enumerate(document.get("vendors") or []):
-        if isinstance(vendor, dict) and vendor.get("id") == vendor_id:
-            return index
-    return None
-
-
-def vendor_of(document: Document, vendor_id: str) -> dict[str, Any] | None:
-    index = _vendor_index(document, vendor_id)
-    return None if index is None else document["vendors"][index]
-
-
-def added_script_hosts(live: Document, draft: Document) -> dict[str, list[str]]:
-    """Script hosts the draft adds to any vendor: new code on the lender's pages."""
-    known = {
-        vendor.get("id"): set(vendor.get("script_hosts") or [])
-        for vendor in live.get("vendors") or []
-    }
-    added: dict[str, list[str]] = {}
-    for vendor in draft.get("vendors") or []:
-        new = [
-            h for h in vendor.get("script_hosts") or [] if h not in known.get(vendor["id"], set())
-        ]
-        if new:
-            added[vendor["id"]] = new
-    return added
-
-
-# --- the human-readable diff ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line of the diff: in `section` ("catalogue", "texts", "purpose", "vendor"), `item` (a
-    language, purpose or vendor id), `field` went from `before` to `after` (None: absent)."""
-
-    section: str
-    item: str
-    field: str
-    before: str | None
-    after: str | None
-
-    @property
-    def kind(self) -> str:
-        if self.before is None:
-            return "added"
-        if self.after is None:
-            return "removed"
-        return "changed"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "section": self.section,
-            "item": self.item,
-            "field": self.field,
-            "before": self.before,
-            "after": self.after,
-        }
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _flat(value: Any, prefix: str = "") -> dict[str, str]:
-    """Field path -> shown value; lists of names become one entry per name (so a diff names each
-    host added or removed), cookies and storage are keyed by what identifies them."""
-    out: dict[str, str] = {}
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if key == "cookies" and isinstance(item, list):
-                for cookie in item:
-                    where = f" @ {cookie['domain']}" if cookie.get("domain") else ""
-                    shown = (
-                        cookie.get("match", "exact"),
-                        cookie.get("party"),
-                        cookie.get("lifetime"),
-                    )
-                    out[f"{path}: {cookie.get('name')}{where}"] = ", ".join(map(_show, shown))
-            elif key == "storage" and isinstance(item, list):
-                for entry in item:
-                    label = f"{path}: {entry.get('kind')} {entry.get('key')}"
-                    out[label] = _show(entry.get("match", "exact"))
-            elif isinstance(item, list) and all(not isinstance(x, dict | list) for x in item):
-                if not item:
-                    out[path] = "—"
-                for name in item:
-                    out[f"{path}: {_show(name)}"] = "✓"
-            else:
-                out.update(_flat(item, path))
-        return out
-    out[prefix] = _show(value)
-    return out
-
-
-def _diff_flat(section: str, item: str, before: Any, after: Any) -> list[Change]:
-    old, new = _flat(before), _flat(after)
-    changes = []
-    for key in list(dict.fromkeys([*old, *new])):
-        if old.get(key) != new.get(key):
-            changes.append(Change(section, item, key, old.get(key), new.get(key)))
-    return changes
-
-
-def _by_id(items: Any) -> dict[str, Any]:
-    return {item["id"]: item for item in items or [] if isinstance(item, dict) and "id" in item}
-
-
-def diff(live: Document, draft: Document) -> list[Change]:
-    """What publishing `draft` over `live` changes, per vendor, purpose, text and setting; the
-    revision number itself is not a change (publishing assigns it)."""
-    changes: list[Change] = []
-    skip = {"schema", "revision", "texts", "purposes", "vendors"}
-    before = {k: v for k, v in live.items() if k not in skip}
-    after = {k: v for k, v in draft.items() if k not in skip}
-    changes += _diff_flat("catalogue", "", before, after)
-    old_texts, new_texts = live.get("texts") or {}, draft.get("texts") or {}
-    for language in dict.fromkeys([*old_texts, *new_texts]):
-        changes += _diff_flat("texts", language, old_texts.get(language), new_texts.get(language))
-    for section, key in (("purpose", "purposes"), ("vendor", "vendors")):
-        old, new = _by_id(live.get(key)), _by_id(draft.get(key))
-        for item_id in dict.fromkeys([*old, *new]):
-            if item_id not in new:
-                changes.append(Change(section, item_id, "", "enabled", None))
-                continue
-            a = {k: v for k, v in (old.get(item_id) or {}).items() if k != "id"}
-            b = {k: v for k, v in new[item_id].items() if k != "id"}
-            if item_id not in old:
-                changes.append(Change(section, item_id, "", None, "added"))
-            changes += _diff_flat(section, item_id, a or None, b)
-    return [change for change in changes if change.field or change.section != "catalogue"]
 
 
 # --- stored state ---------------------------------------------------------------------------------
@@ -555,7 +361,7 @@ class Revisions:
         def mutate(document: Document, parked: list[dict[str, Any]]) -> tuple[Any, Any]:
             vendors = document.setdefault("vendors", [])
             taken = vendor_id != original_id and (
-                _vendor_index(document, vendor_id) is not None
+                vendor_index(document, vendor_id) is not None
                 or any(v.get("id") == vendor_id for v in parked)
             )
             if taken:
@@ -565,7 +371,7 @@ class Revisions:
             if original_id is None:
                 vendors.append(vendor)
                 return None, vendor
-            index = _vendor_index(document, original_id)
+            index = vendor_index(document, original_id)
             if index is None:
                 raise RevisionError("unknown_vendor", f"no enabled vendor '{original_id}'")
             old = vendors[index]
@@ -585,7 +391,7 @@ class Revisions:
                 parked.remove(found)
                 document.setdefault("vendors", []).append(found)
             else:
-                index = _vendor_index(document, vendor_id)
+                index = vendor_index(document, vendor_id)
                 if index is None:
                     raise RevisionError("unknown_vendor", f"no enabled vendor '{vendor_id}'")
                 parked.append(document["vendors"].pop(index))
@@ -614,7 +420,7 @@ class Revisions:
         description: Mapping[str, str],
     ) -> Catalogue:
         def mutate(document: Document, parked: list[dict[str, Any]]) -> tuple[Any, Any]:
-            purpose = _by_id(document.get("purposes")).get(purpose_id)
+            purpose = by_id(document.get("purposes")).get(purpose_id)
             if purpose is None:
                 raise RevisionError("unknown_purpose", f"no purpose '{purpose_id}'")
             before = {"name": dict(purpose["name"]), "description": dict(purpose["description"])}

@@ -1,7 +1,9 @@
 """The catalogue: vendors.yaml loaded, checked and frozen.
 
-A package of four modules, each with one job: `rules` (what a valid file holds), `problems` (what
-is wrong and where), `model` (the frozen catalogue) and `reader` (from YAML to the model).
+A package of modules with one job each: `rules` (what a valid file holds), `problems` (what is
+wrong and where), `model` (the frozen catalogue), `reader` (from YAML or plain data to the model),
+`document` (vendors.yaml as plain data, as drafts and revisions are kept) and `diff` (what a
+publish changes).
 
 Everything a visitor is told (operator, purposes, vendors, banner texts) and everything the runtime
 and the scanner gate or attribute comes from one file that people edit by hand. So the loader checks
