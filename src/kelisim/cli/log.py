@@ -13,13 +13,15 @@ Exit codes as in kelisim.cli.main: 0 verified, 1 checked and found wrong, 2 coul
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
+import click
+
 from kelisim.cli.exit_codes import ExitCode
+from kelisim.cli.invocation import Invocation, open_store
 from kelisim.services.proofs import ProofDocumentError, verify_document
 from kelisim.store import audit_tree, merkle
 from kelisim.store.log import SignedCheckpoint
@@ -29,36 +31,49 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 EXPORT_FORMAT = "kelisim-checkpoints/1"
 
 
-def add_parser(verbs: Any) -> None:
-    log = verbs.add_parser("log", help="the signed Merkle log: keys, receipts, witnessing")
-    log_verbs = log.add_subparsers(dest="log_verb", required=True, metavar="ACTION")
-    keygen = log_verbs.add_parser("keygen", help="print a new checkpoint signing key")
-    keygen.add_argument("origin", help="the log's name, e.g. consent.creditplus.kz/log")
-    verify = log_verbs.add_parser("verify-receipt", help="check a proof document offline")
-    verify.add_argument("file", help="the kelisim-consent-proof.json to check")
-    verify.add_argument(
-        "--key", help="the operator's published verifier key (text or a file holding it)"
-    )
-    export = log_verbs.add_parser("export-checkpoints", help="write every signed checkpoint")
-    export.add_argument("--out", help="write to this file instead of standard output")
-    check = log_verbs.add_parser(
-        "check", help="prove the log extends every checkpoint in a witness copy"
-    )
-    check.add_argument(
-        "--against", required=True, help="an export-checkpoints file or a proof document"
-    )
+@click.group("log", help="the signed Merkle log: keys, receipts, witnessing")
+def log() -> None:
+    pass
 
 
-def run(args: argparse.Namespace, open_store: Any) -> int:
-    if args.log_verb == "keygen":
-        return _keygen(args.origin)
-    if args.log_verb == "verify-receipt":
-        return _verify_receipt(Path(args.file), args.key)
-    store = open_store()
+@log.command("keygen", help="print a new checkpoint signing key")
+@click.argument("origin")
+def _keygen_command(origin: str) -> int:
+    """ORIGIN is the log's name, e.g. consent.creditplus.kz/log."""
+    return _keygen(origin)
+
+
+@log.command("verify-receipt", help="check a proof document offline")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--key", help="the operator's published verifier key (text or a file holding it)")
+def _verify_receipt_command(file: Path, key: str | None) -> int:
+    """FILE is the kelisim-consent-proof.json to check."""
+    return _verify_receipt(file, key)
+
+
+@log.command("export-checkpoints", help="write every signed checkpoint")
+@click.option("--out", help="write to this file instead of standard output")
+@click.pass_obj
+def _export_command(invocation: Invocation, out: str | None) -> int:
+    store = open_store(invocation.settings)
     try:
-        if args.log_verb == "export-checkpoints":
-            return _export(store, args.out)
-        return _check(store, Path(args.against))
+        return _export(store, out)
+    finally:
+        store.close()
+
+
+@log.command("check", help="prove the log extends every checkpoint in a witness copy")
+@click.option(
+    "--against",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="an export-checkpoints file or a proof document",
+)
+@click.pass_obj
+def _check_command(invocation: Invocation, against: Path) -> int:
+    store = open_store(invocation.settings)
+    try:
+        return _check(store, against)
     finally:
         store.close()
 

@@ -7,18 +7,20 @@ the answer is no" (a changed log), 2 means "could not run".
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
 
+import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from kelisim.cli import log as log_cli
 from kelisim.cli import requests as requests_cli
+from kelisim.cli import users as users_cli
 from kelisim.cli.exit_codes import EPILOG, ExitCode
+from kelisim.cli.invocation import Invocation, SettingsUnreadable, open_store, run_command
 from kelisim.domain.catalogue import CatalogueError
 from kelisim.domain.workdays import WorkCalendarError
 from kelisim.settings import Settings
@@ -29,71 +31,7 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 # Paths that carry a consent id, which the request log must not hold in clear (no personal data
 # in logs).
 
-# Verbs that belong to another package keep their own options: the rest of the command line is
-# handed to that package's main() whole, so `kelisim demo --help` shows the demo's own help.
-_DELEGATED_VERBS = {
-    "demo": (
-        "kelisim.demo.run",
-        "run the demo lender site, fake vendor hosts and the CMP together",
-    ),
-    "scan": ("kelisim.scanner.cli", "scan a site in every consent state and report violations"),
-}
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kelisim",
-        description="Kelisim: self-hosted cookie and tracker consent manager.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
-
-    serve = verbs.add_parser("serve", help="run the development server")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-    serve.add_argument(
-        "--production",
-        action="store_true",
-        help="run under gunicorn, refusing generated secrets and non-durable databases",
-    )
-    serve.add_argument(
-        "--workers", type=int, default=None, help="gunicorn workers (production; sized by default)"
-    )
-    serve.add_argument(
-        "--threads", type=int, default=None, help="threads per worker (production; 24)"
-    )
-
-    db = verbs.add_parser("db", help="the consent log database")
-    db_verbs = db.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
-    db_verbs.add_parser("upgrade", help="create or migrate the schema to the newest version")
-    db_verbs.add_parser(
-        "verify", help="rebuild the Merkle tree from the rows and check every signed checkpoint"
-    )
-    purge = db_verbs.add_parser(
-        "purge",
-        help="destroy personal fields of consents that ended longer than the retention ago",
-    )
-    purge.add_argument("--dry-run", action="store_true", help="only count what would be destroyed")
-
-    export = verbs.add_parser("export", help="export the live catalogue as vendors.yaml")
-    export_verbs = export.add_subparsers(dest="export_verb", required=True, metavar="WHAT")
-    export_catalogue = export_verbs.add_parser("catalogue", help="the live catalogue as YAML")
-    export_catalogue.add_argument("--out", help="write to this file instead of standard output")
-    import_ = verbs.add_parser("import", help="load a vendors.yaml into the admin draft")
-    import_verbs = import_.add_subparsers(dest="import_verb", required=True, metavar="WHAT")
-    import_catalogue = import_verbs.add_parser("catalogue", help="validate FILE, load the draft")
-    import_catalogue.add_argument("file", help="the vendors.yaml to load")
-
-    log_cli.add_parser(verbs)
-    requests_cli.add_parser(verbs)
-
-    users = verbs.add_parser("users", help="staff accounts of the admin UI", add_help=False)
-    users.add_argument("users_args", nargs=argparse.REMAINDER)
-
-    for verb, (_module, summary) in _DELEGATED_VERBS.items():
-        verbs.add_parser(verb, help=summary, add_help=False)
-    return parser
+_DELEGATED_MODULES = {"demo": "kelisim.demo.run", "scan": "kelisim.scanner.cli"}
 
 
 # The optional parts of an installation (pyproject.toml's extras) by the module each one brings:
@@ -116,7 +54,7 @@ def _missing_part(error: ModuleNotFoundError, verb: str) -> int:
 
 
 def _delegate(verb: str, argv: Sequence[str]) -> int:
-    module_name = _DELEGATED_VERBS[verb][0]
+    module_name = _DELEGATED_MODULES[verb]
     try:
         module = importlib.import_module(module_name)
         return int(module.main(list(argv)))
@@ -152,9 +90,7 @@ def _database_error(settings: Settings, error: SQLAlchemyError) -> int:
 
 
 def _store(settings: Settings) -> Any:
-    from kelisim.store import ConsentStore
-
-    return ConsentStore(settings.database_url)
+    return open_store(settings)
 
 
 def _db_upgrade(settings: Settings) -> int:
@@ -316,14 +252,14 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return EXIT_OK
 
 
-def _serve_production(settings: Settings, args: argparse.Namespace) -> int:
+def _serve_production(
+    settings: Settings, host: str, port: int, workers: int | None, threads: int | None
+) -> int:
     """gunicorn behind the startup checks of src/kelisim/cli/production.py; a refusal is one line,
     exit 2."""
     from kelisim.cli.production import THREADS, ProductionError, ServeOptions, serve
 
-    options = ServeOptions(
-        host=args.host, port=args.port, workers=args.workers, threads=args.threads or THREADS
-    )
+    options = ServeOptions(host=host, port=port, workers=workers, threads=threads or THREADS)
     try:
         serve(settings, options)
     except ProductionError as error:
@@ -332,60 +268,141 @@ def _serve_production(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _users(argv: Sequence[str]) -> int:
-    from kelisim.cli.users import main_users
+# --- the command tree ----------------------------------------------------------------------------
 
-    try:
-        settings = Settings.from_env()
-    except (OSError, ValueError) as error:
-        print(f"kelisim: cannot read the settings: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    return main_users(argv, settings)
+
+@click.group(
+    "kelisim",
+    help="Kelisim: self-hosted cookie and tracker consent manager.",
+    # "\b": click keeps the table's lines as they are instead of rewrapping them.
+    epilog="\b\n" + EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+def kelisim() -> None:
+    pass
+
+
+@kelisim.command("serve", help="run the development server (or gunicorn with --production)")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=int, default=8000, show_default=True, help="port to listen on")
+@click.option(
+    "--production",
+    is_flag=True,
+    help="run under gunicorn, refusing generated secrets and non-durable databases",
+)
+@click.option("--workers", type=int, help="gunicorn workers (production; sized by default)")
+@click.option("--threads", type=int, help="threads per worker (production; 24)")
+@click.pass_obj
+def _serve_command(
+    invocation: Invocation,
+    host: str,
+    port: int,
+    production: bool,
+    workers: int | None,
+    threads: int | None,
+) -> int:
+    if production:
+        return _serve_production(invocation.settings, host, port, workers, threads)
+    return _serve(invocation.settings, host, port)
+
+
+@kelisim.group("db", help="the consent log database")
+def _db() -> None:
+    pass
+
+
+@_db.command("upgrade", help="create or migrate the schema to the newest version")
+@click.pass_obj
+def _db_upgrade_command(invocation: Invocation) -> int:
+    return _db_upgrade(invocation.settings)
+
+
+@_db.command(
+    "verify", help="rebuild the Merkle tree from the rows and check every signed checkpoint"
+)
+@click.pass_obj
+def _db_verify_command(invocation: Invocation) -> int:
+    return _db_verify(invocation.settings)
+
+
+@_db.command(
+    "purge", help="destroy personal fields of consents that ended longer than the retention ago"
+)
+@click.option("--dry-run", is_flag=True, help="only count what would be destroyed")
+@click.pass_obj
+def _db_purge_command(invocation: Invocation, dry_run: bool) -> int:
+    return _db_purge(invocation.settings, dry_run)
+
+
+@kelisim.group("export", help="export the live catalogue as vendors.yaml")
+def _export() -> None:
+    pass
+
+
+@_export.command("catalogue", help="the live catalogue as YAML")
+@click.option("--out", help="write to this file instead of standard output")
+@click.pass_obj
+def _export_catalogue_command(invocation: Invocation, out: str | None) -> int:
+    return _export_catalogue(invocation.settings, out)
+
+
+@kelisim.group("import", help="load a vendors.yaml into the admin draft")
+def _import() -> None:
+    pass
+
+
+@_import.command("catalogue", help="validate FILE, load it as the draft")
+@click.argument("file")
+@click.pass_obj
+def _import_catalogue_command(invocation: Invocation, file: str) -> int:
+    return _import_catalogue(invocation.settings, file)
+
+
+kelisim.add_command(log_cli.log)
+kelisim.add_command(requests_cli.requests)
+kelisim.add_command(users_cli.users)
+
+# Verbs that belong to another package keep their own options: the rest of the command line is
+# handed to that package's main() whole, so `kelisim scan --help` shows the scanner's own help.
+_PASS_THROUGH = {
+    "context_settings": {"ignore_unknown_options": True, "allow_extra_args": True},
+    "add_help_option": False,
+}
+
+
+@kelisim.command(
+    "scan", help="scan a site in every consent state and report violations", **_PASS_THROUGH
+)
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+@click.pass_obj
+def _scan_command(invocation: Invocation, argv: tuple[str, ...]) -> int:
+    if argv[:1] == ("schedule",):  # scheduled scans run here, not in the scanner's CLI
+        from kelisim.cli.schedule import schedule
+
+        return run_command(schedule, argv[1:], "kelisim scan schedule", obj=invocation)
+    return _delegate("scan", argv)
+
+
+@kelisim.command(
+    "demo", help="run the demo lender site, fake vendor hosts and the CMP together", **_PASS_THROUGH
+)
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+def _demo_command(argv: tuple[str, ...]) -> int:
+    return _delegate("demo", argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] == ["scan", "schedule"]:  # scheduled scans run here, not in the scanner's CLI
-        from kelisim.services.scheduled_scans import main as schedule_main
-
-        return schedule_main(argv[2:])
-    if argv and argv[0] in _DELEGATED_VERBS:
-        return _delegate(argv[0], argv[1:])
-    if argv and argv[0] == "users":  # its own parser, so `kelisim users --help` is its help
-        return _users(argv[1:])
+    invocation = Invocation()
     try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exit_:  # --help, or a usage error argparse has already explained
-        return exit_.code if isinstance(exit_.code, int) else EXIT_ERROR
-    try:
-        settings = Settings.from_env()
-    except (OSError, ValueError) as error:
+        return run_command(kelisim, argv, "kelisim", obj=invocation)
+    except SettingsUnreadable as error:
         print(f"kelisim: cannot read the settings: {error}", file=sys.stderr)
         return EXIT_ERROR
-    try:
-        if args.verb == "serve" and args.production:
-            return _serve_production(settings, args)
-        if args.verb == "serve":
-            return _serve(settings, args.host, args.port)
-        if args.verb == "export":
-            return _export_catalogue(settings, args.out)
-        if args.verb == "import":
-            return _import_catalogue(settings, args.file)
-        if args.verb == "log":
-            return log_cli.run(args, lambda: _store(settings))
-        if args.verb == "requests":
-            return requests_cli.run(args, settings, lambda: _store(settings))
-        if args.verb == "users":
-            from kelisim.cli.users import main_users
-
-            return main_users(args.users_args, settings)
-        if args.db_verb == "purge":
-            return _db_purge(settings, args.dry_run)
-        if args.db_verb == "upgrade":
-            return _db_upgrade(settings)
-        return _db_verify(settings)
     except CatalogueError as error:
-        print(f"kelisim: {settings.catalogue_path} is not valid:", file=sys.stderr)
+        settings = invocation.settings_if_read
+        where = settings.catalogue_path if settings else "the catalogue"
+        print(f"kelisim: {where} is not valid:", file=sys.stderr)
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_ERROR
@@ -393,9 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kelisim: KELISIM_HOLIDAYS_FILE is not valid: {error}", file=sys.stderr)
         return EXIT_ERROR
     except SQLAlchemyError as error:
-        return _database_error(settings, error)
+        return _database_error(invocation.settings, error)
     except ModuleNotFoundError as error:
-        return _missing_part(error, args.verb)
+        return _missing_part(error, argv[0] if argv else "kelisim")
     except OSError as error:
         print(f"kelisim: {error}", file=sys.stderr)
         return EXIT_ERROR

@@ -12,13 +12,15 @@ notify.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import click
+
 from kelisim.cli.exit_codes import ExitCode
+from kelisim.cli.invocation import Invocation, open_store
 from kelisim.domain.workdays import ALMATY
 from kelisim.services.notify import NotifySettings, send_email, send_webhook
 from kelisim.services.subject_requests import SubjectRequest
@@ -28,17 +30,23 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR
 QUEUE_PATH = "/admin/subject-requests"
 
 
-def add_parser(verbs: Any) -> None:
-    requests = verbs.add_parser("requests", help="subject requests filed on the receipt page")
-    actions = requests.add_subparsers(dest="requests_verb", required=True, metavar="ACTION")
-    overdue = actions.add_parser(
-        "overdue", help="list open requests past their deadline (exit 1 when there are any)"
-    )
-    overdue.add_argument(
-        "--notify",
-        action="store_true",
-        help="also e-mail KELISIM_PRIVACY_OFFICER_EMAIL and/or POST KELISIM_REQUESTS_WEBHOOK_URL",
-    )
+@click.group("requests", help="subject requests filed on the receipt page")
+def requests() -> None:
+    pass
+
+
+@requests.command(
+    "overdue", help="list open requests past their deadline (exit 1 when there are any)"
+)
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="also e-mail KELISIM_PRIVACY_OFFICER_EMAIL and/or POST KELISIM_REQUESTS_WEBHOOK_URL",
+)
+@click.pass_obj
+def _overdue_command(invocation: Invocation, notify: bool) -> int:
+    settings = invocation.settings
+    return overdue(settings, lambda: open_store(settings), notify=notify)
 
 
 def _late_by(item: SubjectRequest, now: datetime) -> str:
@@ -87,12 +95,12 @@ def _notify(settings: Settings, notify: NotifySettings, lines: list[str], count:
     return failures
 
 
-def run(
-    args: argparse.Namespace,
+def overdue(
     settings: Settings,
     open_store: Any,
     *,
-    notify: NotifySettings | None = None,
+    notify: bool = False,
+    notify_settings: NotifySettings | None = None,
     now: datetime | None = None,
 ) -> int:
     from kelisim.services.audit import AuditLog
@@ -114,8 +122,10 @@ def run(
     for line in lines:
         print(line)
     print(f"OVERDUE: {len(items)} subject request(s) past their deadline", file=sys.stderr)
-    if args.notify:
-        failures = _notify(settings, notify or NotifySettings.from_env(), lines, len(items))
+    if notify:
+        failures = _notify(
+            settings, notify_settings or NotifySettings.from_env(), lines, len(items)
+        )
         for failure in failures:
             print(f"kelisim: not notified: {failure}", file=sys.stderr)
         if failures:

@@ -10,7 +10,6 @@ purpose: cmp.js is always loaded cross-origin on the real site, and the demo mus
 
 from __future__ import annotations
 
-import argparse
 import errno
 import logging
 import shlex
@@ -22,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import click
 
 from kelisim.demo.ca import CertificateFiles, ensure_certificates
 from kelisim.demo.fake_hosts import HOSTNAMES, FakeVendors
@@ -228,43 +229,53 @@ def desktop_command(handle: DemoHandle, url: str) -> str:
     return " ".join(shlex.quote(arg) for arg in args)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="kelisim demo",
-        description="Run the demo lender site, the Kelisim server and fake vendor hosts locally.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    parser.add_argument("--cmp-port", type=int, default=DEFAULT_PORTS["cmp"])
-    parser.add_argument("--site-port", "--port", type=int, default=DEFAULT_PORTS["site"])
-    parser.add_argument("--vendor-port", type=int, default=DEFAULT_PORTS["vendors"])
-    parser.add_argument(
-        "--state-dir",
-        type=Path,
-        default=DEFAULT_STATE_DIR,
-        help="where the CA, the demo database and the browser profile live",
-    )
-    parser.add_argument("--catalogue", type=Path, default=None, help="vendors.yaml to show")
-    return parser
-
-
 def demo_admin_command(state_dir: Path) -> str:
     """The command that makes an admin account in this demo's own database (not the server's)."""
     where = "" if Path(state_dir) == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
     return f"kelisim users --demo{where} add admin --role admin"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+@click.command(
+    "demo",
+    help="Run the demo lender site, the Kelisim server and fake vendor hosts locally.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="loopback address to listen on"
+)
+@click.option("--cmp-port", type=int, default=DEFAULT_PORTS["cmp"], show_default=True)
+@click.option(
+    "--site-port", "--port", "site_port", type=int, default=DEFAULT_PORTS["site"], show_default=True
+)
+@click.option("--vendor-port", type=int, default=DEFAULT_PORTS["vendors"], show_default=True)
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_STATE_DIR,
+    show_default=True,
+    help="where the CA, the demo database and the browser profile live",
+)
+@click.option(
+    "--catalogue", type=click.Path(path_type=Path), default=None, help="vendors.yaml to show"
+)
+def demo_command(
+    host: str,
+    cmp_port: int,
+    site_port: int,
+    vendor_port: int,
+    state_dir: Path,
+    catalogue: Path | None,
+) -> int:
     """`kelisim demo`: start everything, print where to look, run until Ctrl-C."""
-    args = _parser().parse_args(list(argv) if argv is not None else None)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     try:
         handle = start_demo(
-            host=args.host,
-            cmp_port=args.cmp_port,
-            site_port=args.site_port,
-            vendor_port=args.vendor_port,
-            state_dir=args.state_dir,
-            catalogue_path=args.catalogue,
+            host=host,
+            cmp_port=cmp_port,
+            site_port=site_port,
+            vendor_port=vendor_port,
+            state_dir=state_dir,
+            catalogue_path=catalogue,
             free_port_fallback=True,
         )
     except OSError as error:
@@ -277,15 +288,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     site = f"{handle.site_url}/ru/"
     for wanted, chosen in sorted(handle.replaced_ports.items()):
         print(f"kelisim demo: port {wanted} is in use; using {chosen} instead", flush=True)
-    admin_command = demo_admin_command(args.state_dir)
+    admin_command = demo_admin_command(state_dir)
     print(
         f"""Kelisim demo is running.
 
   Demo site (CreditPlus):  {site}
   Unsafe twin:             {handle.unsafe_url}/ru/
   Kelisim server (CMP):    {handle.cmp_url}
-  Fake vendor hosts:       https://<vendor host> -> {args.host}:{handle.vendor_port}
-  Recorded vendor hits:    https://{args.host}:{handle.vendor_port}/__kelisim/requests
+  Fake vendor hosts:       https://<vendor host> -> {host}:{handle.vendor_port}
+  Recorded vendor hits:    https://{host}:{handle.vendor_port}/__kelisim/requests
   Demo CA certificate:     {handle.ca_cert_path}
   Admin UI:                {handle.cmp_url}/admin/
   First admin account:     {admin_command}
@@ -308,6 +319,22 @@ Press Ctrl-C to stop.""",
     finally:
         handle.stop()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run `kelisim demo` on `argv`: a usage error is click's message and exit code 2."""
+    try:
+        result = demo_command.main(
+            args=list(sys.argv[1:] if argv is None else argv),
+            prog_name="kelisim demo",
+            standalone_mode=False,
+        )
+    except click.ClickException as error:
+        error.show()
+        return 2
+    except click.Abort:
+        return 0
+    return int(result) if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ them.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import subprocess
@@ -29,7 +28,7 @@ from kelisim.services.scans import ScanStore, validate
 from kelisim.services.schedules import Schedule, Schedules
 from kelisim.settings import Settings
 
-__all__ = ["RunResult", "ScheduledScans", "main", "subprocess_scanner"]
+__all__ = ["RunResult", "ScheduledScans", "build", "subprocess_scanner"]
 
 log = logging.getLogger(__name__)
 
@@ -179,32 +178,3 @@ def build(settings: Settings, scanner: Scanner, notify: NotifySettings) -> Sched
         scanner,
         admin_url=None,
     )
-
-
-def main(argv: Sequence[str], settings: Settings | None = None) -> int:
-    """`kelisim scan schedule run [-- SCANNER OPTIONS]`; exit 1 when a scan failed."""
-    parser = argparse.ArgumentParser(
-        prog="kelisim scan schedule",
-        description="Run every scheduled scan that is due (from cron or a systemd timer).",
-    )
-    parser.add_argument("action", choices=["run"])
-    parser.add_argument("--admin-url", help="the admin's public base URL, for links in notices")
-    parser.add_argument("scanner_args", nargs=argparse.REMAINDER, help="-- options for the scan")
-    args = parser.parse_args(list(argv))
-    extra = [arg for arg in args.scanner_args if arg != "--"]
-    settings = settings or Settings.from_env()
-    runner = build(settings, subprocess_scanner(extra), NotifySettings.from_env())
-    runner.admin_url = args.admin_url.rstrip("/") if args.admin_url else None
-    results = runner.run_due()
-    for result in results:
-        line = f"schedule {result.schedule_id}: {result.outcome}"
-        if result.error:
-            line += f" — {result.error}"
-        else:
-            line += f", {result.findings} finding(s), {len(result.new_findings)} new"
-        if result.notified:
-            line += " (" + "; ".join(result.notified) + ")"
-        print(line)
-    if not results:
-        print("no scheduled scan is due")
-    return 1 if any(result.outcome == "error" for result in results) else 0
