@@ -180,7 +180,7 @@ class _Append:
     leaf_hash: bytes
     personal: str
     row: dict[str, Any]
-    counters: list[dict[str, Any]]
+    counters: counting.Increments
     # What append() returns, less the leaf index (seq 0 until the batch assigns one).
     stored: StoredEvent
 
@@ -221,7 +221,7 @@ def _prepared(event: NewEvent) -> _Append:
         "hash": leaf_hash.hex(),
     }
     stored = _committed_form(event, leaf_hash.hex(), personal)
-    counters = counting.counter_rows(event)
+    counters = counting.increments(event)
     return _Append(event, fingerprint, leaf_hash, personal, row, counters, stored)
 
 
