@@ -108,7 +108,8 @@ def count_event(conn: Connection, event: NewEvent) -> None:
 
 def count_events(conn: Connection, events: list[NewEvent]) -> None:
     """count_event for a whole batch of appends (kelisim.store.group_commit): increments for the
-    same counter are summed first, so a batch costs two statements whatever its size."""
+    same counter are summed first, so a batch costs two statements (one on PostgreSQL) whatever
+    its size."""
     add_counts(conn, [increments(event) for event in events])
 
 
