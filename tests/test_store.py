@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 
 from kelisim.store import ConsentStore, EventConflict, NewEvent, StoredEvent, leaves, merkle
 from kelisim.store.note import Signer
@@ -570,3 +571,41 @@ def test_an_edited_derived_column_is_reported(
         )
     problems = store.verify().problems
     assert len(problems) == 1 and problems[0].startswith(f"leaf 1: {column} does not match")
+
+
+def _drop_other_connections(raw: Engine) -> None:
+    """What a PostgreSQL restart does to every connection a store keeps in its pools."""
+    with raw.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    assert dropped >= 1
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)  # fmt: skip
+def test_an_append_after_the_database_dropped_its_connection_is_recorded(
+    store: ConsentStore, raw: Engine
+) -> None:
+    fill(store, 1)
+    _drop_other_connections(raw)
+    stored, new = store.append(make_event(2))
+    assert new and stored.seq == 2
+    assert store.verify().ok
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)  # fmt: skip
+def test_negative_control_the_append_pool_alone_does_not_notice_a_dropped_connection(
+    store: ConsentStore, raw: Engine
+) -> None:
+    """The append batches' pool has no pre-ping: without the batch's own retry the first append
+    after a restart would fail."""
+    fill(store, 1)
+    _drop_other_connections(raw)
+    with pytest.raises(DBAPIError) as raised, store._append_engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    assert raised.value.connection_invalidated

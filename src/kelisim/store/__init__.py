@@ -40,6 +40,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row, make_url
+from sqlalchemy.exc import DBAPIError
 
 from kelisim.store import bulk, counting, leaves, merkle
 from kelisim.store.group_commit import GroupCommit, Pending
@@ -120,10 +121,10 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
 
 
-def _create_engine(url: str) -> Engine:
+def _create_engine(url: str, *, pre_ping: bool = True) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=pre_ping)
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +181,7 @@ class _Append:
     leaf_hash: bytes
     personal: str
     row: dict[str, Any]
-    counters: list[dict[str, Any]]
+    counters: counting.Increments
     # What append() returns, less the leaf index (seq 0 until the batch assigns one).
     stored: StoredEvent
 
@@ -221,7 +222,7 @@ def _prepared(event: NewEvent) -> _Append:
         "hash": leaf_hash.hex(),
     }
     stored = _committed_form(event, leaf_hash.hex(), personal)
-    counters = counting.counter_rows(event)
+    counters = counting.increments(event)
     return _Append(event, fingerprint, leaf_hash, personal, row, counters, stored)
 
 
@@ -243,6 +244,12 @@ class ConsentStore:
         # Appends take SQLite's write lock at BEGIN: taking it later, on the first INSERT, can fail
         # with SQLITE_BUSY without waiting when another writer committed since our snapshot.
         self._write_engine = self._engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        # The append batches' own pool on PostgreSQL, without the pre-ping: the ping was one more
+        # round trip per batch, and _commit_batch retries a connection found dead at the batch's
+        # first statement itself (nothing of the batch sent yet).
+        self._append_engine = (
+            self._write_engine if self._sqlite else _create_engine(url, pre_ping=False)
+        )
         self._group: GroupCommit[_Append] = GroupCommit(self._commit_batch)
         self.log = MerkleLog(self._engine, self._write_engine)
         self._batch_lock = _SqliteBatchLock(self._engine) if self._sqlite else None
@@ -303,11 +310,29 @@ class ConsentStore:
         return self._group.submit(_prepared(event))
 
     def _commit_batch(self, take: Callable[[], list[Pending[_Append]]]) -> None:
+        """Commit the batch; once more on a fresh connection when the pooled one turns out dead
+        (a database restart) at the first statement, before the batch was taken: nothing of it
+        reached the database, so the second try is the only one."""
+        taken = False
+
+        def take_once() -> list[Pending[_Append]]:
+            nonlocal taken
+            taken = True
+            return take()
+
+        try:
+            self._commit_batch_once(take_once)
+        except DBAPIError as error:
+            if taken or not error.connection_invalidated:
+                raise
+            self._commit_batch_once(take_once)
+
+    def _commit_batch_once(self, take: Callable[[], list[Pending[_Append]]]) -> None:
         """One transaction for a whole batch: lock, take the batch, dedupe, assign leaves, hash,
         insert, commit."""
         held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
         # The connection is checked out before the lock is taken, the transaction begun after.
-        with self._write_engine.connect() as conn, held, conn.begin():
+        with self._append_engine.connect() as conn, held, conn.begin():
             size = conn.execute(_HEAD_FOR_UPDATE).scalar_one()
             batch = take()  # with the lock held: all that queued while this waited for it
             event_ids = sorted({p.item.event.event_id for p in batch})
@@ -438,6 +463,8 @@ class ConsentStore:
     def close(self) -> None:
         if self._batch_lock is not None:
             self._batch_lock.close()
+        if self._append_engine is not self._write_engine:
+            self._append_engine.dispose()
         self._engine.dispose()
 
 

@@ -8,11 +8,13 @@ reads them back for the dashboard; this module only writes them.
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Date, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from kelisim.store.stats_tables import consent_stats, consent_stats_monthly
@@ -106,59 +108,62 @@ def count_event(conn: Connection, event: NewEvent) -> None:
 
 def count_events(conn: Connection, events: list[NewEvent]) -> None:
     """count_event for a whole batch of appends (kelisim.store.group_commit): increments for the
-    same counter are summed first, so a batch costs two statements whatever its size."""
-    add_counts(conn, [counter_rows(event) for event in events])
+    same counter are summed first, so a batch costs two statements (one on PostgreSQL) whatever
+    its size."""
+    add_counts(conn, [increments(event) for event in events])
 
 
-def add_counts(conn: Connection, increments: list[list[dict[str, Any]]]) -> None:
-    """count_events with each event's counter_rows made beforehand: the append makes them before
-    it takes the log's write lock, under which this runs."""
-    if not increments:
-        return
-    daily: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for rows_of_event in increments:
-        for row in rows_of_event:
-            key = (row["dimension"], row["day"], row["value"], row["outcome"], row["site"])
-            if key in daily:
-                daily[key]["count"] += 1
-            else:
-                daily[key] = dict(row)
-    monthly: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in daily.values():
-        month = row["day"].replace(day=1)
-        key = (row["dimension"], month, row["value"], row["outcome"], row["site"])
-        if key in monthly:
-            monthly[key]["count"] += row["count"]
-        else:
-            monthly[key] = {**row, "month": month}
-            del monthly[key]["day"]
-    dialect = conn.dialect.name
-    for table, rows in ((consent_stats, daily), (consent_stats_monthly, monthly)):
-        ordered = [rows[key] for key in sorted(rows)]
-        if dialect == "postgresql":
-            # One multi-row statement: executemany is one server round of work per row there.
-            statement = postgresql.insert(table).values(ordered)
-            conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[column.name for column in table.primary_key.columns],
-                    set_={"count": table.c.count + statement.excluded.count},
-                )
-            )
-        else:
-            conn.exec_driver_sql(_sqlite_upsert_from_json(table), (_as_json(table, ordered),))
+@dataclass(frozen=True)
+class Increments:
+    """One event's counter keys, daily and monthly, each as (dimension, day or month in
+    YYYY-MM-DD, value, outcome, site): the primary-key order of both tables, in the text both
+    databases read as a date, ready to be summed and serialised."""
+
+    daily: tuple[tuple[str, ...], ...]
+    monthly: tuple[tuple[str, ...], ...]
 
 
-def _as_json(table: Table, rows: list[dict[str, Any]]) -> str:
-    """The rows as one JSON array of arrays in primary-key column order, then the count; dates in
-    the YYYY-MM-DD text that SQLAlchemy stores for a Date on SQLite."""
-    names = [column.name for column in table.primary_key.columns]
-    return json.dumps(
-        [
-            [value.isoformat() if isinstance(value, date) else value for value in values]
-            for values in ([row[name] for name in names] + [row["count"]] for row in rows)
-        ],
-        separators=(",", ":"),
+def increments(event: NewEvent) -> Increments:
+    """The keys the append makes in the request's own thread: under the log's write lock, which
+    every worker waits for, only the summing and one JSON text per batch are left."""
+    rows = counter_rows(event)
+    day = rows[0]["day"]
+    daily_text, month_text = day.isoformat(), day.replace(day=1).isoformat()
+    return Increments(
+        daily=tuple(
+            (r["dimension"], daily_text, r["value"], r["outcome"], r["site"]) for r in rows
+        ),
+        monthly=tuple(
+            (r["dimension"], month_text, r["value"], r["outcome"], r["site"]) for r in rows
+        ),
     )
+
+
+def add_counts(conn: Connection, batch: list[Increments]) -> None:
+    """count_events with each event's increments made beforehand: the append makes them before
+    it takes the log's write lock, under which this runs."""
+    if not batch:
+        return
+    daily: Counter[tuple[str, ...]] = Counter()
+    monthly: Counter[tuple[str, ...]] = Counter()
+    for event_increments in batch:
+        # Each key appears at most once per event, so counting keys counts events.
+        daily.update(event_increments.daily)
+        monthly.update(event_increments.monthly)
+    # Sorted: every writer touches the counters in key order, so two never wait on each other.
+    daily_json = _as_json(daily)
+    monthly_json = _as_json(monthly)
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_PG_UPSERTS, {"daily": daily_json, "monthly": monthly_json})
+    else:
+        conn.exec_driver_sql(_sqlite_upsert_from_json(consent_stats), (daily_json,))
+        conn.exec_driver_sql(_sqlite_upsert_from_json(consent_stats_monthly), (monthly_json,))
+
+
+def _as_json(counts: Counter[tuple[str, ...]]) -> str:
+    """The increments as one JSON array of arrays: the key in primary-key column order, then the
+    count."""
+    return json.dumps([[*key, counts[key]] for key in sorted(counts)], separators=(",", ":"))
 
 
 @cache
@@ -179,6 +184,29 @@ def _sqlite_upsert_from_json(table: Table) -> str:
         f"SELECT {picks} FROM json_each(?) AS increment WHERE true "
         f"ON CONFLICT ({columns}) DO UPDATE SET count = {table.name}.count + excluded.count"
     )
+
+
+def _pg_upsert_from_json(table: Table, parameter: str) -> str:
+    names = [column.name for column in table.primary_key.columns]
+    casts = ["::date" if isinstance(table.c[name].type, Date) else "" for name in names]
+    picks = ", ".join(f"(increment->>{i}){cast}" for i, cast in enumerate(casts))
+    columns = ", ".join(names)
+    return (
+        f"INSERT INTO {table.name} ({columns}, count) "
+        f"SELECT {picks}, (increment->>{len(names)})::bigint "
+        f"FROM jsonb_array_elements(%({parameter})s::jsonb) WITH ORDINALITY AS e(increment, n) "
+        "ORDER BY n "
+        f"ON CONFLICT ({columns}) DO UPDATE SET count = {table.name}.count + excluded.count"
+    )
+
+
+# Both tables in one statement (a data-modifying WITH runs to completion whether or not its
+# result is read), each from one JSON parameter: one round trip where a multi-row VALUES list per
+# table was two, each compiled anew for every batch size.
+_PG_UPSERTS = (
+    f"WITH daily AS ({_pg_upsert_from_json(consent_stats, 'daily')} RETURNING 1) "
+    f"{_pg_upsert_from_json(consent_stats_monthly, 'monthly')}"
+)
 
 
 @cache
