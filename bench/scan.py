@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from kelisim.demo.run import start_demo  # noqa: E402
 from kelisim.scanner.browser import launch_scanner  # noqa: E402
-from kelisim.scanner.cli import build_parser, load_catalogue, make_config  # noqa: E402
+from kelisim.scanner.cli import load_catalogue, make_config, parse_args  # noqa: E402
 from kelisim.scanner.run import Scanner, chromium_flags  # noqa: E402
 from kelisim.settings import DEFAULT_CATALOGUE  # noqa: E402
 from tests.scanner.site import LoopbackSite  # noqa: E402
@@ -121,7 +121,7 @@ async def baseline(config, urls: list[str], states: int) -> float:
 
 
 def measure(label: str, argv: list[str], workers: int) -> None:
-    config = make_config(build_parser().parse_args(argv))
+    config = make_config(parse_args(argv))
     catalogue = load_catalogue(DEFAULT_CATALOGUE)
     sampler = PeakSampler()
     sampler.start()

@@ -237,16 +237,16 @@ def test_declaration_csv_cells_cannot_run_as_spreadsheet_formulas(catalogue):
 
 
 def test_upload_token_is_read_from_a_file_or_the_environment(tmp_path, monkeypatch):
-    from kelisim.scanner.cli import build_parser, make_config
+    from kelisim.scanner.cli import make_config, parse_args
 
     token_file = tmp_path / "token"
     token_file.write_text("from-the-file\n")
     argv = ["https://x.test/", "--upload", "https://cmp.test",
             "--catalogue", str(DEFAULT_CATALOGUE)]  # fmt: skip
     monkeypatch.setenv("KELISIM_UPLOAD_TOKEN", "from-the-environment")
-    assert make_config(build_parser().parse_args(argv)).upload_token == "from-the-environment"
+    assert make_config(parse_args(argv)).upload_token == "from-the-environment"
     with_file = [*argv, "--upload-token-file", str(token_file)]
-    assert make_config(build_parser().parse_args(with_file)).upload_token == "from-the-file"
+    assert make_config(parse_args(with_file)).upload_token == "from-the-file"
 
 
 def test_upload_posts_report_with_bearer_token():
@@ -271,7 +271,7 @@ def test_upload_posts_report_with_bearer_token():
     [
         (["not-a-url"], "not an http(s) URL"),
         (["https://x.test/", "--pages", "0"], "--pages must be at least 1"),
-        (["https://x.test/", "--fail-on", "info"], "invalid choice"),
+        (["https://x.test/", "--fail-on", "info"], "is not one of"),
         (["https://x.test/", "--catalogue", "missing.yaml"], "no such file"),
         (["https://x.test/", "--states", "sometimes"], "unknown state 'sometimes'"),
         (["https://x.test/", "--vendors", "google"], "unknown vendor id 'google'"),

@@ -1,5 +1,5 @@
-"""`kelisim scan URL…` (and `kelisim scan merge REPORT…`, kelisim.scanner.merge): argument
-parsing and the exit codes; the work happens elsewhere.
+"""`kelisim scan URL…` (and `kelisim scan merge REPORT…`, kelisim.scanner.merge): the options
+(click, as the rest of the `kelisim` command) and the exit codes; the work happens elsewhere.
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or configuration error (a message,
 never a traceback), 3 site unreachable.
@@ -7,16 +7,18 @@ never a traceback), 3 site unreachable.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import concurrent.futures
 import os
 import re
 import sys
-from collections.abc import Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
+
+import click
 
 from kelisim.scanner.autoconsent import locate as locate_autoconsent
 from kelisim.scanner.config import (
@@ -33,130 +35,158 @@ from kelisim.scanner.upload import TOKEN_ENV, UploadError, upload
 from kelisim.settings import DEFAULT_CATALOGUE
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on bad usage already; this only keeps the message to one clear line."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"kelisim scan: error: {message}\n")
-        raise SystemExit(EXIT_USAGE)
-
-
 def _default_catalogue() -> str:
     """The site's own vendors.yaml when run from its folder; the shipped example otherwise."""
     local = Path("vendors.yaml")
     return str(local if local.is_file() else DEFAULT_CATALOGUE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="kelisim scan",
-        description="Scan a live site in every consent state and report what it sets.",
-    )
-    p.add_argument("urls", nargs="+", metavar="URL", help="start page(s), http or https")
-    p.add_argument("--out", default="scan-report", help="output directory (default: scan-report)")
-    p.add_argument(
+def _catalogue_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
         "--catalogue",
-        default=os.environ.get("KELISIM_CATALOGUE") or _default_catalogue(),
-        help="vendors.yaml to check against (default: $KELISIM_CATALOGUE, else ./vendors.yaml, "
-        "else the example shipped with Kelisim)",
+        default=lambda: os.environ.get("KELISIM_CATALOGUE") or _default_catalogue(),
+        show_default="$KELISIM_CATALOGUE, else ./vendors.yaml, else the example shipped",
+        help=help_text,
     )
-    p.add_argument("--config", help="scan configuration YAML (selectors, necessary allow-list, …)")
-    p.add_argument("--pages", type=int, default=5, help="most pages to visit (default 5)")
-    p.add_argument(
-        "--depth", type=int, default=1, help="link depth from the start URLs (default 1)"
-    )
-    p.add_argument("--no-sitemap", action="store_true", help="do not read /sitemap.xml")
-    p.add_argument(
-        "--workers", type=int, default=2, help="browser contexts in parallel (default 2)"
-    )
-    p.add_argument("--timeout", type=float, default=30.0, help="page load timeout, seconds")
-    p.add_argument("--retries", type=int, default=1, help="retries of a failed visit (default 1)")
-    p.add_argument(
-        "--settle-max",
-        type=float,
-        default=8.0,
-        help="longest wait for a page to settle after load, seconds (default 8)",
-    )
-    p.add_argument(
-        "--quiet-ms",
-        type=int,
-        default=500,
-        help="network silence that counts as settled, ms (default 500)",
-    )
-    p.add_argument(
-        "--min-dwell",
-        type=float,
-        default=5.0,
-        help="seconds every page is observed past its load event (default 5: catches timer tags)",
-    )
-    p.add_argument(
-        "--no-clock",
-        action="store_true",
-        help="dwell in real time instead of fast-forwarding timers with Playwright's clock",
-    )
-    p.add_argument(
-        "--no-interact", action="store_true", help="do not scroll, move the mouse or focus fields"
-    )
-    p.add_argument(
-        "--states",
-        help="comma-separated states: none,reject,accept,withdraw,"
-        "vendor:<id>,vendor:*,fresh (default: all)",
-    )
-    p.add_argument("--vendors", help="comma-separated vendor ids for the single-vendor states")
-    p.add_argument("--fail-on", choices=("error", "warning"), default="error")
-    p.add_argument("--baseline", help="an earlier report.json: fail only on new findings")
-    p.add_argument("--waivers", help="YAML list of {id, reason, expires?}")
-    p.add_argument("--policy-url", help="privacy policy page that must name every vendor (V14)")
-    p.add_argument(
-        "--resolve",
-        action="append",
-        default=[],
-        help="Chromium host-resolver rule, e.g. 'MAP mc.yandex.ru 127.0.0.1:8443'",
-    )
-    p.add_argument("--ca-cert", action="append", default=[], help="PEM CA (or leaf) to trust")
-    p.add_argument("--ignore-https-errors", action="store_true")
-    p.add_argument(
-        "--cookie-policy",
-        choices=COOKIE_POLICIES,
-        default="allow-third-party",
-        help="third-party cookies as Chrome's default (allow) or blocked",
-    )
-    p.add_argument("--no-screenshots", action="store_true")
-    p.add_argument(
-        "--autoconsent",
-        metavar="DIR",
-        help="folder of the @duckduckgo/autoconsent npm package that sets consent on sites with "
-        "another consent manager (default: $KELISIM_AUTOCONSENT, else node_modules/.tools/"
-        "autoconsent as scripts/npm-tools installs it)",
-    )
-    p.add_argument(
-        "--no-autoconsent",
-        action="store_true",
-        help="on sites without window.kelisim, click only the scan.yaml consent selectors",
-    )
-    p.add_argument("--upload", metavar="SERVER", help="Kelisim server to send the report to")
-    p.add_argument(
-        "--upload-token",
-        help=f"bearer token for --upload; prefer ${TOKEN_ENV} or --upload-token-file, since a "
-        "command line is visible to every user of the machine and kept in CI logs",
-    )
-    p.add_argument("--upload-token-file", help="file holding the bearer token for --upload")
-    p.add_argument(
-        "--shard",
-        metavar="I/N",
-        help="judge only shard I of N of the pages (split by a hash of their path; every shard "
-        "still crawls all of them); join the reports with `kelisim scan merge`",
-    )
-    p.add_argument("--quiet", action="store_true", help="no progress output")
-    return p  # fmt: skip
+
+
+_FAIL_ON = click.option(
+    "--fail-on", type=click.Choice(("error", "warning")), default="error", show_default=True
+)
+_BASELINE = click.option("--baseline", help="an earlier report.json: fail only on new findings")
+_WAIVERS = click.option("--waivers", help="YAML list of {id, reason, expires?}")
+_OUT = click.option("--out", default="scan-report", show_default=True, help="output directory")
+
+
+@click.command(
+    "scan",
+    help="Scan a live site in every consent state and report what it sets. "
+    "`kelisim scan merge REPORT…` joins the reports of a sharded scan.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.argument("urls", nargs=-1, required=True, metavar="URL...")
+@_OUT
+@_catalogue_option("vendors.yaml to check against")
+@click.option("--config", help="scan configuration YAML (selectors, necessary allow-list, …)")
+@click.option("--pages", type=int, default=5, show_default=True, help="most pages to visit")
+@click.option(
+    "--depth", type=int, default=1, show_default=True, help="link depth from the start URLs"
+)
+@click.option("--no-sitemap", is_flag=True, help="do not read /sitemap.xml")
+@click.option(
+    "--workers", type=int, default=2, show_default=True, help="browser contexts in parallel"
+)
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="page load timeout, seconds"
+)
+@click.option("--retries", type=int, default=1, show_default=True, help="retries of a failed visit")
+@click.option(
+    "--settle-max",
+    type=float,
+    default=8.0,
+    show_default=True,
+    help="longest wait for a page to settle after load, seconds",
+)
+@click.option(
+    "--quiet-ms",
+    type=int,
+    default=500,
+    show_default=True,
+    help="network silence that counts as settled, ms",
+)
+@click.option(
+    "--min-dwell",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="seconds every page is observed past its load event (catches timer tags)",
+)
+@click.option(
+    "--no-clock",
+    is_flag=True,
+    help="dwell in real time instead of fast-forwarding timers with Playwright's clock",
+)
+@click.option("--no-interact", is_flag=True, help="do not scroll, move the mouse or focus fields")
+@click.option(
+    "--states",
+    help="comma-separated states: none,reject,accept,withdraw,vendor:<id>,vendor:*,fresh "
+    "(default: all)",
+)
+@click.option("--vendors", help="comma-separated vendor ids for the single-vendor states")
+@_FAIL_ON
+@_BASELINE
+@_WAIVERS
+@click.option("--policy-url", help="privacy policy page that must name every vendor (V14)")
+@click.option(
+    "--resolve",
+    multiple=True,
+    help="Chromium host-resolver rule, e.g. 'MAP mc.yandex.ru 127.0.0.1:8443' (repeatable)",
+)
+@click.option("--ca-cert", multiple=True, help="PEM CA (or leaf) to trust (repeatable)")
+@click.option("--ignore-https-errors", is_flag=True)
+@click.option(
+    "--cookie-policy",
+    type=click.Choice(COOKIE_POLICIES),
+    default="allow-third-party",
+    show_default=True,
+    help="third-party cookies as Chrome's default (allow) or blocked",
+)
+@click.option("--no-screenshots", is_flag=True)
+@click.option(
+    "--autoconsent",
+    metavar="DIR",
+    help="folder of the @duckduckgo/autoconsent npm package that sets consent on sites with "
+    "another consent manager (default: $KELISIM_AUTOCONSENT, else node_modules/.tools/"
+    "autoconsent as scripts/npm-tools installs it)",
+)
+@click.option(
+    "--no-autoconsent",
+    is_flag=True,
+    help="on sites without window.kelisim, click only the scan.yaml consent selectors",
+)
+@click.option("--upload", metavar="SERVER", help="Kelisim server to send the report to")
+@click.option(
+    "--upload-token",
+    help=f"bearer token for --upload; prefer ${TOKEN_ENV} or --upload-token-file, since a "
+    "command line is visible to every user of the machine and kept in CI logs",
+)
+@click.option("--upload-token-file", help="file holding the bearer token for --upload")
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="judge only shard I of N of the pages (split by a hash of their path; every shard "
+    "still crawls all of them); join the reports with `kelisim scan merge`",
+)
+@click.option("--quiet", is_flag=True, help="no progress output")
+def scan_command(**options: Any) -> int:
+    return _scan(SimpleNamespace(**options))
+
+
+def parse_args(argv: Sequence[str]) -> SimpleNamespace:
+    """`kelisim scan` options as attributes, without running the scan (benchmarks, tests)."""
+    with scan_command.make_context("kelisim scan", list(argv)) as context:
+        return SimpleNamespace(**context.params)
+
+
+def _run_click(command: click.Command, argv: Sequence[str], prog_name: str) -> int:
+    """A usage error is click's message and exit code 2 (EXIT_USAGE), never a traceback."""
+    try:
+        result = command.main(args=list(argv), prog_name=prog_name, standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except click.Abort:
+        return EXIT_USAGE
+    return int(result) if isinstance(result, int) else 0
 
 
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def make_config(args: argparse.Namespace) -> ScanConfig:
+def make_config(args: Any) -> ScanConfig:
+    """The scan's configuration from its options (parse_args), checked: ConfigError says what
+    is wrong with which option."""
     for url in args.urls:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -282,17 +312,17 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["merge"]:  # no start URL is called "merge": it is not an http(s) URL
+        return _run_click(merge_command, argv[1:], "kelisim scan merge")
+    return _run_click(scan_command, argv, "kelisim scan")
+
+
+def _scan(args: SimpleNamespace) -> int:
     from kelisim.scanner.analyse import analyse, write_reports
     from kelisim.scanner.progress import Progress
     from kelisim.scanner.run import Scanner
 
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["merge"]:  # no start URL is called "merge": it is not an http(s) URL
-        return merge_main(argv[1:])
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
     try:
         config = make_config(args)
         catalogue = load_catalogue(config.catalogue)
@@ -355,35 +385,32 @@ def live_revisions(visits: Iterable[Any]) -> list[int]:
     return sorted(found)
 
 
-def build_merge_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="kelisim scan merge",
-        description="Join the report.json files of a sharded scan (--shard i/n) into one report.",
-    )
-    p.add_argument("reports", nargs="+", metavar="REPORT", help="each shard's report.json")
-    p.add_argument("--out", default="scan-report", help="output directory (default: scan-report)")
-    p.add_argument(
-        "--catalogue",
-        default=os.environ.get("KELISIM_CATALOGUE") or _default_catalogue(),
-        help="the vendors.yaml the shards were scanned against",
-    )
-    p.add_argument("--config", help="the scan configuration YAML the shards used")
-    p.add_argument("--waivers", help="YAML list of {id, reason, expires?}")
-    p.add_argument("--baseline", help="an earlier report.json: fail only on new findings")
-    p.add_argument("--fail-on", choices=("error", "warning"), default="error")
-    p.add_argument("--quiet", action="store_true", help="no summary on stderr")
-    return p
+@click.command(
+    "merge",
+    help="Join the report.json files of a sharded scan (--shard i/n) into one report.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
+@_OUT
+@_catalogue_option("the vendors.yaml the shards were scanned against")
+@click.option("--config", help="the scan configuration YAML the shards used")
+@_WAIVERS
+@_BASELINE
+@_FAIL_ON
+@click.option("--quiet", is_flag=True, help="no summary on stderr")
+def merge_command(**options: Any) -> int:
+    return _merge(SimpleNamespace(**options))
 
 
 def merge_main(argv: Sequence[str]) -> int:
     """`kelisim scan merge`: same exit codes as a scan (2 for reports that are not one scan)."""
+    return _run_click(merge_command, argv, "kelisim scan merge")
+
+
+def _merge(args: SimpleNamespace) -> int:
     from kelisim.scanner import merge
     from kelisim.scanner.analyse import analyse, write_reports
 
-    try:
-        args = build_merge_parser().parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
     try:
         reports = [(Path(p), merge.read_report(Path(p))) for p in args.reports]
         count = merge.check_shards(reports)
