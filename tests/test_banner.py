@@ -1,5 +1,6 @@
-"""HTTP behaviour of /cmp.js and /cmp.css: types, caching, CORS, what the served script holds, the
-config embedded in it, and that the committed cmp.min.js is a build of today's sources."""
+"""HTTP behaviour of /cmp.js, /cmp-settings.js and /cmp.css: types, caching, CORS, what the served
+scripts hold, the config embedded in cmp.js, and that the committed builds are of today's
+sources."""
 
 from __future__ import annotations
 
