@@ -1,5 +1,6 @@
-"""HTTP behaviour of /cmp.js and /cmp.css: types, caching, CORS, what the served script holds, the
-config embedded in it, and that the committed cmp.min.js is a build of today's sources."""
+"""HTTP behaviour of /cmp.js, /cmp-settings.js and /cmp.css: types, caching, CORS, what the served
+scripts hold, the config embedded in cmp.js, and that the committed builds are of today's
+sources."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from kelisim.web.banner import (
     MAX_AGE,
     MINIFIED,
     RULES_PLACEHOLDER,
+    SETTINGS_MINIFIED,
+    SETTINGS_SOURCES,
     STALE_WHILE_REVALIDATE,
     STATIC_DIR,
     compact_css,
@@ -73,6 +76,52 @@ def test_committed_cmp_min_js_is_built_from_todays_sources() -> None:
         "src/kelisim/web/static/cmp.min.js is stale"
     )
     assert minified.count(CONFIG_PLACEHOLDER) == 1
+
+
+def test_committed_cmp_settings_min_js_is_built_from_todays_sources() -> None:
+    """After editing src/kelisim/web/static/cmp-settings.js or cmp-settings.css run
+    scripts/build-cmp, and commit the result."""
+    minified = (STATIC_DIR / SETTINGS_MINIFIED).read_text(encoding="utf-8")
+    digests = source_digests(sources=SETTINGS_SOURCES)
+    assert recorded_digests(minified) == digests, (
+        "src/kelisim/web/static/cmp-settings.min.js is stale"
+    )
+
+
+def test_the_settings_layer_is_served_apart_under_the_url_cmp_js_names(client) -> None:
+    """The second layer's code is not in /cmp.js: cmp.js names its versioned URL, which is cached
+    for a year, in every encoding, for every site and language alike."""
+    plain = client.get("/cmp-settings.js", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert plain.content_type == "text/javascript; charset=utf-8"
+    assert plain.headers["Access-Control-Allow-Origin"] == "*"
+    assert plain.headers["Cache-Control"] == (
+        f"public, max-age={MAX_AGE}, stale-while-revalidate={STALE_WHILE_REVALIDATE}"
+    )
+    code = plain.get_data(as_text=True)
+    assert "sha256:" not in code and "__KELISIM_CSS__" not in code
+    assert "#kelisim .k-p{" in code and "kelisim.settings" in code
+    etag = plain.get_etag()[0]
+    for language in ("ru", "kk", "en"):
+        script = client.get(f"/cmp.js?site=default&lang={language}").get_data(as_text=True)
+        assert f"?v={etag}" in script
+        assert "kelisim.settings" in script and "#kelisim .k-p{" not in script
+        assert "deleteDatabase" not in script  # deleting is the settings layer's too
+    pinned = client.get(f"/cmp-settings.js?v={etag}", headers={"Accept-Encoding": "br"})
+    assert pinned.headers["Content-Encoding"] == "br"
+    assert pinned.headers["Cache-Control"] == f"public, max-age={IMMUTABLE_MAX_AGE}, immutable"
+    assert "Accept-Encoding" in pinned.headers["Vary"]
+    import brotli
+
+    assert brotli.decompress(pinned.get_data()) == plain.get_data()
+    assert pinned.get_etag()[0] == etag + "-br"
+    gz = client.get("/cmp-settings.js", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and gz.get_etag()[0] == etag + "-gz"
+    again = client.get(
+        f"/cmp-settings.js?v={etag}",
+        headers={"Accept-Encoding": "br", "If-None-Match": f'"{etag}-br"'},
+    )
+    assert again.status_code == 304 and again.get_data() == b""
 
 
 def test_committed_bootstrap_min_js_is_built_from_todays_gate() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kelisim.domain.catalogue import load
-from kelisim.domain.hosts import HostMatcher, gate_rules, normalise_host
+from kelisim.domain.hosts import HostMatcher, gate_rules, gated_hosts, normalise_host
 from kelisim.settings import DEFAULT_CATALOGUE
 
 CATALOGUE = DEFAULT_CATALOGUE
@@ -88,5 +88,65 @@ def test_bare_hosts_of_cookies_match_by_host_rules_only(matcher) -> None:
 def test_the_bootstrap_gets_every_vendor_with_a_rule_and_nothing_else() -> None:
     rules = {entry["id"]: entry for entry in gate_rules(load(CATALOGUE).vendors)}
     assert "userx" not in rules
-    assert set(rules["vk"]) == {"id", "hosts", "domains"}
+    assert set(rules["vk"]) == {"id", "domains"}  # its one host, vk.com, is one of its domains
     assert rules["matomo"] == {"id": "matomo", "paths": ["/matomo.js", "/matomo.php"]}
+
+
+def _with_hosts(vendor, hosts):
+    from dataclasses import replace
+
+    return replace(vendor, script_hosts=tuple(hosts), beacon_hosts=())
+
+
+def _probes(vendors) -> list[str]:
+    """URLs at, under and beside every host, domain and url the vendors declare."""
+    urls = []
+    for vendor in vendors:
+        for host in (*vendor.hosts, *vendor.domains):
+            name = host.lstrip("*.")
+            urls += [f"https://{name}/", f"https://a.{name}/x.js", f"https://b.c.{name}/p"]
+        for entry in vendor.urls:
+            urls += [f"https://{entry}", f"https://{entry}x", f"https://{entry.split('/')[0]}/"]
+    return urls
+
+
+def test_the_embedded_hosts_gate_every_url_as_the_full_lists_do() -> None:
+    vendors = load(CATALOGUE).vendors
+    kept = gated_hosts(vendors)
+    full = HostMatcher(vendors)
+    lean = HostMatcher([_with_hosts(v, kept[v.id]) for v in vendors])
+    for url in _probes(vendors):
+        assert lean.vendors_for_url(url) == full.vendors_for_url(url), url
+    # Hosts under the vendor's own domains go (Amplitude's eight under amplitude.com) ...
+    assert kept["amplitude"] == () and kept["microsoft_clarity"] == ("c.bing.com",)
+    # ... unless another vendor shares them: Firebase also names www.google-analytics.com.
+    assert "www.google-analytics.com" in kept["google_analytics"]
+    assert sum(map(len, kept.values())) < sum(len(v.hosts) for v in vendors)
+    assert [e.get("hosts", []) for e in gate_rules(vendors)] == [
+        list(kept[v.id]) for v in vendors if v.hosts or v.domains or v.urls or v.paths
+    ]
+
+
+def test_a_host_stays_when_dropping_it_would_hand_its_urls_to_another_vendor() -> None:
+    vendors = load(CATALOGUE).vendors
+    a, b, c = (replace_of(v) for v in vendors[:3])
+    # a: domain a.kz with host x.a.kz; b names x.a.kz too (a tie a would lose); c names y.a.kz
+    # under a domain as long as a's (c would win alone); z.a.kz has no rival and goes.
+    a = a(script_hosts=("x.a.kz", "y.a.kz", "z.a.kz"), domains=("a.kz",))
+    b = b(script_hosts=("x.a.kz",), domains=())
+    c = c(script_hosts=(), domains=("y.a.kz",))
+    kept = gated_hosts([a, b, c])
+    assert kept[a.id] == ("x.a.kz", "y.a.kz")
+    full = HostMatcher([a, b, c])
+    lean = HostMatcher([_with_hosts(v, kept[v.id]) for v in (a, b, c)])
+    for url in ("https://x.a.kz/", "https://y.a.kz/", "https://z.a.kz/", "https://q.a.kz/"):
+        assert lean.vendors_for_url(url) == full.vendors_for_url(url), url
+    # Negative control: had x.a.kz gone, its URLs would be b's and a's no longer.
+    dropped = HostMatcher([_with_hosts(a, ("y.a.kz",)), b, c])
+    assert dropped.vendors_for_url("https://x.a.kz/") != full.vendors_for_url("https://x.a.kz/")
+
+
+def replace_of(vendor):
+    from dataclasses import replace
+
+    return lambda **changes: replace(vendor, beacon_hosts=(), urls=(), paths=(), **changes)

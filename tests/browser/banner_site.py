@@ -1,12 +1,12 @@
 """The world of the banner's browser tests: the real Kelisim app, a lender-like test site and a fake
 vendor host, all on loopback (fixtures in conftest.py start them).
 
-The site serves every page under a strict CSP (`script-src 'nonce-…' 'strict-dynamic'`, a
-nonce-only `style-src`, a report-uri it records) and carries all 14 vendors' snippets in their real
-shapes (site.html), inert until cmp.js activates them. The fake vendor host answers each vendor's
-script with a few lines that do what the vendor does (set its cookies and storage, send a beacon to
-its collection host) and records every request. Plain HTTP on loopback is enough here; the demo
-(src/kelisim/demo/) does the same over HTTPS with a local CA.
+The site serves every page under a strict CSP (`script-src 'nonce-…' 'strict-dynamic'`, or with
+`csp=nonce` the nonce alone; a nonce-only `style-src`, a report-uri it records) and carries all 14
+vendors' snippets in their real shapes (site.html), inert until cmp.js activates them. The fake
+vendor host answers each vendor's script with a few lines that do what the vendor does (set its
+cookies and storage, send a beacon to its collection host) and records every request. Plain HTTP
+on loopback is enough here; the demo (src/kelisim/demo/) does the same over HTTPS with a local CA.
 """
 
 from __future__ import annotations
@@ -278,8 +278,11 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
                 "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
             }
         response = Response(html, mimetype="text/html")
+        # `csp=nonce`: without 'strict-dynamic' a script another script creates runs only if it
+        # carries the page's nonce too.
+        dynamic = "" if option.get("csp") == "nonce" else " 'strict-dynamic'"
         response.headers["Content-Security-Policy"] = (
-            f"script-src 'nonce-{nonce}' 'strict-dynamic'; object-src 'none'; base-uri 'none'; "
+            f"script-src 'nonce-{nonce}'{dynamic}; object-src 'none'; base-uri 'none'; "
             f"style-src 'nonce-{nonce}'; report-uri /csp-report"
         )
         response.headers["Cache-Control"] = "no-store"

@@ -1,5 +1,6 @@
 """How the runtime and its config reach the page: one request for the first layer (the config is
-embedded in /cmp.js), the details fetched when Settings opens and before deleting."""
+embedded in /cmp.js); the details (/api/v1/config) and the settings layer's code
+(/cmp-settings.js) fetched once, when Settings opens and before deleting."""
 
 from __future__ import annotations
 
@@ -46,11 +47,74 @@ def test_settings_fetches_the_details_once_and_shows_them(visit: Visit, texts) -
     assert "_ym_uid (1 год)" in details and "_ym_uid (local)" in details
     fetched = kelisim_requests(visit, "/api/v1/config")
     assert fetched == [{"site": ["default"], "lang": ["ru"]}]  # the full config, no detail=banner
+    assert len(kelisim_requests(visit, "/cmp-settings.js")) == 1
     # Back and forth needs nothing more.
     visit.page.keyboard.press("Escape")
     visit.page.evaluate("kelisim.show(true)")
     box.locator(".k-p").wait_for()
     assert len(kelisim_requests(visit, "/api/v1/config")) == 1
+    assert len(kelisim_requests(visit, "/cmp-settings.js")) == 1
+
+
+def settings_version(visit: Visit) -> str:
+    from urllib.request import urlopen
+
+    with urlopen(f"{visit.kelisim.base}/cmp-settings.js", timeout=30) as response:
+        return response.headers["ETag"].strip('"')
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_the_settings_layer_loads_once_on_settings_with_the_pages_nonce(
+    visit: Visit, catalogue, lang: str
+) -> None:
+    texts = catalogue.texts[lang]
+    # A nonce-only script-src: a script cmp.js creates runs only if it carries the nonce.
+    visit.open(lang=lang, csp="nonce")
+    page = visit.page
+    box = page.locator("#kelisim [role=dialog]")
+    settings = box.get_by_role("button", name=texts["settings"], exact=True)
+    settings.wait_for()
+    visit.settle(0.3)
+    assert kelisim_requests(visit, "/cmp-settings.js") == []  # the first layer needs none
+    assert box.locator(".k-p").count() == 0
+
+    settings.focus()
+    page.keyboard.press("Enter")
+    box.locator(".k-p").wait_for()
+    assert kelisim_requests(visit, "/cmp-settings.js") == [{"v": [settings_version(visit)]}]
+    assert page.evaluate("() => document.querySelector('#kelisim [role=dialog]').lang") == lang
+    assert box.locator("h2").inner_text() == texts["title"]
+    # Focus is in the dialog; Tab reaches the settings layer's toggles.
+    inside = "() => !!document.activeElement.closest('#kelisim [role=dialog]')"
+    in_settings = "() => !!document.activeElement.closest('#kelisim .k-p')"
+    assert page.evaluate(inside)
+    for _ in range(12):
+        if page.evaluate(in_settings):
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate(in_settings)
+
+    # It works: one vendor picked and saved (one whose tag is a plain external script: a vendor's
+    # own script-inserting snippet would need 'strict-dynamic').
+    box.locator("button[aria-controls=k-marketing-n]").click()
+    box.locator("input[value=flocktory]").check()
+    box.locator("[data-kelisim-action=save]").click()
+    page.wait_for_function("() => kelisim.get().status == 'given'")
+    assert page.evaluate("kelisim.get().granted") == ["flocktory"]
+    assert visit.reached("api.flocktory.com", "/v2/loader.js")
+    page.evaluate("kelisim.show(true)")
+    box.locator(".k-p").wait_for()
+    assert box.locator("input[value=flocktory]").is_checked()
+    assert len(kelisim_requests(visit, "/cmp-settings.js")) == 1
+    assert visit.csp_violations() == [] and visit.site.csp_reports == []
+
+    # Negative control: the same script without the nonce is refused by this page's CSP.
+    page.evaluate(
+        """(u) => new Promise(r => { let s = document.createElement('script');
+            s.onload = s.onerror = r; s.src = u; document.head.append(s) })""",
+        f"{visit.kelisim.base}/cmp-settings.js?control",
+    )
+    assert [v for v in visit.csp_violations() if v.startswith("script-src")]
 
 
 def test_a_page_in_another_language_fetches_the_lean_config_of_its_own(

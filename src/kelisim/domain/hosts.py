@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from kelisim.domain.catalogue import Vendor
+if TYPE_CHECKING:
+    # Only named in annotations: the catalogue imports this module to make its lean config.
+    from kelisim.domain.catalogue import Vendor
 
 # A path rule outranks every host rule, whatever their lengths.
 _PATH_RANK = 10_000
@@ -74,6 +76,37 @@ def rules_of(vendors: Iterable[Vendor]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+def gated_hosts(vendors: Iterable[Vendor]) -> dict[str, tuple[str, ...]]:
+    """Per vendor id, the hosts the gate needs once each vendor's own domains are there: a host
+    under one of its domains is left out when that changes no URL's owners, i.e. when no other
+    vendor has a host rule at that host or above it that is at least as long as the domain (such a
+    rule would tie with, or beat, the domain once the host is gone). What /cmp.js and
+    /bootstrap.js embed is smaller by that much, and gates exactly alike."""
+    listed = list(vendors)
+    rules = rules_of(listed)
+    kept: dict[str, tuple[str, ...]] = {}
+    for vendor in listed:
+        domains = [normalise_host(domain.lstrip("*.")) for domain in vendor.domains]
+        others = [r.host for r in rules if r.vendor != vendor.id and r.host and not r.path]
+        kept[vendor.id] = tuple(
+            host
+            for host in vendor.hosts
+            if _needed(normalise_host(host.lstrip("*.")), domains, others)
+        )
+    return kept
+
+
+def _needed(host: str, domains: list[str], others: list[str]) -> bool:
+    """Whether the gate needs `host` besides `domains`, with other vendors' host rules `others`."""
+    for domain in domains:
+        if host != domain and not host.endswith("." + domain):
+            continue
+        rivals = (r for r in others if host == r or host.endswith("." + r))
+        if all(len(rival) < len(domain) for rival in rivals):
+            return False
+    return True
+
+
 class HostMatcher:
     """Attributes URLs (or bare hosts) to vendors with the rules of a catalogue's vendors."""
 
@@ -120,11 +153,13 @@ class HostMatcher:
 def gate_rules(vendors: Iterable[Vendor]) -> list[dict[str, Any]]:
     """What /bootstrap.js embeds: per vendor with any rule, the lists src/kelisim/web/static/gate.js
     reads."""
+    listed = list(vendors)
+    hosts = gated_hosts(listed)
     embedded = []
-    for vendor in vendors:
+    for vendor in listed:
         entry: dict[str, Any] = {"id": vendor.id}
         for key, values in (
-            ("hosts", vendor.hosts),
+            ("hosts", hosts[vendor.id]),
             ("domains", vendor.domains),
             ("urls", vendor.urls),
             ("paths", vendor.paths),

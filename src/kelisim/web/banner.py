@@ -1,5 +1,6 @@
 """Serves the browser runtime: /cmp.js (minified, cmp.css inlined, the site's config embedded),
-/bootstrap.js (the synchronous gate with the vendors' rules embedded) and /cmp.css.
+/cmp-settings.js (the banner's second layer, loaded by cmp.js when first needed), /bootstrap.js
+(the synchronous gate with the vendors' rules embedded) and /cmp.css.
 
 `/cmp.js?site=default&lang=ru` is src/kelisim/web/static/cmp.min.js with the lean first-layer config
 of that site and language (`public_config(..., detail="banner")`) in place of
@@ -24,7 +25,13 @@ over the gate it installed. Its rules change only with the catalogue, so it is c
 bootstrap is gated too; a page whose bootstrap installed the gate may ask for `/cmp.js?…&gate=0`
 and save the gate's bytes (without a gate, cmp.js activates nothing and says so in the console).
 
-src/kelisim/web/static/cmp.min.js and src/kelisim/web/static/bootstrap.min.js (gate.js) are built by
+`/cmp-settings.js` is src/kelisim/web/static/cmp-settings.min.js (cmp-settings.js minified,
+cmp-settings.css inlined): the purposes and vendors of the settings layer and the deletion of a
+refused vendor's cookies and storage, which a visitor answering the first layer never needs, so
+/cmp.js does not carry them. cmp.js creates its `<script>` with the nonce the gate found, under the
+versioned URL banner.py writes into cmp.js (`?v=<etag>`, cached for a year).
+
+src/kelisim/web/static/cmp.min.js, cmp-settings.min.js and bootstrap.min.js (gate.js) are built by
 scripts/build-cmp
 (terser, a dev-time tool: the server and CI need no npm) and committed. Their first line records the
 sha256 of the sources each was built from; tests/test_banner.py fails when they no longer match the
@@ -52,15 +59,19 @@ bp = Blueprint("banner", __name__)
 # The sources of each built file, in the order its header names them.
 SOURCES = ("cmp.js", "cmp.css")
 BOOTSTRAP_SOURCES = ("gate.js",)
+SETTINGS_SOURCES = ("cmp-settings.js", "cmp-settings.css")
 MINIFIED = "cmp.min.js"
 BOOTSTRAP_MINIFIED = "bootstrap.min.js"
+SETTINGS_MINIFIED = "cmp-settings.min.js"
 CSS_PLACEHOLDER = '"__KELISIM_CSS__"'
 # Free globals in cmp.js and gate.js: terser can neither rename nor fold them, so they are in the
 # built files verbatim.
 CONFIG_PLACEHOLDER = "window.__KELISIM_CONFIG__"
 RULES_PLACEHOLDER = "window.__KELISIM_RULES__"
+# Where cmp.min.js gets the query that versions its settings layer's URL (`?v=<etag>`).
+SETTINGS_PLACEHOLDER = "window.__KELISIM_SETTINGS__"
 DEFAULT_SITE = "default"
-HEADER_RE = re.compile(r"^/\*! kelisim ([a-z.]+): ((?:[a-z.]+ sha256:[0-9a-f]{64} ?)+)\*/$")
+HEADER_RE = re.compile(r"^/\*! kelisim ([a-z.-]+): ((?:[a-z.-]+ sha256:[0-9a-f]{64} ?)+)\*/$")
 # A plain GET of /cmp.js revalidates after an hour: a fix to the runtime reaches every visitor the
 # same day. A versioned URL names one exact content and never changes.
 MAX_AGE = 3600
@@ -110,14 +121,18 @@ def recorded_digests(minified: str) -> tuple[str, ...] | None:
     return tuple(re.findall(r"sha256:([0-9a-f]{64})", found[2]))
 
 
-def prepare_source(static_dir: Path = STATIC_DIR) -> str:
-    """cmp.js with the compacted cmp.css in its slot: what scripts/build-cmp hands to terser."""
-    source = (static_dir / "cmp.js").read_text(encoding="utf-8")
+def prepare_source(static_dir: Path = STATIC_DIR, sources: tuple[str, ...] = SOURCES) -> str:
+    """A script (cmp.js, cmp-settings.js) with its compacted stylesheet in its slot: what
+    scripts/build-cmp hands to terser."""
+    script, stylesheet = sources
+    source = (static_dir / script).read_text(encoding="utf-8")
     if CSS_PLACEHOLDER not in source:
-        raise ValueError(f"{static_dir / 'cmp.js'} has no {CSS_PLACEHOLDER} for the stylesheet")
-    if source.count(CONFIG_PLACEHOLDER) != 1:
-        raise ValueError(f"{static_dir / 'cmp.js'} must name {CONFIG_PLACEHOLDER} exactly once")
-    css = compact_css((static_dir / "cmp.css").read_text(encoding="utf-8"))
+        raise ValueError(f"{static_dir / script} has no {CSS_PLACEHOLDER} for the stylesheet")
+    slots = (CONFIG_PLACEHOLDER, SETTINGS_PLACEHOLDER) if sources == SOURCES else ()
+    for slot in slots:
+        if source.count(slot) != 1:
+            raise ValueError(f"{static_dir / script} must name {slot} exactly once")
+    css = compact_css((static_dir / stylesheet).read_text(encoding="utf-8"))
     # json.dumps escapes everything outside ASCII: the result is a safe JavaScript string literal.
     return source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)
 
@@ -131,9 +146,12 @@ def prepare_bootstrap(static_dir: Path = STATIC_DIR) -> str:
 
 @dataclass(frozen=True)
 class Runtime:
-    script: str  # cmp.min.js without its first line, CONFIG_PLACEHOLDER still in it
+    # cmp.min.js without its first line, CONFIG_PLACEHOLDER still in it, the settings layer's
+    # version in SETTINGS_PLACEHOLDER's place.
+    script: str
     bootstrap: str  # bootstrap.min.js without its first line, RULES_PLACEHOLDER still in it
     css: Asset
+    settings: Asset  # cmp-settings.min.js without its first line: the same for every site
 
     @property
     def gate(self) -> str:
@@ -141,10 +159,10 @@ class Runtime:
         return self.bootstrap.replace(RULES_PLACEHOLDER, "null", 1)
 
 
-def _built(static_dir: Path, name: str, placeholder: str) -> str:
+def _built(static_dir: Path, name: str, *placeholders: str) -> str:
     minified = (static_dir / name).read_text(encoding="utf-8")
     first, _, script = minified.partition("\n")
-    if recorded_digests(first) is None or script.count(placeholder) != 1:
+    if recorded_digests(first) is None or any(script.count(p) != 1 for p in placeholders):
         raise ValueError(f"{static_dir / name} is not a build of scripts/build-cmp")
     return script
 
@@ -152,10 +170,13 @@ def _built(static_dir: Path, name: str, placeholder: str) -> str:
 def build_runtime(static_dir: Path = STATIC_DIR) -> Runtime:
     """Raises ValueError if a built file is missing its header or its slot."""
     css = compact_css((static_dir / "cmp.css").read_text(encoding="utf-8"))
+    settings = _asset(_built(static_dir, SETTINGS_MINIFIED).encode("utf-8"), "text/javascript")
+    script = _built(static_dir, MINIFIED, CONFIG_PLACEHOLDER, SETTINGS_PLACEHOLDER)
     return Runtime(
-        script=_built(static_dir, MINIFIED, CONFIG_PLACEHOLDER),
+        script=script.replace(SETTINGS_PLACEHOLDER, json.dumps(f"?v={settings.etag}"), 1),
         bootstrap=_built(static_dir, BOOTSTRAP_MINIFIED, RULES_PLACEHOLDER),
         css=_asset(css.encode("utf-8"), "text/css"),
+        settings=settings,
     )
 
 
@@ -173,7 +194,7 @@ def runtime() -> Runtime:
     static_dir = Path(current_app.config.get("KELISIM_STATIC_DIR", STATIC_DIR))
     stamp = tuple(
         value
-        for name in (MINIFIED, BOOTSTRAP_MINIFIED, "cmp.css")
+        for name in (MINIFIED, BOOTSTRAP_MINIFIED, SETTINGS_MINIFIED, "cmp.css")
         for stat in [(static_dir / name).stat()]
         for value in (stat.st_mtime_ns, stat.st_size)
     )
@@ -267,6 +288,14 @@ def bootstrap() -> Response:
         script_with_config(runtime().bootstrap, gate_rules(catalogue.vendors), RULES_PLACEHOLDER)
     )
     return response.make_conditional(request)
+
+
+@bp.get("/cmp-settings.js")
+def settings_layer() -> Response:
+    """The banner's second layer, which cmp.js loads when Settings opens or before deleting: the
+    same for every site and language (its texts come with the full config), so one cached copy
+    serves them all; cmp.js asks for it under its versioned URL."""
+    return _serve(runtime().settings).make_conditional(request)
 
 
 @bp.get("/cmp.css")

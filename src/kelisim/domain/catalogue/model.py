@@ -21,6 +21,7 @@ from kelisim.domain.catalogue.rules import (
     SCHEMA,
 )
 from kelisim.domain.display import country_name, duration_text
+from kelisim.domain.hosts import gated_hosts
 from kelisim.domain.regions import RegionRule
 
 
@@ -284,7 +285,8 @@ class Catalogue:
 
         ``detail="banner"`` is the lean first layer the runtime embeds in cmp.js: the layer-1 texts
         (BANNER_TEXT_KEYS) and, per vendor, only what gating and consent signals need (id, name,
-        purposes, hosts, domains, urls, paths, consent_mode and consent_api when set);
+        purposes, hosts, domains, urls, paths, consent_mode and consent_api when set; no host its
+        vendor's domains already gate alike, `hosts.gated_hosts`);
         ``"detail": "banner"`` marks it. The full body (the default) adds everything the second
         layer, deletion and the receipt show.
         """
@@ -356,6 +358,7 @@ class Catalogue:
 
     def _banner_config(self, site: Site, language: str) -> dict[str, Any]:
         texts = self.texts[language]
+        hosts = gated_hosts(self.vendors)
         vendors = []
         for vendor in self.vendors:
             lean: dict[str, Any] = {
@@ -363,7 +366,7 @@ class Catalogue:
                 "purposes": list(vendor.purposes),
             }
             for key, values in (
-                ("hosts", vendor.hosts),
+                ("hosts", hosts[vendor.id]),
                 ("domains", vendor.domains),
                 ("urls", vendor.urls),
                 ("paths", vendor.paths),

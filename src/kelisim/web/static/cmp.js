@@ -49,7 +49,9 @@
 // data-site and its language the page's (html lang, then navigator.languages); otherwise, or when
 // this file is served as is, /api/v1/config?detail=banner is fetched. The second layer's details
 // (descriptions, company, country, what each vendor stores) come from the full /api/v1/config when
-// Settings opens, and before declared cookies and storage are deleted.
+// Settings opens, and before declared cookies and storage are deleted; the code that shows them and
+// deletes (static/cmp-settings.js, served as /cmp-settings.js) is loaded then too, so a visitor who
+// answers the first layer downloads neither.
 //
 // Storage of its own: the kelisim_consent cookie (the signed token), sessionStorage kelisim:v (the
 // verified state for that token, so a page view within data-reverify seconds of the last check
@@ -67,7 +69,8 @@ let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
   // C config, T texts, G granted ids, A ids granted at some point of this page view, ST stored
   // consent, CID its id, K activation chain, FP the full config on its way, HX the consent cookie
   // the page came with, BC the channel to the site's other tabs.
-  C, T = {}, G = {}, A = {}, ST, CID, DM, RT, DG, FB, PV, TG, CS, FP, HX, BC,
+  C, T = {}, G = {}, A = {}, ST, CID, DM, RT, DG, FB, PV, TG, CS, FP, HX, BC, M, MP,
+  SV = window.__KELISIM_SETTINGS__,
   LS = [], K = Promise.resolve(), F0 = W.fetch,
   dl = W.dataLayer = W.dataLayer || [],
   DEN = 'denied', GR = 'granted', STO = 'Storage',
@@ -152,21 +155,9 @@ let apply = (st, still) => {
   D.dispatchEvent(new CustomEvent('kelisim:consent', {detail: d}));
   for (let f of LS) try { f(d) } catch (e) { setTimeout(() => { throw e }) }
 };
-// Declared first-party cookies (on the host and every parent domain) and storage of `ids`.
-let purge = ids => {
-  let hs = L.hostname.split('.'), dm = [''], I = W.indexedDB,
-    names = D.cookie.split(/;\s*/).map(c => c.split('=')[0]),
-    m = (p, t, n) => t == 'prefix' ? n.startsWith(p) : n == p;
-  hs.forEach((x, i) => i < hs.length - 1 && dm.push(';Domain=' + hs.slice(i).join('.')));
-  for (let v of C.vendors) if (ids.includes(v.id)) {
-    for (let c of v.cookies || []) if (c.party != 'third') for (let n of names) if (m(c.name, c.match, n)) for (let d of dm) D.cookie = n + '=;Max-Age=0;Path=/' + d;
-    for (let s of v.storage || []) try {
-      if (s.kind != 'indexeddb') { let st = W[s.kind + STO]; for (let k of Object.keys(st)) m(s.key, s.match, k) && st.removeItem(k) }
-      else if (s.match != 'prefix') I.deleteDatabase(s.key);
-      else I.databases().then(l => { for (let d of l) m(s.key, 'prefix', d.name) && I.deleteDatabase(d.name) }, noop);
-    } catch {}
-  }
-};
+// Declared first-party cookies and storage of `ids` deleted, by the settings layer with the full
+// config.
+let purge = ids => deep().then(() => M.p(ids));
 // Network failures and 5xx are retried with the same body, so with the same event_id.
 let post = (p, b, n = 0) => F(API + '/api/v1/consent' + p, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(b)})
   .then(r => { if (r.status > 499) throw 0; return r.json().then(j => { if (r.ok) return j; throw j }) })
@@ -187,7 +178,7 @@ let choose = (a, ch) => ready.then(() => {
     // Deleting needs the full config (fetched first if only the first layer's is here), and is
     // needed only if a refused vendor ran in this page view or the visitor came with a consent
     // cookie (an earlier choice, maybe of an older revision): else nothing of theirs ever ran.
-    p = gone[0] && (stop || HX) && full().then(() => purge(gone)).catch(noop);
+    p = gone[0] && (stop || HX) && purge(gone).catch(noop);
   close();
   apply(j, stop);
   // Scripts already running cannot be unloaded: reload, and clean again before anything runs.
@@ -227,7 +218,7 @@ let dcl = () => new Promise(r => D.readyState == 'loading' ? on(D, 'DOMContentLo
   setC(await pickC(c));
   // This script (and the config in it) is older than the live revision: load the live one.
   st?.current_revision > C.revision && setC(await cfg(C.language, 0, NC = 1).catch(() => C));
-  if (p) { ss('kelisim:purge', null); full().then(() => purge(p.split(' ')), noop) }
+  if (p) { ss('kelisim:purge', null); purge(p.split(' ')).catch(noop) }
   if (st?.valid === false) {
     // Tampered, foreign or expired: no consent. A stale or expired one still names its history.
     if (/stale|expired/.test(st.reason)) try { CID = JSON.parse(atob(st.was.split('.')[0].replace(/-/g, '+').replace(/_/g, '/'))).c } catch {}
@@ -253,7 +244,7 @@ ready.catch(noop);
 let ck = () => D.cookie.match(/(?:^|;\s*)kelisim_consent=([^;]*)/)?.[1],
   busy, LT = 0,
   // What vendors no longer granted (but run in this page view) stored: deleted on every check.
-  clean = () => { let gone = Object.keys(A).filter(v => !G[v]); gone[0] && full().then(() => purge(gone), noop) },
+  clean = () => { let gone = Object.keys(A).filter(v => !G[v]); gone[0] && purge(gone).catch(noop) },
   sync = () => {
     let t = ck();
     C && clean();
@@ -318,30 +309,18 @@ let t = k => T[k] || k,
     s.nonce = g.N;
     D.head.append(CS = s);
   },
-  // `lc`: the locale, else the banner's language (a language is named in itself in the switcher).
-  intl = (k, o, x, lc) => { try { return new Intl[k](lc || C.language, o)[o.type ? 'of' : 'format'](x) } catch { return x } },
-  life = s => {
-    if (s == null) return t('session');
-    let [n, u] = [[31536e3, 'year'], [86400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']].find(x => s >= x[0]) || [1, 'second'];
-    return intl('NumberFormat', {style: 'unit', unit: u, unitDisplay: 'long', maximumFractionDigits: 1}, s / n);
-  },
-  list = (a, k) => (a || []).map(x => x[k] + (x.match == 'prefix' ? '*' : '') + ' (' + (k == 'key' ? x.kind : x.lifetime_text || (x.lifetime_known === false ? t('lifetime_unknown') : life(x.lifetime_seconds))) + ')').join(', ') || '—',
-  // One vendor: its toggle, company, country, cross-border flag; what it stores behind a disclosure.
-  vendor = (v, p, upd) => {
-    let w = el('div', 'k-v', 0, p), lb = el('label', 0, 0, w), b = el('input', 0, 0, lb), ds = el('details'), dd;
-    b.type = 'checkbox'; b.value = v.id; b.checked = !!TG[v.id];
-    on(b, 'change', () => { TG[v.id] = b.checked; upd() });
-    el('span', 0, v.name, lb);
-    el('p', 'k-m', [v.company, v.country_name || (v.country ? intl('DisplayNames', {type: 'region'}, v.country) : t('country_unknown')), t(v.data_leaves_kz ? 'data_leaves_kz' : 'data_stays_kz')].join(' · '), w);
-    w.append(ds);
-    el('summary', 0, t('stores'), ds);
-    el('p', 0, v.description, ds);
-    dd = el('dl', 0, 0, ds);
-    for (let [k, x] of [['cookies', list(v.cookies, 'name')], ['storage', list(v.storage, 'key')]]) { el('dt', 0, t(k), dd); el('dd', 0, x, dd) }
-    v.has_unknowns && el('p', 0, t('unknown_facts'), ds);
-    link(ds, v.privacy_policy_url, t('vendor_policy_link'));
-    return b;
-  },
+  // The settings layer (static/cmp-settings.js): loaded once, on first use, with the page's nonce;
+  // SV is its version (banner.py), so its URL is cached for a year. It gets the helpers it shares.
+  mod = () => MP ||= new Promise((r, j) => {
+    let e = el('script');
+    e.onload = r;
+    e.onerror = () => { MP = 0; j() };
+    e.nonce = g.N; e.__k = 1;
+    g.put(e, 'src', API + '/cmp-settings.js' + (SV || ''));
+    D.head.append(e);
+  }).then(() => M = W[Symbol.for('kelisim.settings')]({e: el, b: btn, l: link, t, p: pick, o: on, a: SA, h: has, n: g.N, x: () => [C, G, ST, CID, GPC, API]})),
+  // The second layer and deleting need both the full config and the settings layer.
+  deep = () => Promise.all([full(), mod()]),
   // Appearance from the catalogue on the dialog's root and the floating button: light, dark or
   // the visitor's scheme (auto), colours as custom properties (the CSSOM is not inline style, so a
   // nonce-only style-src allows it).
@@ -354,9 +333,9 @@ let t = k => T[k] || k,
   // scroll, and between them the only scrolling part, shadowed at an edge with more to read. So
   // Accept all, Reject all and Settings (or Save) stay in view on any screen from 320x320 up.
   open = (l2, f) => {
-    let h, s, x, y, d, sc, bb, o = RT, ap = C.appearance || {};
+    let h, s, x, y, d, bb, o = RT, ap = C.appearance || {};
     // The second layer needs the full config; a dialog closed meanwhile stays closed.
-    if (l2 && C.detail) return full().then(() => (!o || RT) && open(l2, f), noop);
+    if (l2 && (C.detail || !M)) return deep().then(() => (!o || RT) && open(l2, f), noop);
     css();
     if (!RT) {
       PV = D.activeElement;
@@ -382,33 +361,7 @@ let t = k => T[k] || k,
     y = el('div', 'k-y', 0, DG);
     d = el('p', 0, t('description') + ' ', y); d.id = 'k-x';
     link(d, C.operator?.privacy_policy_url, t('policy_link'));
-    if (l2) {
-      // Nothing is pre-ticked but the current choice; Global Privacy Control turns marketing off.
-      if (!TG) { TG = {}; for (let v of C.vendors) TG[v.id] = !!G[v.id] && !(GPC && has(v, 'marketing')) }
-      sc = el('div', 'k-p', 0, y);
-      GPC && el('p', 'k-g', t('gpc_notice'), sc);
-      // Each purpose is one line (its toggle and a disclosure button); its description and
-      // vendors open under it, so the list is short until the visitor asks for more.
-      // Once a choice is recorded, its receipt (withdrawal, subject requests) is one click away.
-      CID && link(el('p', 'k-rc', 0, sc), API + '/consent/' + CID + '?lang=' + C.language, t('receipt_title'));
-      for (let p of C.purposes) {
-        let sec = el('section', 'k-s', 0, sc), rw = el('div', 'k-r', 0, sec), lb = el('label', 0, 0, rw), cb = el('input', 0, 0, lb), r = p.required,
-          nm = el('span', 0, p.name + (r ? ' — ' + t('always_on') : ''), lb), pn = el('div', 0, 0, sec),
-          upd = () => { let n = bs.filter(b => b.checked).length; cb.checked = r || n && n == bs.length; cb.indeterminate = !r && n > 0 && n < bs.length },
-          bs, tg;
-        cb.type = 'checkbox'; cb.disabled = r;
-        el('p', 'k-m', p.description, pn);
-        bs = C.vendors.filter(v => v.purposes[0] == p.id).map(v => vendor(v, pn, upd));
-        if (bs[0]) {
-          nm.id = pn.id = 'k-' + p.id; pn.id += '-n'; pn.hidden = 1;
-          tg = btn(rw, t('vendors_heading') + ' (' + bs.length + ')', () => { pn.hidden = !pn.hidden; SA.call(tg, 'aria-expanded', !pn.hidden) }, 'k-o');
-          for (let [k, v] of [['aria-expanded', 'false'], ['aria-controls', pn.id], ['aria-describedby', nm.id]]) SA.call(tg, k, v);
-        }
-        on(cb, 'change', () => { for (let b of bs) TG[b.value] = b.checked = cb.checked; upd() });
-        upd();
-      }
-      ST?.status == 'given' && btn(el('div', 'k-w', 0, y), t('withdraw'), () => pick('withdraw'));
-    }
+    if (l2) TG = M.l(y, TG);
     bb = el('div', 'k-b', 0, DG);
     btn(bb, t('accept_all'), () => pick('accept_all'), 0, 'accept-all');
     btn(bb, t('reject_all'), () => pick('reject_all'), 0, 'reject-all');
