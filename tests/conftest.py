@@ -170,5 +170,5 @@ def demo_browser(playwright_instance, demo):
 
 # --- log hygiene (owned by tests/test_log_hygiene.py) ---
 # Every log record the suite produces is collected and scanned for IPs, tokens and consent ids at
-# the end of the session; a hit fails the run. See tests/log_capture.py.
-pytest_plugins = ["tests.log_capture"]
+# the end of the session; a hit fails the run. See tests/support/log_capture.py.
+pytest_plugins = ["tests.support.log_capture"]
