@@ -120,11 +120,29 @@ def _ordered(value: Any, order: tuple[str, ...] = TOP_ORDER) -> Any:
     return result
 
 
+# repr(document) → its YAML, oldest first. A document holds only what YAML and JSON load (dicts,
+# lists, strings, numbers, dates), whose repr is faithful, so an equal repr means the same text.
+# Dumping costs ~0.1 s and every start, publish and draft check dumps the same few documents again.
+_DUMPED: dict[str, str] = {}
+_DUMPED_KEEP = 16
+_dumped_lock = threading.Lock()
+
+
 def to_yaml(document: Document) -> str:
     """vendors.yaml text for a document; loads(to_yaml(d)) gives the same catalogue as d."""
-    return yaml.safe_dump(
+    key = repr(document)
+    with _dumped_lock:
+        found = _DUMPED.get(key)
+    if found is not None:
+        return found
+    dumped = yaml.safe_dump(
         _ordered(document), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
     )
+    with _dumped_lock:
+        _DUMPED[key] = dumped
+        while len(_DUMPED) > _DUMPED_KEEP:
+            del _DUMPED[next(iter(_DUMPED))]
+    return dumped
 
 
 def build_catalogue(document: Document, source: str = DRAFT_SOURCE) -> Catalogue:
