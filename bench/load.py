@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 
 from kelisim.cli.production import THREADS, default_workers
-from tests.crash_support import Server, free_port, pg_cluster, production_env, wait_for_port
+from tests.support.crash import Server, free_port, pg_cluster, production_env, wait_for_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

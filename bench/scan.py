@@ -1,7 +1,7 @@
-"""Scanner throughput and memory: page-state visits per minute and peak PSS, on the demo and on
-the late-tag loopback site (tests/scanner/site.py, /late-bad/), each next to a plain Playwright
-baseline run in the same process that only loads each page once per state with the same dwell
-(clock fast-forwarded past load, then network idle), in as many parallel contexts.
+"""Scanner throughput and memory: page-state visits per minute and peak PSS, on the demo and on the
+late-tag loopback site (tests/support/scanner_site.py, /late-bad/), each next to a plain Playwright
+baseline run in the same process that only loads each page once per state with the same dwell (clock
+fast-forwarded past load, then network idle), in as many parallel contexts.
 
 Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
 on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
@@ -28,7 +28,7 @@ from kelisim.scanner.browser import launch_scanner  # noqa: E402
 from kelisim.scanner.cli import load_catalogue, make_config, parse_args  # noqa: E402
 from kelisim.scanner.run import Scanner, chromium_flags  # noqa: E402
 from kelisim.settings import DEFAULT_CATALOGUE  # noqa: E402
-from tests.scanner.site import LoopbackSite  # noqa: E402
+from tests.support.scanner_site import LoopbackSite  # noqa: E402
 
 
 def _children(pid: int) -> list[int]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.crash_support import Server, production_env
+from tests.support.crash import Server, production_env
 
 TOKEN = "bench-scan-token-" + "x" * 24
 BODY = (

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -24,25 +27,116 @@ def _postgres_admin_url() -> str | None:
     return url
 
 
+# --- databases ----------------------------------------------------------------------------------
+# Migrating a database and seeding it with the catalogue is most of what an app test would spend on
+# setup, so the session does it once per kind of database and each test that builds the standard
+# app (the `app` fixture, default catalogue, auto upgrade) starts from its own copy: on SQLite a
+# copy of the file, on PostgreSQL a database created from a template. Every other test, and every
+# test of migrations themselves, still gets a fresh, empty database.
+
+
+def _seed(url: str) -> None:
+    """Write into an empty database what the app's first start writes (kelisim.web.app)."""
+    from kelisim.store import ConsentStore
+    from kelisim.web.app import open_revisions
+
+    store = ConsentStore(url)
+    try:
+        open_revisions(store, make_settings(url, Path()))
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the standard catalogue, all in the main file (no WAL left)."""
+    path = tmp_path_factory.mktemp("seeded") / "kelisim.sqlite3"
+    _seed(f"sqlite:///{path}")
+    with closing(sqlite3.connect(path)) as conn:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    assert busy == 0, "the seeded SQLite file is still in use; a copy of it would miss writes"
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres() -> Iterator[str | None]:
+    """Name of a migrated PostgreSQL database with the standard catalogue, a template for copies."""
+    admin_url = _postgres_admin_url()
+    if not admin_url:
+        yield None
+        return
+    name = f"kelisim_seed_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        _seed(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _standard(settings: Settings) -> bool:
+    """Whether the app would write exactly what the seeded databases hold on its first start."""
+    return Path(settings.catalogue_path) == DEFAULT_CATALOGUE and bool(
+        settings.extra.get("auto_upgrade", True)
+    )
+
+
+# PostgreSQL databases created as copies of the seed, by name, until their test ends.
+_seeded_postgres: set[str] = set()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database of each supported kind."""
+    """A fresh database of each supported kind: empty, or (PostgreSQL, for a test of the app) a
+    copy of the seeded one, which the `app` fixture empties again if the app is not standard."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'kelisim.sqlite3'}"
         return
     admin_url = _postgres_admin_url()
     if not admin_url:
         pytest.skip(f"{POSTGRES_ENV} not set")
+    seed = request.getfixturevalue("seeded_postgres") if "app" in request.fixturenames else None
     name = f"kelisim_test_{secrets.token_hex(6)}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(_create_database(name, seed)))
+    if seed:
+        _seeded_postgres.add(name)
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
+        _seeded_postgres.discard(name)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _create_database(name: str, template: str | None) -> str:
+    return f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+
+
+def _start_app_database(request: pytest.FixtureRequest, settings: Settings) -> None:
+    """Give the app's database the seeded content when the app is standard and the database still
+    fresh; a PostgreSQL copy made for an app that turns out not to be standard is emptied again."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        if _standard(settings) and url.database and not path.exists():
+            shutil.copyfile(request.getfixturevalue("seeded_sqlite"), path)
+        return
+    if url.database in _seeded_postgres and not _standard(settings):
+        _seeded_postgres.discard(url.database)
+        admin = create_engine(_postgres_admin_url() or "", isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE "{url.database}" WITH (FORCE)'))
+                conn.execute(text(_create_database(url.database or "", None)))
+        finally:
+            admin.dispose()
 
 
 @pytest.fixture
@@ -67,13 +161,17 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings):
+def app(request: pytest.FixtureRequest, settings: Settings):
     from kelisim.web.app import create_app
 
+    _start_app_database(request, settings)
     application = create_app(settings)
     application.config.update(TESTING=True)
     yield application
-    application.extensions["kelisim"].close()
+    services = application.extensions["kelisim"]
+    services.close()
+    # Connections closed here, not left for the PostgreSQL database's drop to terminate.
+    services.store.close()
 
 
 @pytest.fixture
@@ -170,5 +268,5 @@ def demo_browser(playwright_instance, demo):
 
 # --- log hygiene (owned by tests/test_log_hygiene.py) ---
 # Every log record the suite produces is collected and scanned for IPs, tokens and consent ids at
-# the end of the session; a hit fails the run. See tests/log_capture.py.
-pytest_plugins = ["tests.log_capture"]
+# the end of the session; a hit fails the run. See tests/support/log_capture.py.
+pytest_plugins = ["tests.support.log_capture"]

@@ -9,9 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from admin_support import PASSWORD, add_user, with_admin
-from npm_tools import package_dir
 from werkzeug.serving import make_server
+
+from tests.support.admin import PASSWORD, add_user, with_admin
+from tests.support.npm_tools import package_dir
 
 pytestmark = pytest.mark.browser
 

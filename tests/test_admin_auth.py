@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from admin_support import PASSWORD, Clock, add_user, csrf_token, error_text, login, with_admin
 from sqlalchemy import select
 
 import kelisim.services.accounts
@@ -15,6 +14,7 @@ from kelisim.store.admin_tables import admin_sessions, audit_log
 from kelisim.store.throttle_tables import login_throttle
 from kelisim.web.admin.shell import SESSION_COOKIE, services
 from kelisim.web.app import create_app
+from tests.support.admin import PASSWORD, Clock, add_user, csrf_token, error_text, login, with_admin
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 

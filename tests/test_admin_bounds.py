@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from admin_support import PASSWORD, add_user, csrf_token, login, with_admin
+
+from tests.support.admin import PASSWORD, add_user, csrf_token, login, with_admin
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from admin_support import PASSWORD, add_user, with_admin
 from werkzeug.serving import make_server
 
 from kelisim.web.admin.shell import SESSION_COOKIE
+from tests.support.admin import PASSWORD, add_user, with_admin
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from admin_support import PASSWORD, add_user, with_admin
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -24,6 +23,7 @@ from kelisim.services.evidence import CSV_FIELDS, csv_cell, missing_27560_fields
 from kelisim.services.stats import stats_day
 from kelisim.store.schema import consent_events
 from kelisim.web.admin.texts import text
+from tests.support.admin import PASSWORD, add_user, with_admin
 
 pytestmark = pytest.mark.browser
 

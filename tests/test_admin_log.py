@@ -8,11 +8,10 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
-from admin_support import add_user, login
-
 from kelisim.services.evidence import CSV_FIELDS, missing_27560_fields
 from kelisim.services.stats import stats_day
 from kelisim.web.admin.shell import services
+from tests.support.admin import add_user, login
 
 
 def _editor(app):

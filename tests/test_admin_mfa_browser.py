@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-from admin_support import PASSWORD, add_user, with_admin
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from kelisim.store.admin_tables import audit_log
 from kelisim.web.app import create_app
+from tests.support.admin import PASSWORD, add_user, with_admin
 
 pytestmark = pytest.mark.browser
 

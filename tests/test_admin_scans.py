@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from admin_support import add_user, login
 
 from kelisim.web.app import create_app
+from tests.support.admin import add_user, login
 
 TOKEN = "scan-token-for-tests-0123456789"
 
@@ -131,7 +131,7 @@ def test_numbers_too_big_for_the_database_are_a_400(scan_app, changes, field):
 
 
 def test_an_oversized_run_id_is_a_404(scan_app):
-    from admin_support import add_user, login, with_admin
+    from tests.support.admin import add_user, login, with_admin
 
     with_admin(scan_app)
     add_user(scan_app, "boss", "admin")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from admin_support import PASSWORD, add_user, csrf_token, error_text, login, with_admin
 from sqlalchemy import inspect
 
 from kelisim.services.accounts import AccountError
 from kelisim.store.admin_tables import metadata as admin_metadata
 from kelisim.web.admin.shell import SESSION_COOKIE, services
 from kelisim.web.admin.texts import LANGUAGES, TEXTS
+from tests.support.admin import PASSWORD, add_user, csrf_token, error_text, login, with_admin
 
 
 @pytest.fixture

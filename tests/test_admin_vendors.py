@@ -10,11 +10,11 @@ from html import unescape
 from html.parser import HTMLParser
 
 import pytest
-from admin_support import add_user, csrf_token, login, with_admin
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from kelisim.store.admin_tables import audit_log
+from tests.support.admin import add_user, csrf_token, login, with_admin
 
 
 class _FormReader(HTMLParser):

@@ -7,9 +7,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from admin_support import PASSWORD, add_user, with_admin
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.support.admin import PASSWORD, add_user, with_admin
 
 pytestmark = pytest.mark.browser
 

@@ -8,11 +8,11 @@ import secrets
 import time
 
 import pytest
-from contract import VENDOR_IDS as CONTRACT_VENDOR_IDS
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from kelisim.domain.tokens import ConsentClaims, TokenCodec
+from tests.support.contract import VENDOR_IDS as CONTRACT_VENDOR_IDS
 
 VENDOR_IDS = set(CONTRACT_VENDOR_IDS)
 ALLOWED_ORIGIN = "http://localhost:3000"

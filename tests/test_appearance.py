@@ -5,12 +5,12 @@ and what the runtime then gets in its config."""
 from __future__ import annotations
 
 import pytest
-from admin_support import add_user, login, with_admin
 from test_admin_vendors import config, review_and_publish, submit
 
 from kelisim.domain.appearance import contrast_ratio
 from kelisim.domain.catalogue import CatalogueError, load, loads
 from kelisim.settings import DEFAULT_CATALOGUE
+from tests.support.admin import add_user, login, with_admin
 
 SEED = (DEFAULT_CATALOGUE).read_text(encoding="utf-8")
 

@@ -7,10 +7,10 @@ import copy
 
 import pytest
 import yaml
-from admin_support import PASSWORD, add_user, csrf_token, login, with_admin
 
 from kelisim.domain.approval_scope import widened_reach
 from kelisim.services.revisions import to_yaml
+from tests.support.admin import PASSWORD, add_user, csrf_token, login, with_admin
 
 
 def _revisions(app):

@@ -12,7 +12,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from npm_tools import package_dir
+
+from tests.support.npm_tools import package_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

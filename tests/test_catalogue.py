@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from contract import VENDOR_IDS
 
 from kelisim.domain import catalogue
 from kelisim.domain.catalogue import CatalogueError, CookieSpec, Site, StorageSpec
 from kelisim.settings import DEFAULT_CATALOGUE
+from tests.support.contract import VENDOR_IDS
 
 REPO_CATALOGUE = DEFAULT_CATALOGUE
 POLICY_VENDORS = VENDOR_IDS

@@ -116,10 +116,9 @@ def test_users_add_with_demo_writes_to_the_database_the_demo_serves(
     """The account made as the demo prints works on the demo's admin login, not elsewhere."""
     import io
 
-    from admin_support import PASSWORD, login
-
     from kelisim.demo.run import demo_admin_command, kelisim_cmp
     from kelisim.settings import DEFAULT_CATALOGUE
+    from tests.support.admin import PASSWORD, login
 
     state_dir = tmp_path / "demo"
     monkeypatch.setenv("KELISIM_DATABASE_URL", sqlite_url)  # the server's own, configured database

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.crash_support import (
+from tests.support.crash import (
     Load,
     LoadResult,
     Server,

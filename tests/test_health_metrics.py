@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 
 from kelisim.web.app import create_app
 from tests.conftest import make_settings
-from tests.crash_support import pg_bin, pg_cluster
+from tests.support.crash import pg_bin, pg_cluster
 
 TOKEN = "metrics-" + "t" * 32
 

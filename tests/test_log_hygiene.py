@@ -1,7 +1,7 @@
-"""No personal data in operational logs. The whole suite's log lines are
-scanned by tests/log_capture.py at the end of the session; these tests make sure that scan can fail
-(a leak is caught) and send the traffic that would leak: client IPs through a trusted proxy, tokens
-in cookies and bodies, consent ids in URLs, CR/LF in logged fields."""
+"""No personal data in operational logs. The whole suite's log lines are scanned by
+tests/support/log_capture.py at the end of the session; these tests make sure that scan can fail (a
+leak is caught) and send the traffic that would leak: client IPs through a trusted proxy, tokens in
+cookies and bodies, consent ids in URLs, CR/LF in logged fields."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 import pytest
 
 from kelisim.web.app import create_app
-from tests import log_capture
+from tests.support import log_capture
 
 CLIENT_IP = "203.0.113.77"
 CLIENT_IP6 = "2001:db8:1:2::77"

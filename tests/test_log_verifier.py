@@ -21,7 +21,7 @@ import pytest
 
 from kelisim.store import merkle
 from kelisim.store.note import Checkpoint, Signer, sign_checkpoint
-from tests.crash_support import Server, consent_body, production_env
+from tests.support.crash import Server, consent_body, production_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

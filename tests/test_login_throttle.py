@@ -154,7 +154,7 @@ def test_the_cli_unlocks_an_account(hosts, settings, capsys):
 
 
 def test_an_admin_unlocks_a_locked_colleague_on_the_users_page(app):
-    from admin_support import add_user, csrf_token, login, with_admin
+    from tests.support.admin import add_user, csrf_token, login, with_admin
 
     admin_app = with_admin(app)
     add_user(admin_app, "boss", "admin")

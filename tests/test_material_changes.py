@@ -13,7 +13,6 @@ import re
 import secrets
 
 import pytest
-from admin_support import add_user, csrf_token, login, with_admin
 from sqlalchemy import select
 
 from kelisim.domain.catalogue import CatalogueError, loads
@@ -21,6 +20,7 @@ from kelisim.domain.materiality import reasons_to_ask_again
 from kelisim.services.revisions import build_catalogue, read_yaml, to_yaml
 from kelisim.settings import DEFAULT_CATALOGUE
 from kelisim.store.admin_tables import audit_log
+from tests.support.admin import add_user, csrf_token, login, with_admin
 
 DOCUMENT, CATALOGUE = read_yaml(DEFAULT_CATALOGUE.read_text(encoding="utf-8"), "vendors.yaml")
 

@@ -21,7 +21,7 @@ from kelisim.cli.production import ProductionError, check_durability, check_secr
 from kelisim.settings import Settings
 from kelisim.store import ConsentStore
 from kelisim.store.note import Signer
-from tests.crash_support import Server, consent_body, post, production_env
+from tests.support.crash import Server, consent_body, post, production_env
 
 GOOD = {
     **{

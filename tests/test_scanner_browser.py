@@ -1,6 +1,6 @@
-"""The scanner end to end in real Chromium against a small loopback site (tests/scanner/site.py):
-a clean page exits 0, the page with planted violations exits 1 with each one found, and an
-unreachable site exits 3."""
+"""The scanner end to end in real Chromium against a small loopback site
+(tests/support/scanner_site.py): a clean page exits 0, the page with planted violations exits 1 with
+each one found, and an unreachable site exits 3."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from kelisim.scanner.cli import main
 from kelisim.settings import DEFAULT_CATALOGUE
-from tests.scanner.site import BAD_PAGE_VIOLATIONS, LoopbackSite
+from tests.support.scanner_site import BAD_PAGE_VIOLATIONS, LoopbackSite
 
 pytestmark = pytest.mark.browser
 CATALOGUE = str(DEFAULT_CATALOGUE)
@@ -90,10 +90,10 @@ def test_an_uploaded_scan_shows_in_the_admin_with_its_findings(site, tmp_path, s
     marketers' admin pages exactly as the scanner wrote them."""
     import threading
 
-    from admin_support import add_user, login
     from werkzeug.serving import make_server
 
     from kelisim.web.app import create_app
+    from tests.support.admin import add_user, login
 
     token = "scan-upload-token-for-this-test-0123"
     app = create_app(settings.with_changes(scan_upload_tokens=(token,)))

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-from npm_tools import package_dir
 
 from kelisim.scanner import autoconsent
 from kelisim.scanner.cli import main
 from kelisim.scanner.config import ConfigError
 from kelisim.settings import DEFAULT_CATALOGUE
-from tests.scanner.cmp_site import (
+from tests.support.cmp_site import (
     CHOICE_COOKIE,
     CMP_BAD_VIOLATIONS,
     CMP_NAME,
@@ -28,6 +27,7 @@ from tests.scanner.cmp_site import (
     KLARO_NAME,
     CmpSite,
 )
+from tests.support.npm_tools import package_dir
 
 STATES = "none,reject,accept"
 # (clean page, page with the ungated pixel, autoconsent's name for the consent manager)

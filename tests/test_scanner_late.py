@@ -1,5 +1,5 @@
 """Tags that start late, on interaction or on leaving the page, in real Chromium against the
-loopback twins /late/ and /late-bad/ (tests/scanner/site.py): each one is observed and
+loopback twins /late/ and /late-bad/ (tests/support/scanner_site.py): each one is observed and
 attributed, every planted violation is reported with its rule and state, and the good twin,
 whose tags only start late, passes clean (no V09 for what it did late)."""
 
@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.scanner.site import LATE_BAD_VIOLATIONS, LoopbackSite
+from tests.support.scanner_site import LATE_BAD_VIOLATIONS, LoopbackSite
 from tests.test_scanner_browser import scan
 
 pytestmark = pytest.mark.browser

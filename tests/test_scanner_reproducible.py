@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.scanner.site import LoopbackSite
+from tests.support.scanner_site import LoopbackSite
 from tests.test_scanner_browser import scan as scan_loopback
 from tests.test_scanner_demo import scan as scan_demo
 

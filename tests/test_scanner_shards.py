@@ -1,6 +1,6 @@
 """A scan split over CI runners (`kelisim scan --shard i/n`) and joined again (`kelisim scan merge`)
 gives the findings of one unsharded scan, in real Chromium against the loopback site of
-tests/scanner/site.py; a merge that lacks a shard, or mixes scans, is refused."""
+tests/support/scanner_site.py; a merge that lacks a shard, or mixes scans, is refused."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from kelisim.scanner.cli import main
 from kelisim.scanner.run import shard_of
-from tests.scanner.site import LoopbackSite
+from tests.support.scanner_site import LoopbackSite
 from tests.test_scanner_browser import CATALOGUE
 
 STATES = "none,reject,accept"

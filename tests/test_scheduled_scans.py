@@ -18,7 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from admin_support import add_user, csrf_token, login
 from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
@@ -29,6 +28,7 @@ from kelisim.services.scheduled_scans import ScheduledScans, subprocess_scanner
 from kelisim.services.schedules import Schedules
 from kelisim.settings import DEFAULT_CATALOGUE
 from kelisim.store.integration_tables import scan_schedules
+from tests.support.admin import add_user, csrf_token, login
 
 WEBHOOK_SECRET = "webhook-secret-for-tests"
 

@@ -9,7 +9,7 @@ import pytest
 
 from kelisim.web.app import neutralise
 from kelisim.web.logsafe import clean
-from tests.crash_support import Server, production_env
+from tests.support.crash import Server, production_env
 
 
 def test_clean_escapes_every_control_and_redacts_addresses():

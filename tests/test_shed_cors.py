@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.crash_support import Server, consent_body, production_env
+from tests.support.crash import Server, consent_body, production_env
 
 
 def _post(port: int, origin: str) -> http.client.HTTPResponse:

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from kelisim.web.prefetch import READ_TIMEOUT, request_complete
-from tests.crash_support import Server, production_env
+from tests.support.crash import Server, production_env
 
 SLOW_CLIENTS = 40
 

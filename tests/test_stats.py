@@ -10,13 +10,13 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from admin_support import add_user, login
 from sqlalchemy import inspect, select
 
 from kelisim.services.stats import ConsentStats, full_months, stats_day
 from kelisim.store import NewEvent
 from kelisim.store.schema import consent_events
 from kelisim.store.stats_tables import consent_stats, consent_stats_monthly, metadata
+from tests.support.admin import add_user, login
 
 BOT_UA = "Googlebot/2.1 (+http://www.google.com/bot.html)"
 PHONE_UA = (

@@ -15,7 +15,6 @@ from email import message_from_bytes
 from email.policy import default as default_policy
 
 import pytest
-from admin_support import Clock, add_user, csrf_token, login
 from aiosmtpd.controller import Controller
 from sqlalchemy import inspect, select
 
@@ -26,6 +25,7 @@ from kelisim.store.request_tables import metadata as request_metadata
 from kelisim.store.request_tables import subject_requests as requests_table
 from kelisim.web.admin.shell import services
 from kelisim.web.admin.subject_requests import NOTIFY_CONFIG
+from tests.support.admin import Clock, add_user, csrf_token, login
 
 # Tuesday 1 December 2026, 10:00 in Almaty: due at the end of Wednesday 2 December.
 TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=ALMATY)

@@ -7,13 +7,13 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from admin_support import add_user, csrf_token, login
 from sqlalchemy import select
 
 from kelisim.cli.main import main
 from kelisim.store import NewEvent
 from kelisim.store.schema import consent_events
 from kelisim.web.admin.shell import services
+from tests.support.admin import add_user, csrf_token, login
 
 
 def _consent(client, consent_body, **changes) -> dict:

@@ -31,8 +31,8 @@ from kelisim.services.accounts import ACCOUNT_FAILURE_LIMIT, Accounts
 from kelisim.store import ConsentStore
 from kelisim.store.admin_tables import audit_log
 from tests.conftest import POSTGRES_ENV, _postgres_admin_url
-from tests.crash_support import Server, consent_body, post, production_env
-from tests.two_hosts import Nginx, Staff, nginx_binary, wait_for_http
+from tests.support.crash import Server, consent_body, post, production_env
+from tests.support.two_hosts import Nginx, Staff, nginx_binary, wait_for_http
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

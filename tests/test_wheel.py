@@ -22,7 +22,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from contract import VENDOR_IDS
+
+from tests.support.contract import VENDOR_IDS
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from banner_site import (
+
+from kelisim.domain.catalogue import load as load_catalogue
+from tests.support.banner_site import (
     CATALOGUE,
     Kelisim,
     RequestLog,
@@ -22,8 +24,6 @@ from banner_site import (
     start_kelisim,
     vendor_app,
 )
-
-from kelisim.domain.catalogue import load as load_catalogue
 
 # --- fixtures --------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from banner_site import Kelisim, Site, Visit, new_visit
+
+from tests.support.banner_site import Kelisim, Site, Visit, new_visit
 
 pytestmark = pytest.mark.browser
 
@@ -302,7 +303,7 @@ def test_a_withdrawal_on_the_receipt_page_reaches_the_open_tab(gate_visit: Visit
 
 
 def test_a_block_by_staff_reaches_the_open_tab(gate_visit: Visit) -> None:
-    from admin_support import add_user, csrf_token, login, with_admin
+    from tests.support.admin import add_user, csrf_token, login, with_admin
 
     app = with_admin(gate_visit.kelisim.app)
     officer = f"officer{secrets.token_hex(4)}"
@@ -341,7 +342,7 @@ def test_a_withdrawal_in_another_tab_of_the_site_arrives_at_once(gate_visit: Vis
 @pytest.fixture(scope="module")
 def kelisim_with_ads(browser_tmp, token_key: str) -> Iterator[Kelisim]:
     """The seed catalogue, but GA4 declared with Google's advertising features (ad_* types)."""
-    from banner_site import CATALOGUE, start_kelisim
+    from tests.support.banner_site import CATALOGUE, start_kelisim
 
     text = CATALOGUE.read_text(encoding="utf-8")
     declared = "    consent_mode: [analytics_storage]\n"

@@ -5,7 +5,8 @@ the close button and Save stay on screen wherever the visitor has scrolled to.""
 from __future__ import annotations
 
 import pytest
-from banner_site import Visit, new_visit
+
+from tests.support.banner_site import Visit, new_visit
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from banner_site import CATALOGUE, Kelisim, new_visit, start_kelisim
-from npm_tools import package_dir
+
+from tests.support.banner_site import CATALOGUE, Kelisim, new_visit, start_kelisim
+from tests.support.npm_tools import package_dir
 
 pytestmark = pytest.mark.browser
 

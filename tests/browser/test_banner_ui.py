@@ -6,7 +6,8 @@ import json
 import re
 
 import pytest
-from banner_site import Visit, new_visit
+
+from tests.support.banner_site import Visit, new_visit
 
 pytestmark = pytest.mark.browser
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from banner_site import CATALOGUE, Kelisim, serve, start_kelisim
 
 from kelisim.services.audit import AuditLog
 from kelisim.services.scans import ScanStore
+from tests.support.banner_site import CATALOGUE, Kelisim, serve, start_kelisim
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from banner_site import Visit
+
+from tests.support.banner_site import Visit
 
 pytestmark = pytest.mark.browser
 

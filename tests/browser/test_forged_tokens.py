@@ -8,10 +8,10 @@ import secrets
 import time
 
 import pytest
-from banner_site import new_visit
-from contract import VENDOR_IDS
 
 from kelisim.domain.tokens import ConsentClaims, TokenCodec
+from tests.support.banner_site import new_visit
+from tests.support.contract import VENDOR_IDS
 
 pytestmark = pytest.mark.browser
 

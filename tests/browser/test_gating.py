@@ -7,8 +7,9 @@ import base64
 import json
 
 import pytest
-from banner_site import Visit, new_visit
-from contract import VENDOR_IDS
+
+from tests.support.banner_site import Visit, new_visit
+from tests.support.contract import VENDOR_IDS
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from banner_site import CATALOGUE, Kelisim, serve
 
 from kelisim.domain.catalogue import load
+from tests.support.banner_site import CATALOGUE, Kelisim, serve
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

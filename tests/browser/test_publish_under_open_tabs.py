@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from banner_site import CATALOGUE, Kelisim, Visit, new_visit, start_kelisim
 
 from kelisim.services.revisions import to_yaml
+from tests.support.banner_site import CATALOGUE, Kelisim, Visit, new_visit, start_kelisim
 
 pytestmark = pytest.mark.browser
 

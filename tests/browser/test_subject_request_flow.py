@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from admin_support import PASSWORD, add_user
-from npm_tools import package_dir
 from playwright.sync_api import expect
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from tests.support.admin import PASSWORD, add_user
+from tests.support.npm_tools import package_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -28,6 +29,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Engine,
     bindparam,
@@ -51,6 +54,20 @@ from kelisim.store.verify import VerifyReport, walk
 __all__ = ["ConsentStore", "EventConflict", "NewEvent", "StoredEvent", "VerifyReport"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _migrations_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@functools.cache
+def _migration_head() -> str | None:
+    """The newest migration of this code; the scripts do not change while a process runs."""
+    return ScriptDirectory.from_config(_migrations_config()).get_current_head()
+
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Any constant works; it only has to be the same in every process that runs upgrade().
 _UPGRADE_LOCK_KEY = 0x4B454C4953494D  # "KELISIM"
@@ -274,11 +291,14 @@ class ConsentStore:
         """
         if self._sqlite:
             self._enable_wal()
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        config = _migrations_config()
         with self._write_engine.connect() as conn, conn.begin():
             if not self._sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK_KEY})
+            # Already at the newest migration (every start but the first): skip loading Alembic's
+            # environment and scripts, which costs more than the rest of the start.
+            if MigrationContext.configure(conn).get_current_revision() == _migration_head():
+                return
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

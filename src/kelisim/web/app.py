@@ -46,7 +46,7 @@ from kelisim.web import headers
 from kelisim.web.errors import PROBLEM_TYPES, ApiError, http_problem, problem_response
 from kelisim.web.logsafe import LogHygieneFilter, escape_controls
 
-__all__ = ["Services", "create_app"]
+__all__ = ["Services", "create_app", "open_revisions"]
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,32 @@ def _subkey(secret: str, purpose: str) -> bytes:
     return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
+def _save_snapshot(store: ConsentStore, published: Catalogue) -> None:
+    # Every catalogue_hash in the log must resolve to the exact texts the visitor was shown.
+    store.save_snapshot(published.content_hash, published.revision, published.to_dict())
+
+
+def open_revisions(store: ConsentStore, settings: Settings) -> tuple[Revisions, Catalogue]:
+    """The schema brought up to date and the live catalogue seeded from vendors.yaml: all that a
+    first start writes into an empty database (the tests copy one such database per test)."""
+    if settings.extra.get("auto_upgrade", True):
+        store.upgrade()
+
+    def save_snapshot(published: Catalogue) -> None:
+        _save_snapshot(store, published)
+
+    # The live catalogue is in the database; vendors.yaml seeds it (kelisim.services.revisions).
+    revisions = Revisions(
+        store.engine,
+        store.write_engine,
+        audit=AuditLog(store.write_engine),
+        on_publish=save_snapshot,
+    )
+    catalogue = revisions.bootstrap(settings.catalogue_path)
+    save_snapshot(catalogue)
+    return revisions, catalogue
+
+
 def build_services(settings: Settings) -> Services:
     # Read before anything opens: a bad holidays file stops the start with its file:line.
     calendar = load_calendar(settings.holidays_file)
@@ -135,22 +161,11 @@ def build_services(settings: Settings) -> Services:
     recover_from_full_disk(store.engine)
     context: ContextReader | None = None
     try:
-        if settings.extra.get("auto_upgrade", True):
-            store.upgrade()
+        revisions, catalogue = open_revisions(store, settings)
 
-        # Every catalogue_hash in the log must resolve to the exact texts the visitor was shown.
         def save_snapshot(published: Catalogue) -> None:
-            store.save_snapshot(published.content_hash, published.revision, published.to_dict())
+            _save_snapshot(store, published)
 
-        # The live catalogue is in the database; vendors.yaml seeds it (kelisim.services.revisions).
-        revisions = Revisions(
-            store.engine,
-            store.write_engine,
-            audit=AuditLog(store.write_engine),
-            on_publish=save_snapshot,
-        )
-        catalogue = revisions.bootstrap(settings.catalogue_path)
-        save_snapshot(catalogue)
         # A publish on any host is served by every worker of every host within this time (each
         # looks at the database's head revision at most this often).
         refresh = settings.extra.get("catalogue_refresh_seconds", 1.0)

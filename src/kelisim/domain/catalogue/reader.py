@@ -7,6 +7,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -957,6 +958,15 @@ def load(path: str | os.PathLike[str]) -> Catalogue:
 
 
 def loads(text: str, source: str = "<string>") -> Catalogue:
+    """The catalogue a vendors.yaml text describes; CatalogueError lists every problem.
+
+    Memoised by (text, source): a Catalogue is frozen and reading one costs tens of milliseconds
+    of YAML, while every start (and every test's app) reads the same few texts again."""
+    return _read_text(text, source)
+
+
+@lru_cache(maxsize=16)
+def _read_text(text: str, source: str) -> Catalogue:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:

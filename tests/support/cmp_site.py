@@ -8,7 +8,7 @@ planted violation, CMP_BAD_VIOLATIONS). `/custom/` runs a homemade banner no aut
 knows, answered through the scan configuration's selectors (CUSTOM_SELECTORS). `/klaro/` and
 `/klaro-bad/` are the same twins under KIProtect's Klaro (npm `klaro`, its dist/klaro.js), which
 autoconsent refuses through Klaro's JavaScript API rather than by clicking. Vendor hostnames
-are mapped to this server with --resolve, as in tests/scanner/site.py, so attribution runs
+are mapped to this server with --resolve, as in tests/support/scanner_site.py, so attribution runs
 against the real catalogue.
 """
 
@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.scanner.site import METRIKA_TAG
+from tests.support.scanner_site import METRIKA_TAG
 
 VENDOR_HOSTS = ("mc.yandex.ru", "vk.com")
 # The name autoconsent 16.23 gives vanilla-cookieconsent 3 (its rules/autoconsent/cookieconsent3).

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kelisim.store.note import Signer
-from tests.log_capture import forbid, watch_file
+from tests.support.log_capture import forbid, watch_file
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # `python -m kelisim.cli.main` from the checkout: the code under test, whatever the venv has
 # installed.

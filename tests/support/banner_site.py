@@ -197,7 +197,7 @@ def vendor_app(log: RequestLog) -> Callable[..., Any]:
 
 # --- the test site ---------------------------------------------------------------------------
 
-SITE_DIR = Path(__file__).parent
+SITE_DIR = Path(__file__).resolve().parents[1] / "browser"
 PAGE = (SITE_DIR / "site.html").read_text(encoding="utf-8")
 LATE = (SITE_DIR / "late.html").read_text(encoding="utf-8")
 # Pages with unmarked vendor tags after the bootstrap (`boot=served|inline|none`).

@@ -14,9 +14,9 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-from tests.crash_support import free_port, wait_for_port
+from tests.support.crash import free_port, wait_for_port
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
