@@ -148,6 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="judge only shard I of N of the pages (split by a hash of their path; every shard "
         "still crawls all of them); join the reports with `kelisim scan merge`",
     )
+    p.add_argument(
+        "--cluster",
+        action="store_true",
+        help="template clustering for large sites: every page is visited in none, reject and "
+        "accept; pages whose trackers there are identical (same tag fingerprint) run the other "
+        "states once, on the first of them. Off by default: pages alike in those three states "
+        "may still differ after a single-vendor grant or a withdrawal (docs/scanner.md)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress output")
     return p  # fmt: skip
 
@@ -200,6 +208,7 @@ def make_config(args: argparse.Namespace) -> ScanConfig:
         screenshots=not args.no_screenshots,
         autoconsent=not args.no_autoconsent,
         autoconsent_dir=args.autoconsent,
+        cluster=args.cluster,
     )
     if config.autoconsent:
         locate_autoconsent(config.autoconsent_dir)  # a folder named but empty: exit 2 now
@@ -311,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     vendor_ids = [v.id for v in catalogue.vendors]
     try:
-        run = run_coroutine(Scanner(config, vendor_ids, progress).scan())
+        run = run_coroutine(Scanner(config, vendor_ids, progress, catalogue).scan())
         live = live_revisions(run.visits)
         if live and live != [catalogue.revision]:
             mismatch = {"scanned_with": catalogue.revision, "live": live}
