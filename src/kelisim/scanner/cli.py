@@ -157,6 +157,14 @@ _OUT = click.option("--out", default="scan-report", show_default=True, help="out
     help="judge only shard I of N of the pages (split by a hash of their path; every shard "
     "still crawls all of them); join the reports with `kelisim scan merge`",
 )
+@click.option(
+    "--cluster",
+    is_flag=True,
+    help="template clustering for large sites: every page is visited in none, reject and "
+    "accept; pages whose trackers there are identical (same tag fingerprint) run the other "
+    "states once, on the first of them. Off by default: pages alike in those three states "
+    "may still differ after a single-vendor grant or a withdrawal (docs/scanner.md)",
+)
 @click.option("--quiet", is_flag=True, help="no progress output")
 def scan_command(**options: Any) -> int:
     return _scan(SimpleNamespace(**options))
@@ -230,6 +238,7 @@ def make_config(args: Any) -> ScanConfig:
         screenshots=not args.no_screenshots,
         autoconsent=not args.no_autoconsent,
         autoconsent_dir=args.autoconsent,
+        cluster=args.cluster,
     )
     if config.autoconsent:
         locate_autoconsent(config.autoconsent_dir)  # a folder named but empty: exit 2 now
@@ -341,7 +350,7 @@ def _scan(args: SimpleNamespace) -> int:
             )
     vendor_ids = [v.id for v in catalogue.vendors]
     try:
-        run = run_coroutine(Scanner(config, vendor_ids, progress).scan())
+        run = run_coroutine(Scanner(config, vendor_ids, progress, catalogue).scan())
         live = live_revisions(run.visits)
         if live and live != [catalogue.revision]:
             mismatch = {"scanned_with": catalogue.revision, "live": live}

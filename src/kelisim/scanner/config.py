@@ -117,6 +117,7 @@ class ScanConfig:
     upload_token: str | None = None
     screenshots: bool = True
     shard: tuple[int, int] | None = None  # (i, n): judge only the pages of shard i of n
+    cluster: bool = False  # template clustering (kelisim.scanner.cluster): off, see its docstring
     autoconsent: bool = True  # drive other consent managers with DuckDuckGo's autoconsent
     autoconsent_dir: str | None = None  # its package folder; None: $KELISIM_AUTOCONSENT or npm's
     selectors: Selectors = field(default_factory=Selectors)

@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from kelisim.scanner.cluster import Cluster
 from kelisim.scanner.config import ConfigError
 from kelisim.scanner.model import BannerMetrics, ConsentDriving, Observation, Visit
 from kelisim.scanner.report.json import SCHEMA
@@ -108,6 +109,26 @@ def _visits(report: dict[str, Any]) -> list[Visit]:
     return list(by_key.values())
 
 
+def _clustering(report: dict[str, Any], run: ScanRun) -> None:
+    """A shard clusters only its own pages: its clusters are kept as they are (each with the
+    representative that ran every state), and what they skipped stays skipped, never a visit."""
+    block = report.get("clustering") or {}
+    if not block.get("on"):
+        return
+    run.clustering = True
+    for row in block.get("clusters") or []:
+        run.clusters.append(
+            Cluster(
+                fingerprint=row["fingerprint"],
+                representative=row["representative"],
+                pages=list(row.get("pages") or []),
+                skipped_states=list(row.get("skipped_states") or []),
+                signature=list(row.get("signature") or []),
+            )
+        )
+    run.fingerprints.update(block.get("fingerprints") or {})
+
+
 def to_run(reports: list[tuple[Path, dict[str, Any]]], count: int) -> ScanRun:
     ordered = sorted(reports, key=lambda item: str(item[1]["target"]["shard"]))
     first = ordered[0][1]
@@ -122,6 +143,7 @@ def to_run(reports: list[tuple[Path, dict[str, Any]]], count: int) -> ScanRun:
         run.unreachable.update(report["target"].get("unreachable") or {})
         run.visits.extend(_visits(report))
         run.policy = run.policy or report.get("policy")
+        _clustering(report, run)
     pages = {p: i for i, p in enumerate(run.pages)}
     states = {s: i for i, s in enumerate(run.states)}
     run.visits.sort(key=lambda v: (pages.get(v.page, 0), states.get(v.state, 0)))

@@ -23,8 +23,10 @@ from urllib.parse import urlsplit
 
 from kelisim.scanner import autoconsent as autoconsent_driver
 from kelisim.scanner import banner as banner_probe
+from kelisim.scanner import cluster as clustering
 from kelisim.scanner import dwell
 from kelisim.scanner import states as consent
+from kelisim.scanner.attribute import Attributor
 from kelisim.scanner.browser import SCANNER_ARGS, launch_args, launch_scanner
 from kelisim.scanner.config import ScanConfig
 from kelisim.scanner.crawl import Frontier, sitemap_location, sitemap_urls
@@ -68,6 +70,11 @@ class ScanRun:
     states: list[str] = field(default_factory=list)
     policy: dict[str, Any] | None = None
     environment: dict[str, Any] = field(default_factory=dict)
+    # Template clustering (kelisim.scanner.cluster): whether it ran, the clusters whose pages
+    # skipped states, and every judged page's fingerprint (None: a base visit failed).
+    clustering: bool = False
+    clusters: list[clustering.Cluster] = field(default_factory=list)
+    fingerprints: dict[str, str | None] = field(default_factory=dict)
 
 
 def shard_of(page_url: str, count: int) -> int:
@@ -96,14 +103,25 @@ class Scanner:
         config: ScanConfig,
         vendor_ids: list[str],
         progress: Callable[[Visit, int, int], None] | None = None,
+        catalogue: Any | None = None,
     ) -> None:
         self.config = config
         self.vendor_ids = vendor_ids
+        self.catalogue = catalogue  # attributes the fingerprints of --cluster
         self.progress = progress or (lambda visit, done, total: None)
         self.states = consent.all_states(
             config.vendors if config.vendors is not None else vendor_ids, config.states
         )
         self.run = ScanRun(started_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        self.run.clustering = config.cluster and clustering.clustering_applies(self.states)
+        if self.run.clustering and catalogue is None:
+            raise ValueError("--cluster needs the catalogue to attribute fingerprints")
+        # With clustering, every page first gets the base states; the others wait for the plan.
+        self.first_states = (
+            [s for s in self.states if s in clustering.BASE_STATES]
+            if self.run.clustering
+            else list(self.states)
+        )
         self._done = 0
         self._clock = config.fast_clock
         # Pages whose first visit dwelt its full time without a window.kelisim: their choice
@@ -314,7 +332,7 @@ class Scanner:
         total = [0]
 
         def enqueue_none(page: str) -> None:
-            total[0] += len(self.states) if self.owns(page) else 1
+            total[0] += len(self.first_states) if self.owns(page) else 1
             queue.put_nowait((page, STATE_NONE))
 
         # Playwright reports service workers' own fetches only with this switch (Chromium).
@@ -333,6 +351,7 @@ class Scanner:
                     "flags": launch_args([*SCANNER_ARGS, *flags]),
                     "workers": cfg.workers,
                     "shard": f"{cfg.shard[0]}/{cfg.shard[1]}" if cfg.shard else None,
+                    "clustering": self.run.clustering,
                     "autoconsent": self.autoconsent.describe()
                     if self.autoconsent is not None
                     else {"package": autoconsent_driver.PACKAGE, "off": self.autoconsent_missing},
@@ -370,6 +389,13 @@ class Scanner:
 
                 workers = [asyncio.create_task(worker()) for _ in range(max(1, cfg.workers))]
                 await queue.join()
+                if self.run.clustering:
+                    # Decided once every base visit is in, in crawl order, so two scans of one
+                    # site choose the same representatives whichever visit finished first.
+                    for page, state in self._cluster(frontier.pages):
+                        total[0] += 1
+                        queue.put_nowait((page, state))
+                    await queue.join()
                 wants_fresh = (
                     STATE_FRESH in (cfg.states or [STATE_FRESH])
                     and first_page
@@ -405,6 +431,22 @@ class Scanner:
             enqueue_none(page)
         if not self.owns(visit.page):  # another shard's page: visited only for its links
             return
-        for state in self.states:
+        for state in self.first_states:
             if state != STATE_NONE:
                 queue.put_nowait((visit.page, state))
+
+    def _cluster(self, pages: list[str]) -> list[tuple[str, str]]:
+        """Group the judged pages by tag fingerprint; the visits still to make: every other
+        state of each representative and of each page that is in no cluster."""
+        rest = [s for s in self.states if s not in clustering.BASE_STATES]
+        judged = [p for p in pages if self.owns(p) and p not in self.run.unreachable]
+        base: dict[str, list[Visit]] = {}
+        for visit in self.run.visits:
+            if visit.state in clustering.BASE_STATES:
+                base.setdefault(visit.page, []).append(visit)
+        attributor = Attributor(self.catalogue, self.config.necessary, [*self.config.urls, *pages])
+        attributor.add_cmp_hosts_from(o for v in self.run.visits for o in v.observations)
+        clusters, prints = clustering.plan(judged, base, rest, attributor)
+        self.run.clusters, self.run.fingerprints = clusters, prints
+        skipped = {p for c in clusters for p in c.pages}
+        return [(p, s) for p in judged if p not in skipped for s in rest]

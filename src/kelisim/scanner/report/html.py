@@ -68,9 +68,11 @@ def render(report: dict[str, Any], visits: list[Visit]) -> str:
         _row("New / waived", f"{s['new']} / {s['waived']}"),
         _row("Requests (aborted, still counted)", f"{s['requests']} ({s['requests_aborted']})"),
         _row("Unreachable", ", ".join(report["target"]["unreachable"]) or "none"),
+        _row("Template clustering", _clustering_summary(report.get("clustering") or {})),
         "</table>",
         "<h2>Findings</h2>",
         _findings(report["findings"]),
+        *_clusters(report.get("clustering") or {}),
         "<h2>Banner</h2>",
         _banners(visits),
         "<h2>Vendors seen</h2>",
@@ -78,7 +80,7 @@ def render(report: dict[str, Any], visits: list[Visit]) -> str:
         "<h2>Cookie declaration (generated)</h2>",
         declaration_html(report["declaration"]),
         "<h2>Visits</h2>",
-        _visits(report["visits"]),
+        _visits(report["visits"], (report.get("clustering") or {}).get("clusters") or []),
         "</body></html>",
     ]
     return "\n".join(parts)
@@ -136,6 +138,11 @@ def _findings(findings: list[dict[str, Any]]) -> str:
             tags.append(f"waived: {f['waived']}")
         if not f.get("new", True):
             tags.append("in baseline")
+        if f.get("clustered_pages"):
+            tags.append(
+                f"stands for {len(f['clustered_pages'])} more page(s) of the same template, "
+                "not visited in this state"
+            )
         tag = f"<br><span class=pill>{_e('; '.join(tags))}</span>" if tags else ""
         evidence = json.dumps(f.get("evidence", {}), ensure_ascii=False, indent=1)
         pages = "<br>".join(_e(p) for p in f.get("pages", [])[:5])
@@ -185,7 +192,49 @@ def _vendors(observations: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
-def _visits(visits: list[dict[str, Any]]) -> str:
+def _clustering_summary(block: dict[str, Any]) -> str:
+    if not block.get("on"):
+        return "off: every page visited in every state"
+    clusters = block.get("clusters") or []
+    pages = sum(len(c["pages"]) for c in clusters)
+    return (
+        f"on: {len(clusters)} cluster(s); {pages} page(s) visited only in "
+        f"{', '.join(block.get('base_states') or [])}, "
+        f"{block.get('visits_skipped', 0)} page-state visits skipped (not counted as visits)"
+    )
+
+
+def _clusters(block: dict[str, Any]) -> list[str]:
+    if not block.get("on"):
+        return []
+    clusters = block.get("clusters") or []
+    if not clusters:
+        return ["<h2>Template clusters</h2>",
+                "<p class=muted>No two pages had the same tag fingerprint: every page was "
+                "visited in every state.</p>"]  # fmt: skip
+    rows = [
+        "<h2>Template clusters</h2>",
+        "<p class=muted>Pages with the same tag fingerprint (what their visits in "
+        f"{_e(', '.join(block.get('base_states') or []))} loaded, sent and stored) were visited "
+        "in the other states only on the representative; its findings there stand for them.</p>",
+        "<table><tr><th>Representative (every state)</th><th>Clustered pages</th>"
+        "<th>States skipped on them</th><th>Fingerprint</th></tr>",
+    ]
+    for c in clusters:
+        signature = "\n".join(c.get("signature") or [])
+        rows.append(
+            f"<tr><td>{_e(c['representative'])}</td>"
+            f"<td>{'<br>'.join(_e(p) for p in c['pages'])}</td>"
+            f"<td>{_e(', '.join(c['skipped_states']))}</td>"
+            f"<td><code>{_e(c['fingerprint'])}</code><details><summary>"
+            f"{len(c.get('signature') or [])} items</summary><pre>{_e(signature)}</pre>"
+            "</details></td></tr>"
+        )
+    rows.append("</table>")
+    return rows
+
+
+def _visits(visits: list[dict[str, Any]], clusters: list[dict[str, Any]] | None = None) -> str:
     rows = [
         "<table><tr><th>Page</th><th>State</th><th>Result</th><th>Consent set by</th><th>ms</th>"
         "<th>Settled</th></tr>"
@@ -208,6 +257,14 @@ def _visits(visits: list[dict[str, Any]]) -> str:
             f"<td class={'ok' if v['ok'] else 'error'}>{_e(result)}</td><td>{_e(how or '—')}</td>"
             f"<td>{v['duration_ms']}</td><td>{'yes' if v['settled'] else 'max reached'}</td></tr>"
         )
+    for c in clusters or []:
+        for page in c["pages"]:
+            for state in c["skipped_states"]:
+                rows.append(
+                    f"<tr><td>{_e(page)}</td><td>{_e(state)}</td>"
+                    f"<td class=muted>skipped: same template as {_e(c['representative'])}</td>"
+                    "<td>—</td><td>—</td><td>—</td></tr>"
+                )
     rows.append("</table>")
     return "\n".join(rows)
 

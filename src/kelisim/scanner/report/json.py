@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kelisim.scanner import gtm_tags
+from kelisim.scanner.cluster import BASE_STATES
 from kelisim.scanner.model import Finding, Observation, Visit
 from kelisim.scanner.rules import RULES
 
@@ -61,6 +62,8 @@ def build(
             "visits": len(run.visits),
             "visits_failed": sum(1 for v in run.visits if not v.ok),
             "visits_unsettled": sum(1 for v in run.visits if not v.settled),
+            # Page-state pairs not visited because the page was clustered (not clean visits).
+            "visits_skipped": skipped_count(run),
             "observations": len(observations),
             "requests": sum(1 for o in observations if o.kind == "request"),
             "requests_aborted": sum(
@@ -74,7 +77,8 @@ def build(
             "exit_code": exit_code,
         },
         "rules": {rid: {"severity": sev, "title": title} for rid, (sev, title) in RULES.items()},
-        "findings": [f.to_dict() for f in findings],
+        "clustering": clustering_block(run),
+        "findings": [_finding(f, run) for f in findings],
         "visits": [_visit(v) for v in run.visits],
         "banner": [_banner(v) for v in run.visits if v.banner is not None],
         "declaration": declaration,
@@ -82,6 +86,43 @@ def build(
         "gtm_tags": gtm_tags.by_state(observations),
         "observations": [o.to_dict() for o in observations],
     }
+
+
+def skipped_count(run: Any) -> int:
+    return sum(len(c.pages) * len(c.skipped_states) for c in getattr(run, "clusters", []))
+
+
+def clustering_block(run: Any) -> dict[str, Any]:
+    """Which pages were clustered with which representative, the states they skipped and the
+    fingerprint (kelisim.scanner.cluster); `fingerprints` has every judged page's."""
+    return {
+        "on": bool(getattr(run, "clustering", False)),
+        "base_states": list(BASE_STATES),
+        "clusters": [c.to_dict() for c in getattr(run, "clusters", [])],
+        "fingerprints": dict(getattr(run, "fingerprints", {})),
+        "visits_skipped": skipped_count(run),
+    }
+
+
+def clustered_pages(finding: Finding, run: Any) -> list[str]:
+    """Pages that skipped the finding's state because they share a template with a page it was
+    seen on: the finding stands for them too, though they were not visited in that state."""
+    state = finding.state if finding.state != "any" else finding.evidence.get("state_seen")
+    found = {
+        page
+        for c in getattr(run, "clusters", [])
+        if state in c.skipped_states and c.representative in finding.pages
+        for page in c.pages
+    }
+    return sorted(found - set(finding.pages))
+
+
+def _finding(finding: Finding, run: Any) -> dict[str, Any]:
+    data = finding.to_dict()
+    stands_for = clustered_pages(finding, run)
+    if stands_for:
+        data["clustered_pages"] = stands_for
+    return data
 
 
 def _visit(visit: Visit) -> dict[str, Any]:
