@@ -10,7 +10,8 @@ fine after Accept all, a V04 after a single grant of Google Analytics. That page
 others only in what its visits observe, which is what the fingerprint is made of; a fingerprint of
 the HTML would put it in the template's cluster and miss its V04.
 
-The vendor hosts are the real ones, mapped to this server with --resolve (tests/support/scanner_site.py).
+The vendor hosts are the real ones, mapped to this server with --resolve
+(tests/support/scanner_site.py).
 """
 
 from __future__ import annotations
