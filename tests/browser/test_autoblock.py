@@ -201,13 +201,17 @@ def reached(visit: Visit, marker: str) -> bool:
     return any(marker in url for url in list(visit.requests))
 
 
-@pytest.mark.parametrize(("boot", "gate"), [("served", "0"), ("inline", "1")])
+# `pieces`: the page arrives cut inside every script (tests/support/banner_site.py::in_pieces), so
+# the gate first sees each inline script empty or half-written, as on a slow connection.
+@pytest.mark.parametrize(
+    ("boot", "gate", "pieces"), [("served", "0", "0"), ("inline", "1", "0"), ("inline", "1", "1")]
+)
 def test_every_insertion_path_and_host_variant_is_held_then_released(
-    gate_visit: Visit, boot: str, gate: str
+    gate_visit: Visit, boot: str, gate: str, pieces: str
 ) -> None:
     sockets: list[str] = []
     gate_visit.page.on("websocket", lambda ws: sockets.append(ws.url))
-    gate_visit.open(path="/paths", boot=boot, gate=gate)
+    gate_visit.open(path="/paths", boot=boot, gate=gate, pieces=pieces)
     gate_visit.page.evaluate(PATHS_JS)
     results = gate_visit.page.evaluate("window.__fire()")
     gate_visit.settle(0.8)

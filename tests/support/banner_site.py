@@ -12,11 +12,13 @@ on loopback is enough here; the demo (src/kelisim/demo/) does the same over HTTP
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -218,6 +220,24 @@ def bootstrap_tag(mode: str, cmp: str, nonce: str) -> str:
     return ""
 
 
+_SCRIPT_OPENING = re.compile(r"<script\b[^>]*>")
+
+
+def in_pieces(html: str, pause: float = 0.05) -> Iterator[bytes]:
+    """The page as a slow network delivers it: cut after every script's opening tag and again in the
+    middle of its text, with a pause between pieces, so the parser sees each script start empty and
+    its text arrive in two parts (what a long page over a real connection does at random)."""
+    cuts = [0]
+    for match in _SCRIPT_OPENING.finditer(html):
+        end = html.find("</script>", match.end())
+        cuts += [match.end(), (match.end() + end) // 2] if end > match.end() else [match.end()]
+    cuts.append(len(html))
+    for start, stop in pairwise(cuts):
+        if stop > start:
+            yield html[start:stop].encode("utf-8")
+            time.sleep(pause)
+
+
 @dataclass
 class Site:
     base: str
@@ -277,7 +297,8 @@ def site_app(log: RequestLog, reports: list[dict[str, Any]]) -> Callable[..., An
                 "amp": AMPLITUDE_KEY,
                 "late": LATE % {"nonce": nonce, "late": late} if late is not None else "",
             }
-        response = Response(html, mimetype="text/html")
+        body = in_pieces(html) if option.get("pieces") == "1" else html
+        response = Response(body, mimetype="text/html")
         # `csp=nonce`: without 'strict-dynamic' a script another script creates runs only if it
         # carries the page's nonce too.
         dynamic = "" if option.get("csp") == "nonce" else " 'strict-dynamic'"

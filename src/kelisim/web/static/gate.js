@@ -138,6 +138,10 @@ let take = e => {
   queue(e);
 };
 // A fresh script carrying the page's nonce, with the attributes of `e` copied (not its held ones).
+// A page that arrives in network chunks gives the parser a script's text in pieces (a new text node,
+// then more data in it), and the observer may first see the script empty or cut short; each piece is
+// looked at again, still before the parser runs the script or fetches its imports.
+let retake = e => { if (e.__k || D.readyState != 'loading') return; e.__kh && delete e.__kh.__text; take(e) };
 let copy = (e, ty) => {
   let f = D.createElement('script');
   for (let a of e.attributes) /^(type|src|data-src|nonce|data-kelisim-.*)$/.test(a.name) || SA.call(f, a.name, a.value);
@@ -278,7 +282,9 @@ W.open = function (u) { return R && held(u) ? null : WO.apply(this, arguments) }
 // --- what the parser and other code insert ------------------------------------------------------
 new MutationObserver(ms => {
   for (let m of ms) {
+    if (m.type == 'characterData') { m.target.parentNode?.tagName == 'SCRIPT' && retake(m.target.parentNode); continue }
     for (let n of m.addedNodes) {
+      if (n.nodeType == 3 && n.parentNode?.tagName == 'SCRIPT') { retake(n.parentNode); continue }
       if (n.nodeType == 3 && n.parentNode?.tagName == 'STYLE') { styled(n.parentNode); continue }
       if (n.nodeType != 1) continue;
       for (let e of [n, ...n.querySelectorAll('script,img,source,iframe,link,style,[style],[data-vendor]')]) {
@@ -289,7 +295,7 @@ new MutationObserver(ms => {
       }
     }
   }
-}).observe(D.documentElement, {childList: true, subtree: true});
+}).observe(D.documentElement, {childList: true, subtree: true, characterData: true});
 
 // --- for cmp.js ---------------------------------------------------------------------------------
 let flush = () => {
