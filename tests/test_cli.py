@@ -147,7 +147,7 @@ def test_help_ends_with_the_exit_code_table(capsys):
 
 
 def test_the_scanner_keeps_the_numbers_of_the_exit_code_table():
-    from kelisim.cli.exit_codes import ExitCode
+    from kelisim.commands import ExitCode
     from kelisim.scanner import triage
 
     assert (triage.EXIT_CLEAN, triage.EXIT_FINDINGS, triage.EXIT_USAGE) == (0, 1, 2)

@@ -1,21 +1,17 @@
 """What every `kelisim` command shares: the settings, read once and only by a command that needs
-them, and the one way a command's outcome becomes an exit code (kelisim.cli.exit_codes).
-
-Click parses; this module decides what the operator sees when parsing or running fails: a usage
-error is click's own message and exit code 2, Ctrl+C ends quietly, and nothing is a traceback.
+them, and the store they name. How a command's outcome becomes an exit code is kelisim.commands
+(`run_click`, re-exported here as `run_command`), shared with the scanner and the demo.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
-import click
-
-from kelisim.cli.exit_codes import ExitCode
+from kelisim.commands import run_click as run_command
 from kelisim.settings import Settings
+
+__all__ = ["Invocation", "SettingsUnreadable", "open_store", "run_command"]
 
 
 class SettingsUnreadable(Exception):
@@ -48,23 +44,3 @@ def open_store(settings: Settings) -> Any:
     from kelisim.store import ConsentStore
 
     return ConsentStore(settings.database_url)
-
-
-def run_command(
-    command: click.Command,
-    argv: Sequence[str],
-    prog_name: str,
-    *,
-    obj: Any = None,
-    err: TextIO | None = None,
-) -> int:
-    """Run `command` on `argv` and return its exit code; errors other than click's propagate to
-    the caller, which knows what they mean."""
-    try:
-        result = command.main(args=list(argv), prog_name=prog_name, standalone_mode=False, obj=obj)
-    except click.ClickException as error:  # a usage error: click says what, with the usage line
-        error.show(file=err or sys.stderr)
-        return ExitCode.ERROR
-    except click.Abort:  # Ctrl+C at a prompt or while serving: the operator stopped it
-        return ExitCode.OK
-    return int(result) if isinstance(result, int) else ExitCode.OK

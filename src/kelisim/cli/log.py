@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from kelisim.cli.exit_codes import ExitCode
 from kelisim.cli.invocation import Invocation, open_store
+from kelisim.commands import ExitCode
 from kelisim.services.proofs import ProofDocumentError, verify_document
 from kelisim.store import audit_tree, merkle
 from kelisim.store.log import SignedCheckpoint

@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from kelisim.cli import log as log_cli
 from kelisim.cli import requests as requests_cli
 from kelisim.cli import users as users_cli
-from kelisim.cli.exit_codes import EPILOG, ExitCode
 from kelisim.cli.invocation import Invocation, SettingsUnreadable, open_store, run_command
+from kelisim.commands import EPILOG, ExitCode
 from kelisim.domain.catalogue import CatalogueError
 from kelisim.domain.workdays import WorkCalendarError
 from kelisim.settings import Settings

@@ -19,8 +19,8 @@ from typing import Any
 
 import click
 
-from kelisim.cli.exit_codes import ExitCode
 from kelisim.cli.invocation import Invocation, open_store
+from kelisim.commands import ExitCode
 from kelisim.domain.workdays import ALMATY
 from kelisim.services.notify import NotifySettings, send_email, send_webhook
 from kelisim.services.subject_requests import SubjectRequest

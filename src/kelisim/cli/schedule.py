@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from kelisim.cli.exit_codes import ExitCode
 from kelisim.cli.invocation import Invocation
+from kelisim.commands import ExitCode
 from kelisim.services.notify import NotifySettings
 from kelisim.services.scheduled_scans import build, subprocess_scanner
 

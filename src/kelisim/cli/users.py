@@ -19,8 +19,8 @@ from typing import TextIO
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from kelisim.cli.exit_codes import ExitCode
 from kelisim.cli.invocation import Invocation, run_command
+from kelisim.commands import ExitCode
 from kelisim.services.accounts import ROLES, AccountError, Accounts
 from kelisim.settings import Settings, demo_environment
 
@@ -130,28 +130,28 @@ def _list(run: _UsersRun) -> int:
     return run.accounts(show)
 
 
+def _switch(run: _UsersRun, username: str, disabled: bool) -> int:
+    def switch(accounts: Accounts) -> int:
+        user = accounts.set_disabled(username, disabled, actor=CLI_ACTOR)
+        done = "disabled {}; its sessions are ended" if disabled else "enabled {}"
+        print("ok: " + done.format(user.username), file=run.out)
+        return EXIT_OK
+
+    return run.accounts(switch)
+
+
 @users.command("disable", help="disable an account and end its sessions")
 @_USERNAME
 @click.pass_obj
 def _disable(run: _UsersRun, username: str) -> int:
-    def disable(accounts: Accounts) -> int:
-        user = accounts.set_disabled(username, True, actor=CLI_ACTOR)
-        print(f"ok: disabled {user.username}; its sessions are ended", file=run.out)
-        return EXIT_OK
-
-    return run.accounts(disable)
+    return _switch(run, username, disabled=True)
 
 
 @users.command("enable", help="enable a disabled account")
 @_USERNAME
 @click.pass_obj
 def _enable(run: _UsersRun, username: str) -> int:
-    def enable(accounts: Accounts) -> int:
-        user = accounts.set_disabled(username, False, actor=CLI_ACTOR)
-        print(f"ok: enabled {user.username}", file=run.out)
-        return EXIT_OK
-
-    return run.accounts(enable)
+    return _switch(run, username, disabled=False)
 
 
 @users.command("set-password", help="set a new password (ends its sessions)")

@@ -24,6 +24,7 @@ from typing import Any
 
 import click
 
+from kelisim.commands import run_click
 from kelisim.demo.ca import CertificateFiles, ensure_certificates
 from kelisim.demo.fake_hosts import HOSTNAMES, FakeVendors
 from kelisim.demo.recorder import RecordedRequest, RequestLog, WSGIApp
@@ -323,18 +324,7 @@ Press Ctrl-C to stop.""",
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `kelisim demo` on `argv`: a usage error is click's message and exit code 2."""
-    try:
-        result = demo_command.main(
-            args=list(sys.argv[1:] if argv is None else argv),
-            prog_name="kelisim demo",
-            standalone_mode=False,
-        )
-    except click.ClickException as error:
-        error.show()
-        return 2
-    except click.Abort:
-        return 0
-    return int(result) if isinstance(result, int) else 0
+    return run_click(demo_command, sys.argv[1:] if argv is None else argv, "kelisim demo")
 
 
 if __name__ == "__main__":

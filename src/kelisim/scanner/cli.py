@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import click
 
+from kelisim.commands import ExitCode, run_click
 from kelisim.scanner.autoconsent import locate as locate_autoconsent
 from kelisim.scanner.config import (
     COOKIE_POLICIES,
@@ -177,15 +178,8 @@ def parse_args(argv: Sequence[str]) -> SimpleNamespace:
 
 
 def _run_click(command: click.Command, argv: Sequence[str], prog_name: str) -> int:
-    """A usage error is click's message and exit code 2 (EXIT_USAGE), never a traceback."""
-    try:
-        result = command.main(args=list(argv), prog_name=prog_name, standalone_mode=False)
-    except click.ClickException as error:
-        error.show()
-        return EXIT_USAGE
-    except click.Abort:
-        return EXIT_USAGE
-    return int(result) if isinstance(result, int) else 0
+    # Ctrl+C during a scan: nothing was judged, so not a pass.
+    return run_click(command, argv, prog_name, aborted=ExitCode.ERROR)
 
 
 def _csv(value: str | None) -> list[str] | None:

@@ -12,13 +12,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from kelisim.commands import ExitCode
 from kelisim.scanner.config import ConfigError, Waiver
 from kelisim.scanner.model import Finding
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
-EXIT_UNREACHABLE = 3
+# The scan's names for the codes of the one table (kelisim.commands), which every verb shares.
+EXIT_CLEAN, EXIT_FINDINGS = ExitCode.OK, ExitCode.FAILED
+EXIT_USAGE, EXIT_UNREACHABLE = ExitCode.ERROR, ExitCode.UNREACHABLE
 
 FAIL_LEVELS = {"error": ("error",), "warning": ("error", "warning")}
 
