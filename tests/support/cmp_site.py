@@ -14,12 +14,11 @@ against the real catalogue.
 
 from __future__ import annotations
 
-import http.server
 import json
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from tests.support.loopback import LoopbackServer, QuietHandler
 from tests.support.scanner_site import METRIKA_TAG
 
 VENDOR_HOSTS = ("mc.yandex.ru", "vk.com")
@@ -135,7 +134,7 @@ def page(bad: bool) -> str:
     )
 
 
-class CmpSite:
+class CmpSite(LoopbackServer):
     """Serves the site on 127.0.0.1 and the vendor hosts mapped to it; `dist` is the folder of
     vanilla-cookieconsent's dist files, `klaro_dist` Klaro's."""
 
@@ -147,20 +146,8 @@ class CmpSite:
         if klaro_dist is not None:
             files["/klaro/klaro.js"] = (klaro_dist / "klaro.js", "text/javascript")
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                return None
-
-            def _send(self, status: int, body: bytes, ctype: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Access-Control-Allow-Origin", "*")
-                self.end_headers()
-                self.wfile.write(body)
+        class Handler(QuietHandler):
+            always = (("Access-Control-Allow-Origin", "*"),)
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").split(":")[0]
@@ -189,21 +176,4 @@ class CmpSite:
             def do_POST(self) -> None:
                 self._send(204, b"", "text/plain")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def resolve_args(self) -> list[str]:
-        return [
-            arg
-            for host in VENDOR_HOSTS
-            for arg in ("--resolve", f"MAP {host} 127.0.0.1:{self.port}")
-        ]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler, VENDOR_HOSTS)

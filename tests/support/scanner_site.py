@@ -14,9 +14,9 @@ one does not (LATE_BAD_VIOLATIONS), and also loads a tracker no catalogue vendor
 
 from __future__ import annotations
 
-import http.server
-import threading
 from urllib.parse import urlsplit
+
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 VENDOR_HOSTS = (
     "mc.yandex.ru",
@@ -237,23 +237,7 @@ LATE_BAD_VIOLATIONS = (
 )
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args: object) -> None:
-        return None
-
-    def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        for key, value in (headers or {}).items():
-            self.send_header(key, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
         host = (self.headers.get("Host") or "").split(":")[0]
         path = urlsplit(self.path).path
@@ -310,23 +294,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._send(204, b"", "text/plain", {"Access-Control-Allow-Origin": "*"})
 
 
-class LoopbackSite:
+class LoopbackSite(LoopbackServer):
     def __init__(self) -> None:
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    @property
-    def resolve_args(self) -> list[str]:
-        return [
-            arg
-            for host in VENDOR_HOSTS
-            for arg in ("--resolve", f"MAP {host} 127.0.0.1:{self.port}")
-        ]
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(_Handler, VENDOR_HOSTS)
