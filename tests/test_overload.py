@@ -6,11 +6,14 @@ stamps each request when it is queued for a thread (src/kelisim/cli/production.p
 POST that has already waited `KELISIM_ADMISSION_WAIT_MS` is answered 503 before the app does any
 work.
 
-CI machines are shared and noisy, so the end-to-end test asserts what stays robust there:
-no request hangs past the 5 s client timeout, every answer is 2xx, 429 or 503, every acknowledged
-consent is in the log and every row was acknowledged, and the shed answers' p99 is below 250 ms
-(in one of at most two 3-s runs: the invariants must hold in both).
-The real target, p99 < 100 ms, is what bench/overload.py measures and reports
+CI machines are shared and noisy, so the end-to-end test asserts no absolute time: no request
+hangs past the 5 s client timeout, every answer is 2xx, 429 or 503, some are shed, every
+acknowledged consent is in the log and every row was acknowledged, and a shed visitor waits about
+what a served visitor waits at capacity, measured just before on the same server, plus the
+admission budget (median against median, so a CPU-starved second on a shared machine moves both
+alike). A server whose queue grows under overload, or that makes the shed wait longer than its
+budget, fails that ratio (checked: a server started with a 1,500 ms budget gives about 30).
+The real target, shed p99 < 100 ms, is what bench/overload.py measures and reports
 (docs/operations.md has the figures and the command). The shedding paths themselves are checked
 deterministically below, without timing.
 """
@@ -27,7 +30,12 @@ from bench.overload import open_loop
 from kelisim.cli.production import QUEUED_AT
 from kelisim.services.ratelimit import Admission
 
-SHED_P99_CI_MS = 250
+# The server's admission budget, set explicitly so the expected cost of a shed answer is known.
+BUDGET_MS = 30
+# Shed median at twice the capacity over (served median at capacity + budget), same server,
+# seconds apart: a shed request waits out the budget, then its answer costs about what a served
+# request's queueing and connection cost. About 1 on a quiet machine.
+SHED_OVER_SERVED_MAX = 2.5
 
 
 def test_a_consent_post_that_waited_out_the_budget_is_shed_before_any_work(client, consent_body):
@@ -64,15 +72,17 @@ def _ms(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
 
 
-def _check(results: list, stored: set[str], label: str) -> float:
-    """The invariants that hold however loaded the machine is; returns the shed p99 in ms."""
+def _check(results: list, stored: set[str], served_p50_ms: float, label: str) -> float:
+    """The invariants that hold however loaded the machine is; returns the latency ratio."""
     statuses: dict[int, int] = {}
     for _, status, _ in results:
         statuses[status] = statuses.get(status, 0) + 1
     shed = [latency for _, status, latency in results if status in (429, 503)]
     acked = {event_id for event_id, status, _ in results if 200 <= status < 300}
+    ratio = _ms(shed, 50) / (served_p50_ms + BUDGET_MS)
     summary = (
         f"{label}: {statuses}, shed p50 {_ms(shed, 50):.1f} ms p99 {_ms(shed, 99):.1f} ms, "
+        f"served at capacity p50 {served_p50_ms:.1f} ms, ratio {ratio:.2f}, "
         f"acked {len(acked)} stored {len(stored)}"
     )
     print(summary)
@@ -80,28 +90,32 @@ def _check(results: list, stored: set[str], label: str) -> float:
     assert set(statuses) <= {200, 201, 429, 503}, summary  # -1: reset or no answer
     assert acked == stored, summary  # every request was answered: stored == acknowledged exactly
     assert acked, summary
-    return _ms(shed, 99)
+    assert shed, f"nothing was shed at twice the capacity: {summary}"
+    return ratio
 
 
 @pytest.mark.slow
 def test_twice_the_capacity_is_shed_quickly_and_nothing_acknowledged_is_lost(tmp_path):
-    """Up to two overload runs: every run must keep the invariants, one must shed within 250 ms.
+    """Up to two overload runs: every run must keep the invariants, one must shed quickly.
 
-    The second run only exists for the latency figure: on a shared CI machine another job can
-    starve the server of CPU for a few seconds, which delays every answer alike.
+    The second run only exists for the latency ratio: on a shared CI machine another job can
+    starve the server of CPU for a second, and the medians of a 3-s run can then fall on
+    different sides of it.
     """
-    p99s = []
-    with production_server(tmp_path) as (server, database_url):
+    ratios = []
+    budget = {"KELISIM_ADMISSION_WAIT_MS": str(BUDGET_MS)}
+    with production_server(tmp_path, **budget) as (server, database_url):
         run_python(server.port, 1.0, 4, "warmup")
-        # Capacity, quickly: the closed-loop client of bench/load.py, 16 connections, 2 s.
-        probe = run_python(server.port, 2.0, 16, "probe")
-        capacity = max(20.0, probe.ok / probe.seconds)
         for attempt in range(2):
+            # Capacity and the served median: the closed-loop client of bench/load.py, 16 conns.
+            probe = run_python(server.port, 2.0, 16, f"probe{attempt}")
+            capacity = max(20.0, probe.ok / probe.seconds)
             prefix = f"overload{attempt}"
             results = open_loop(server.port, 2 * capacity, 3.0, prefix)
             stored = stored_event_ids(database_url, prefix)
-            p99s.append(_check(results, stored, f"capacity {capacity:.0f}/s, 2x run {attempt}"))
-            if p99s[-1] < SHED_P99_CI_MS:
+            label = f"capacity {capacity:.0f}/s, 2x run {attempt}"
+            ratios.append(_check(results, stored, probe.p50_ms, label))
+            if ratios[-1] <= SHED_OVER_SERVED_MAX:
                 break
     assert "Traceback" not in (tmp_path / "server.log").read_text()
-    assert min(p99s) < SHED_P99_CI_MS, f"shed p99 per run (ms): {p99s}"
+    assert min(ratios) <= SHED_OVER_SERVED_MAX, f"shed p50 / (served p50 + budget): {ratios}"
