@@ -74,3 +74,47 @@ def test_no_secret_shows_in_the_settings_repr(tmp_path: Path) -> None:
     for name, value in secrets.items():
         assert value not in shown, name
     assert "pa55-w0rd-x" not in shown
+
+
+def test_processes_starting_at_once_on_an_empty_var_dir_agree_on_every_key(tmp_path: Path) -> None:
+    """gunicorn's workers (or `kelisim serve` beside the demo) all read a fresh ./var at start:
+    each must get the same complete keys, or tokens one worker issues fail in the next."""
+    import threading
+
+    starters = 12
+    gate = threading.Barrier(starters)
+    found: list[tuple] = []
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        gate.wait()
+        try:
+            settings = Settings.from_env({"KELISIM_VAR_DIR": str(tmp_path)})
+            found.append(
+                (
+                    settings.token_keys,
+                    settings.secret_key,
+                    settings.ip_pepper,
+                    settings.log_signing_key,
+                )
+            )
+        except BaseException as error:  # the failure a visitor would meet as a 500
+            failures.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(starters)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures, failures
+    assert len(found) == starters and len(set(found)) == 1
+    token_keys, secret_key, _, log_key = found[0]
+    assert (tmp_path / "secret.key").read_text() == secret_key and secret_key
+    assert (tmp_path / "token.key").read_text() == token_keys[0]
+    assert (tmp_path / "log-signing.key").read_text() == log_key and log_key
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "ip-pepper.key",
+        "log-signing.key",
+        "secret.key",
+        "token.key",
+    ]  # no draft left behind

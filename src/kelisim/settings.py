@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,30 +39,43 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _persistent_secret(path: Path) -> str:
-    """A random secret kept in a file, so tokens survive a restart of the embedded default."""
+def _kept_once(path: Path, generate: Callable[[], str]) -> str:
+    """The value kept in `path`, written there first if there is none.
+
+    Several processes can start at once on a fresh ./var (gunicorn workers, `kelisim serve` beside
+    `kelisim demo`): the value is written whole to a private file and linked into place, so the
+    first link wins, every process reads the same complete value, and none sees a half-written one.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists():
         return path.read_text().strip()
-    value = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
+    value = generate()
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return path.read_text().strip()
+    finally:
+        draft.unlink(missing_ok=True)
     return value
+
+
+def _persistent_secret(path: Path) -> str:
+    """A random secret kept in a file, so tokens survive a restart of the embedded default."""
+    return _kept_once(path, lambda: secrets.token_urlsafe(48))
 
 
 def _persistent_log_key(path: Path, origin: str) -> str:
     """The embedded default's checkpoint signing key, generated once, kept beside the database."""
     from kelisim.store.note import Signer
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        return path.read_text().strip()
-    value = str(Signer.generate(origin))
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
+    return _kept_once(path, lambda: str(Signer.generate(origin)))
 
 
 def public_base_url(value: str | None) -> str | None:
