@@ -110,3 +110,44 @@ def test_the_production_access_log_holds_no_ip_and_no_consent_id():
 
     logger.access(SimpleNamespace(status="200 OK"), None, environ, timedelta(milliseconds=3))
     assert records == ['"GET /consent/<id>\\r\\nX" 200 3.0ms']
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", ["0", "2"])
+def test_a_leak_logged_in_any_test_process_fails_the_whole_run(tmp_path, workers):
+    """scripts/test runs the suite in pytest-xdist workers: a leak logged in a worker must fail
+    the run as it does in one process (a worker's own exit status never reaches the summary)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "test_inner.py").write_text(
+        "import logging\n\n"
+        "def test_one_that_leaks():\n"
+        f"    logging.getLogger('kelisim.inner').warning('visitor from {CLIENT_IP}')\n\n"
+        + "".join(f"def test_quiet_{n}():\n    pass\n\n" for n in range(4))
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root)])}
+
+    pytest_args = ["-p", "tests.support.log_capture", "-p", "no:cacheprovider", "-q"]
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", *pytest_args, "-n", workers, *extra, "test_inner.py"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    leaked = run()
+    assert leaked.returncode == 1, leaked.stdout + leaked.stderr
+    assert "5 passed" in leaked.stdout, leaked.stdout  # every test passed: the log alone fails it
+    assert f"LOG LEAK [log:kelisim.inner] IPv4 address {CLIENT_IP}" in leaked.stdout
+    assert "1 problems" in leaked.stdout
+    clean = run("-k", "quiet")  # the control: the same run without the leaking test passes
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "0 problems" in clean.stdout

@@ -172,16 +172,50 @@ def scan() -> list[tuple[str, str, list[str]]]:
     return hits
 
 
+# Under pytest-xdist each worker process collects and scans its own records; it hands its
+# findings to the controller (xdist's `workeroutput`), which alone decides the run's outcome: a
+# worker's own exit status never reaches the summary, so a leak found there would pass unseen.
+_from_workers: dict[str, int | list] = {"records": 0, "files": 0, "secrets": 0, "hits": []}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
+    found = getattr(node, "workeroutput", {}).get("kelisim_log_hygiene")
+    if not found:
+        return
+    for key in ("records", "files", "secrets"):
+        _from_workers[key] = int(_from_workers[key]) + int(found[key])
+    hits = _from_workers["hits"]
+    assert isinstance(hits, list)
+    hits.extend(tuple(hit) for hit in found["hits"])
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     hits = scan()
     with _lock:
         total = len(_lines)
         watched = len(_files)
+        learnt = len(_secrets)
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports and fails the run
+        workeroutput["kelisim_log_hygiene"] = {
+            "records": total,
+            "files": watched,
+            "secrets": learnt,
+            "hits": [[source, line, list(problems)] for source, line, problems in hits],
+        }
+        return
+    total += int(_from_workers["records"])
+    watched += int(_from_workers["files"])
+    learnt += int(_from_workers["secrets"])
+    worker_hits = _from_workers["hits"]
+    assert isinstance(worker_hits, list)
+    hits.extend(worker_hits)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(
             f"log hygiene: {total} log records and {watched} server log files scanned, "
-            f"{len(_secrets)} learnt secrets, {len(hits)} problems"
+            f"{learnt} learnt secrets, {len(hits)} problems"
         )
     if not hits:
         return
