@@ -266,6 +266,28 @@ def demo_browser(playwright_instance, demo):
     browser.close()
 
 
+# --- tests that run alone ---
+# scripts/test runs the suite in pytest-xdist workers (KELISIM_TEST_PHASE=parallel), then the tests
+# marked `alone` in one process (KELISIM_TEST_PHASE=alone): a test that loads the machine to measure
+# its own capacity would otherwise measure the other worker's tests too. Without the variable
+# (a plain `pytest`) every test runs.
+TEST_PHASE_ENV = "KELISIM_TEST_PHASE"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    phase = os.environ.get(TEST_PHASE_ENV, "")
+    if not phase:
+        return
+    if phase not in ("parallel", "alone"):
+        raise pytest.UsageError(f"{TEST_PHASE_ENV} must be 'parallel' or 'alone', not {phase!r}")
+    wanted = phase == "alone"
+    kept = [item for item in items if (item.get_closest_marker("alone") is not None) == wanted]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 # --- log hygiene (owned by tests/test_log_hygiene.py) ---
 # Every log record the suite produces is collected and scanned for IPs, tokens and consent ids at
 # the end of the session; a hit fails the run. See tests/support/log_capture.py.

@@ -95,6 +95,7 @@ def _check(results: list, stored: set[str], served_p50_ms: float, label: str) ->
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 def test_twice_the_capacity_is_shed_quickly_and_nothing_acknowledged_is_lost(tmp_path):
     """Up to two overload runs: every run must keep the invariants, one must shed quickly.
 

@@ -97,14 +97,12 @@ def vendor_hosts(catalogue: Any) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def banner_playwright() -> Iterator[Any]:
-    """Playwright per test module, not per session: the sync API marks its event loop as running
-    while it lives, and a session-long one breaks later tests that call asyncio.run (the scanner's).
-    """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        yield playwright
+def banner_playwright(playwright_instance) -> Any:
+    """The session's Playwright. A second sync Playwright cannot start in a thread while one is
+    running, and under pytest-xdist any test file of the suite may have started the session's
+    first on this worker; the scanner runs its async Playwright in a thread of its own
+    (kelisim.scanner.cli.run_coroutine), so one session-long instance serves every test."""
+    return playwright_instance
 
 
 @pytest.fixture(scope="module")
