@@ -242,7 +242,7 @@ def iso(moment: datetime) -> str:
 
 def granted_of(event: StoredEvent) -> list[str]:
     """Granted vendor ids in catalogue order (then any the catalogue no longer lists)."""
-    order = {vendor_id: index for index, vendor_id in enumerate(services().catalogue.vendor_ids)}
+    order = services().catalogue.vendor_order
     granted = [vendor_id for vendor_id, value in event.grants.items() if value]
     return sorted(granted, key=lambda vendor_id: (order.get(vendor_id, len(order)), vendor_id))
 
