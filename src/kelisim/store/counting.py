@@ -190,8 +190,11 @@ def add_counts(conn: Connection, batch: list[Increments]) -> None:
         keys = sorted(counts)
         for start in range(0, len(keys), _SQLITE_ROWS_PER_UPSERT):
             chunk = keys[start : start + _SQLITE_ROWS_PER_UPSERT]
-            values = tuple(value for key in chunk for value in (*key, counts[key]))
-            conn.exec_driver_sql(_sqlite_upsert(table, len(chunk)), values)
+            values: list[Any] = []
+            for key in chunk:
+                values += key
+                values.append(counts[key])
+            conn.exec_driver_sql(_sqlite_upsert(table, len(chunk)), tuple(values))
 
 
 def _as_json(counts: Counter[tuple[str, ...]]) -> str:
