@@ -124,9 +124,10 @@ def main() -> int:
         stats.sort_stats("tottime").print_stats(args.top)
     consent_us = consent_cpu / args.n * 1e6
     hello_us = hello_cpu / args.n * 1e6
+    profiled = " (consent under cProfile)" if profile else ""
     print(
-        f"{args.n} POSTs each, test client, CPU time{' (consent under cProfile)' if profile else ''}"
-        f": consent {consent_us:.0f} µs/POST, hello {hello_us:.0f} µs/POST, "
+        f"{args.n} POSTs each, test client, CPU time{profiled}: "
+        f"consent {consent_us:.0f} µs/POST, hello {hello_us:.0f} µs/POST, "
         f"consent/hello {consent_us / hello_us:.1f}x"
     )
     return 0
