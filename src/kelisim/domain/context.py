@@ -82,6 +82,10 @@ class ContextReader:
             # Without a pepper the "HMAC" is a plain hash of the IP, which S10 forbids.
             raise ValueError("ContextReader needs a non-empty ip_pepper")
         self._pepper = ip_pepper.encode("utf-8")
+        # Like the user agent's device class, what an address tells is cached per address: parsing
+        # it, the mmdb lookup and the HMAC were a tenth of a consent POST's own work, and one
+        # visitor's POSTs (or a carrier NAT's visitors) come from the same address.
+        self._address_facts = lru_cache(maxsize=4096)(self._uncached_address_facts)
         self._reader: geoip2.database.Reader | None = None
         self._lookup = "country"
         if geoip_database is None:
@@ -102,19 +106,24 @@ class ContextReader:
             self._reader = None
 
     def read(self, ip: str | None, user_agent: str | None) -> RequestContext:
-        address = _parsed_ip(ip)
         if user_agent:
             device_class, is_bot = _device(user_agent[:_MAX_USER_AGENT])
         else:
             device_class, is_bot = "other", False
+        region, ip_prefix, ip_hmac = (
+            self._address_facts(ip) if isinstance(ip, str) else (None, None, None)
+        )
+        return RequestContext(region, device_class, is_bot, ip_prefix, ip_hmac)
+
+    def _uncached_address_facts(self, ip: str) -> tuple[str | None, str | None, str | None]:
+        """Region, prefix and keyed hash of an address; all None when it is not one."""
+        address = _parsed_ip(ip)
         if address is None:
-            return RequestContext(None, device_class, is_bot, None, None)
-        return RequestContext(
-            region=self._region(address),
-            device_class=device_class,
-            is_bot=is_bot,
-            ip_prefix=_ip_prefix(address),
-            ip_hmac=hmac.new(self._pepper, address.packed, hashlib.sha256).hexdigest(),
+            return None, None, None
+        return (
+            self._region(address),
+            _ip_prefix(address),
+            hmac.new(self._pepper, address.packed, hashlib.sha256).hexdigest(),
         )
 
     def _region(self, address: IPAddress) -> str | None:
@@ -134,6 +143,7 @@ class ContextReader:
             return None
 
     def close(self) -> None:
+        self._address_facts.cache_clear()
         if self._reader is not None:
             self._reader.close()
             self._reader = None

@@ -115,6 +115,9 @@ class TokenCodec:
         self._serializer = _PlainSerializer(
             keys, salt=salt, signer_kwargs={"digest_method": hashlib.sha256}
         )
+        # What serializer.dumps() would build for every token (the newest key's timestamp
+        # signer), built once: a token is issued with every recorded consent.
+        self._signer = self._serializer.make_signer()
 
     def issue(self, claims: ConsentClaims) -> str:
         payload = {
@@ -126,7 +129,7 @@ class TokenCodec:
             "i": int(claims.issued_at),
             "e": int(claims.expires_at),
         }
-        return self._serializer.dumps(payload)
+        return self._signer.sign(self._serializer.dump_payload(payload)).decode("utf-8")
 
     def read(self, token: str | None, now: int | None = None) -> ConsentClaims | None:
         """The claims of a valid, unexpired token; None for anything else. Never raises."""

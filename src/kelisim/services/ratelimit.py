@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Engine, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -150,8 +151,13 @@ class Admission:
             self._slots.release()
 
 
+@lru_cache(maxsize=4096)
 def network_of(ip: str | None) -> str | None:
-    """The client's /24 (IPv4) or /48 (IPv6): one visitor's neighbourhood, not the visitor."""
+    """The client's /24 (IPv4) or /48 (IPv6): one visitor's neighbourhood, not the visitor.
+
+    Cached: parsing the address cost more than the rest of the limiter's work per consent POST,
+    and a visitor's POSTs, like the visitors behind one carrier NAT, come from one address.
+    """
     if not ip:
         return None
     try:

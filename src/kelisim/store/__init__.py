@@ -203,23 +203,21 @@ class _Append:
     stored: StoredEvent
 
 
+_NEW_EVENT_FIELDS = tuple(NewEvent.__dataclass_fields__)
+
+
 def _committed_form(event: NewEvent, leaf_hash: str, personal: str) -> StoredEvent:
     """The event as append() returns it once committed (its seq still 0), built from the values
     being committed rather than read back: after the commit nothing may fail and turn a recorded
     consent into an error response."""
-    stored = StoredEvent(
-        **{name: getattr(event, name) for name in NewEvent.__dataclass_fields__},
-        seq=0,
-        hash=leaf_hash,
-        personal_digest=personal,
-    )
-    return replace(
-        stored,
+    values = {name: getattr(event, name) for name in _NEW_EVENT_FIELDS}
+    values.update(
         grants=MappingProxyType(dict(event.grants)),
         purposes=MappingProxyType(dict(event.purposes)),
         recorded_at=event.recorded_at.astimezone(UTC),
         expires_at=event.expires_at.astimezone(UTC),
     )
+    return StoredEvent(**values, seq=0, hash=leaf_hash, personal_digest=personal)
 
 
 def _prepared(event: NewEvent) -> _Append:
@@ -252,6 +250,19 @@ _EXISTING = select(consent_events).where(
 _INSERT_EVENTS = insert(consent_events)
 _INSERT_HASHES = insert(log_hashes)
 _SET_HEAD = update(log_head).where(log_head.c.id == 1).values(tree_size=bindparam("new_tree_size"))
+_SQLITE_HEAD = "SELECT tree_size FROM log_head WHERE id = 1"
+_SQLITE_SET_HEAD = "UPDATE log_head SET tree_size = ? WHERE id = 1"
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_present(count: int) -> str:
+    marks = ", ".join("?" * count)
+    return f"SELECT event_id FROM consent_events WHERE event_id IN ({marks})"
+
+
+@functools.lru_cache(maxsize=64)
+def _sqlite_hashes(count: int) -> str:
+    return f"SELECT id, hash FROM log_hashes WHERE id IN ({', '.join('?' * count)})"
 
 
 class ConsentStore:
@@ -353,19 +364,16 @@ class ConsentStore:
         held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
         # The connection is checked out before the lock is taken, the transaction begun after.
         with self._append_engine.connect() as conn, held, conn.begin():
-            size = conn.execute(_HEAD_FOR_UPDATE).scalar_one()
+            size = self._head_size(conn)
             batch = take()  # with the lock held: all that queued while this waited for it
-            event_ids = sorted({p.item.event.event_id for p in batch})
-            existing = {
-                row.event_id: row for row in conn.execute(_EXISTING, {"event_ids": event_ids})
-            }
+            existing = self._existing(conn, sorted({p.item.event.event_id for p in batch}))
             # The right edge of the tree: all that appending leaves to it will read. Known already
             # when this process committed the last batch (hashes never change once written).
             cached_size, cached_edge = self._edge
             if cached_size == size:
                 edge = dict(cached_edge)
             else:
-                edge = read_hashes(conn, merkle.root_indexes(size))
+                edge = self._read_hashes(conn, merkle.root_indexes(size))
             new_rows: list[dict[str, Any]] = []
             new_hashes: list[tuple[int, bytes]] = []
             first_of: dict[str, Pending[_Append]] = {}
@@ -399,10 +407,11 @@ class ConsentStore:
                 if self._sqlite:
                     bulk.insert_rows(conn, consent_events, new_rows)
                     bulk.insert_rows(conn, log_hashes, hash_rows)
+                    conn.exec_driver_sql(_SQLITE_SET_HEAD, (size,))
                 else:  # psycopg pipelines an executemany: one round trip
                     conn.execute(_INSERT_EVENTS, new_rows)
                     conn.execute(_INSERT_HASHES, hash_rows)
-                conn.execute(_SET_HEAD, {"new_tree_size": size})
+                    conn.execute(_SET_HEAD, {"new_tree_size": size})
                 # The dashboard's counters, in this transaction: counted if and only if recorded.
                 counting.add_counts(conn, [first.item.counters for first in first_of.values()])
         self._edge = (size, {index: edge[index] for index in merkle.root_indexes(size)})
@@ -410,6 +419,44 @@ class ConsentStore:
             pending.result = (replace(pending.item.stored, seq=seq), True)
         for pending, first in repeats:
             pending.result = (first.result[0], False)
+
+    # On SQLite the batch's reads and the head update are plain driver SQL: the same statements
+    # through SQLAlchemy's compiler and result machinery cost more CPU than SQLite spent running
+    # them, all of it under the write lock every worker waits for. PostgreSQL keeps them: there
+    # the round trip, not the CPU, is what a statement costs.
+
+    def _head_size(self, conn: Connection) -> int:
+        if self._sqlite:
+            # BEGIN IMMEDIATE already holds the write lock: FOR UPDATE has nothing to add.
+            return int(conn.exec_driver_sql(_SQLITE_HEAD).scalar_one())
+        return int(conn.execute(_HEAD_FOR_UPDATE).scalar_one())
+
+    def _existing(self, conn: Connection, event_ids: list[str]) -> dict[str, Row[Any]]:
+        """The stored rows of those of `event_ids` already in the log (retries and replays)."""
+        if self._sqlite:
+            # Nearly always none: ask for the ids alone, and read whole rows (with their column
+            # types) only for those found.
+            found = [
+                row[0]
+                for row in conn.exec_driver_sql(_sqlite_present(len(event_ids)), tuple(event_ids))
+            ]
+            if not found:
+                return {}
+            event_ids = found
+        return {row.event_id: row for row in conn.execute(_EXISTING, {"event_ids": event_ids})}
+
+    def _read_hashes(self, conn: Connection, indexes: list[int]) -> dict[int, bytes]:
+        if not self._sqlite:
+            return read_hashes(conn, indexes)
+        wanted = sorted(set(indexes))
+        if not wanted:
+            return {}
+        rows = conn.exec_driver_sql(_sqlite_hashes(len(wanted)), tuple(wanted))
+        found = {int(index): bytes(value) for index, value in rows}
+        missing = [index for index in wanted if index not in found]
+        if missing:
+            raise LookupError(f"stored tree hash {missing[0]} is missing")
+        return found
 
     def history(self, consent_id: str) -> list[StoredEvent]:
         with self._engine.connect() as conn:

@@ -27,15 +27,20 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     names = tuple(rows[0])
-    processors = _processors(conn.dialect, table, names)
+    processed = [
+        (index, process)
+        for index, process in enumerate(_processors(conn.dialect, table, names))
+        if process is not None
+    ]
     per_statement = max(1, MAX_VARIABLES // len(names))
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        values = [
-            value if process is None else process(value)
-            for row in chunk
-            for value, process in zip((row[name] for name in names), processors, strict=True)
-        ]
+        values: list[Any] = []
+        for row in chunk:
+            row_values = [row[name] for name in names]
+            for index, process in processed:
+                row_values[index] = process(row_values[index])
+            values += row_values
         conn.exec_driver_sql(_statement(table.name, names, len(chunk)), tuple(values))
 
 

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Date, Table
@@ -55,30 +55,55 @@ def next_month(day: date) -> date:
 
 def counter_rows(event: NewEvent) -> list[dict[str, Any]]:
     """The counter increments one event contributes; each key appears at most once."""
-    base = {"day": stats_day(event.recorded_at), "site": event.site, "count": 1}
+    return _counter_rows(*_counted(event))
+
+
+def _counted(event: NewEvent) -> tuple[Any, ...]:
+    """All of an event that its counters depend on, hashable."""
+    return (
+        stats_day(event.recorded_at),
+        event.site,
+        event.action,
+        event.is_bot,
+        event.language,
+        event.device_class,
+        event.region,
+        tuple(sorted(event.grants.items())),
+        tuple(sorted(event.purposes.items())),
+    )
+
+
+def _counter_rows(
+    day: date,
+    site: str,
+    action: str,
+    is_bot: bool,
+    language: str | None,
+    device_class: str | None,
+    region: str | None,
+    grants: tuple[tuple[str, bool], ...],
+    purposes: tuple[tuple[str, object], ...],
+) -> list[dict[str, Any]]:
+    base = {"day": day, "site": site, "count": 1}
 
     def row(dimension: str, value: str | None, outcome: str) -> dict[str, Any]:
         text = (value or UNKNOWN)[:_VALUE_LIMIT]
         return {**base, "dimension": dimension, "value": text, "outcome": outcome}
 
-    action = event.action
-    if event.is_bot:
+    if is_bot:
         return [row("bot", "", action) | {"value": ""}]
     rows = [
         row("action", "", action) | {"value": ""},
-        row("language", event.language, action),
-        row("device", event.device_class, action),
-        row("region", event.region, action),
+        row("language", language, action),
+        row("device", device_class, action),
+        row("region", region, action),
     ]
     if action != "withdraw":
         rows += [
             row("vendor", vendor_id, "granted" if granted else "denied")
-            for vendor_id, granted in sorted(event.grants.items())
+            for vendor_id, granted in grants
         ]
-        rows += [
-            row("purpose", purpose_id, str(state))
-            for purpose_id, state in sorted(event.purposes.items())
-        ]
+        rows += [row("purpose", purpose_id, str(state)) for purpose_id, state in purposes]
     return rows
 
 
@@ -125,8 +150,15 @@ class Increments:
 
 def increments(event: NewEvent) -> Increments:
     """The keys the append makes in the request's own thread: under the log's write lock, which
-    every worker waits for, only the summing and one JSON text per batch are left."""
-    rows = counter_rows(event)
+    every worker waits for, only the summing and one statement per table are left."""
+    return _increments(_counted(event))
+
+
+# Visitors answer the same few ways on a given day (accept all, reject all, from a handful of
+# regions and devices): the keys of one answer are those of thousands of others.
+@lru_cache(maxsize=1024)
+def _increments(counted: tuple[Any, ...]) -> Increments:
+    rows = _counter_rows(*counted)
     day = rows[0]["day"]
     daily_text, month_text = day.isoformat(), day.replace(day=1).isoformat()
     return Increments(
@@ -151,13 +183,18 @@ def add_counts(conn: Connection, batch: list[Increments]) -> None:
         daily.update(event_increments.daily)
         monthly.update(event_increments.monthly)
     # Sorted: every writer touches the counters in key order, so two never wait on each other.
-    daily_json = _as_json(daily)
-    monthly_json = _as_json(monthly)
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_PG_UPSERTS, {"daily": daily_json, "monthly": monthly_json})
-    else:
-        conn.exec_driver_sql(_sqlite_upsert_from_json(consent_stats), (daily_json,))
-        conn.exec_driver_sql(_sqlite_upsert_from_json(consent_stats_monthly), (monthly_json,))
+        conn.exec_driver_sql(_PG_UPSERTS, {"daily": _as_json(daily), "monthly": _as_json(monthly)})
+        return
+    for table, counts in ((consent_stats, daily), (consent_stats_monthly, monthly)):
+        keys = sorted(counts)
+        for start in range(0, len(keys), _SQLITE_ROWS_PER_UPSERT):
+            chunk = keys[start : start + _SQLITE_ROWS_PER_UPSERT]
+            values: list[Any] = []
+            for key in chunk:
+                values += key
+                values.append(counts[key])
+            conn.exec_driver_sql(_sqlite_upsert(table, len(chunk)), tuple(values))
 
 
 def _as_json(counts: Counter[tuple[str, ...]]) -> str:
@@ -166,22 +203,27 @@ def _as_json(counts: Counter[tuple[str, ...]]) -> str:
     return json.dumps([[*key, counts[key]] for key in sorted(counts)], separators=(",", ":"))
 
 
-@cache
-def _sqlite_upsert_from_json(table: Table) -> str:
-    """One upsert for all of a batch's increments of `table`, read from one JSON parameter.
+# Six bound values a row, under SQLite's default limit of 999 per statement.
+_SQLITE_ROWS_PER_UPSERT = 166
+
+
+@lru_cache(maxsize=256)
+def _sqlite_upsert(table: Table, rows: int) -> str:
+    """One upsert of `rows` increments of `table`, as a VALUES list.
 
     An executemany runs one statement per row (two dozen per table for one consent with the
     default catalogue), and SQLite's driver hands the interpreter lock over at each: while the
     append holds the log's write lock, which every worker waits for, each hand-over can cost a
-    thread switch interval. A multi-row VALUES list costs a compile per batch size instead.
-    `WHERE true` is the form SQLite's documentation asks of an upsert from a SELECT.
+    thread switch interval. One JSON parameter read back with json_each() and json_extract() was
+    one statement too, but SQLite then parsed every increment six times: it cost twice the VALUES
+    list's CPU. The text differs only by the row count (a batch of one consent's answers has a
+    handful of counts), and the driver keeps each prepared statement.
     """
     names = [column.name for column in table.primary_key.columns]
-    picks = ", ".join(f"json_extract(increment.value, '$[{i}]')" for i in range(len(names) + 1))
     columns = ", ".join(names)
+    row = "(" + ", ".join("?" * (len(names) + 1)) + ")"
     return (
-        f"INSERT INTO {table.name} ({columns}, count) "
-        f"SELECT {picks} FROM json_each(?) AS increment WHERE true "
+        f"INSERT INTO {table.name} ({columns}, count) VALUES {', '.join([row] * rows)} "
         f"ON CONFLICT ({columns}) DO UPDATE SET count = {table.name}.count + excluded.count"
     )
 

@@ -41,12 +41,17 @@ def init_app(app: Flask, *, production: bool) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         headers = response.headers
-        if "Content-Security-Policy" not in headers:
-            headers["Content-Security-Policy"] = default_csp(csp_nonce())
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        if production or request.is_secure:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        # One look at the names already set, not one scan of the headers per name (every
+        # response, every consent POST included, passes here).
+        present = {name.lower() for name, _ in headers.items()}
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", default_csp(csp_nonce()))
+        if "x-content-type-options" not in present:
+            headers.add("X-Content-Type-Options", "nosniff")
+        if "referrer-policy" not in present:
+            headers.add("Referrer-Policy", "no-referrer")
+        if (production or request.is_secure) and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", HSTS)
         return response
 
     app.jinja_env.globals.setdefault("csp_nonce", csp_nonce)

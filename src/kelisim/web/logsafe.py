@@ -33,7 +33,13 @@ def escape_controls(text: str) -> str:
 
 
 def redact_addresses(text: str) -> str:
-    return _IPV4.sub("[ip]", _IPV6.sub(_ipv6_or_same, text))
+    # Every record of every request passes here: the patterns are only tried on text that can
+    # hold what they match (an IPv6 address has "::" or seven colons, an IPv4 one three dots).
+    if "::" in text or text.count(":") >= 7:
+        text = _IPV6.sub(_ipv6_or_same, text)
+    if text.count(".") >= 3:
+        text = _IPV4.sub("[ip]", text)
+    return text
 
 
 def _ipv6_or_same(match: re.Match[str]) -> str:

@@ -8,6 +8,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
@@ -239,6 +240,13 @@ class Catalogue:
     @property
     def vendor_ids(self) -> tuple[str, ...]:
         return tuple(self._vendors_by_id)
+
+    @cached_property
+    def vendor_order(self) -> Mapping[str, int]:
+        """Each vendor id's place in the catalogue: the order every list of grants is shown in."""
+        return MappingProxyType(
+            {vendor_id: index for index, vendor_id in enumerate(self._vendors_by_id)}
+        )
 
     def vendor(self, vendor_id: str) -> Vendor:
         return self._vendors_by_id[vendor_id]

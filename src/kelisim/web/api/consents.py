@@ -242,18 +242,19 @@ def iso(moment: datetime) -> str:
 
 def granted_of(event: StoredEvent) -> list[str]:
     """Granted vendor ids in catalogue order (then any the catalogue no longer lists)."""
-    order = {vendor_id: index for index, vendor_id in enumerate(services().catalogue.vendor_ids)}
+    order = services().catalogue.vendor_order
     granted = [vendor_id for vendor_id, value in event.grants.items() if value]
     return sorted(granted, key=lambda vendor_id: (order.get(vendor_id, len(order)), vendor_id))
 
 
-def token_for(event: StoredEvent) -> str:
+def token_for(event: StoredEvent, granted: list[str] | None = None) -> str:
+    """The signed token for `event`; `granted` is granted_of(event) when the caller has it."""
     claims = ConsentClaims(
         consent_id=event.consent_id,
         event_seq=event.seq,
         revision=event.revision,
         action=event.action,
-        granted=tuple(granted_of(event)),
+        granted=tuple(granted_of(event) if granted is None else granted),
         issued_at=int(time.time()),
         expires_at=int(_aware(event.expires_at).timestamp()),
     )
@@ -532,13 +533,14 @@ def _record_consent(limits: ConsentLimits | None) -> Response:
         stored.action,
         stored.site,
     )
+    granted = granted_of(stored)
     return _json_response(
         {
             "consent_id": stored.consent_id,
-            "token": token_for(stored),
+            "token": token_for(stored, granted),
             "expires": iso(stored.expires_at),
             "status": stored.status,
-            "granted": granted_of(stored),
+            "granted": granted,
             "receipt_url": receipt_url(stored.consent_id),
             "revision": stored.revision,
             "current_revision": current.revision,
