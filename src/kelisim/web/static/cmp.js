@@ -88,6 +88,7 @@ let S = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
 let g = W[Symbol.for('kelisim.gate')], SA = Element.prototype.setAttribute;
 if (!g) { console.error('kelisim: no gate; include /bootstrap.js first, or drop gate=0 from cmp.js'); return }
 SA = g.SA;
+let done = g.done;
 g.allow(url(API).hostname);
 g.inert(e => C && enq(e));
 
@@ -96,8 +97,8 @@ let ok = s => (s || '').split(/\s+/).every(v => G[v]),
   enq = e => { K = K.then(() => act(e)).catch(noop) },
   act = e => {
     let t = e.tagName, u = e.getAttribute('data-src') || e.getAttribute('src'), f;
-    if (e.__k || !ok(e.dataset.vendor)) return;
-    e.__k = 1;
+    if (done.has(e) || !ok(e.dataset.vendor)) return;
+    done.add(e);
     if (t != 'SCRIPT') return u && g.SET[t] && (g.put(e, 'src', u), e.removeAttribute('data-src'));
     if (e.type != 'text/plain') return;
     f = g.copy(e);
@@ -315,7 +316,7 @@ let t = k => T[k] || k,
     let e = el('script');
     e.onload = r;
     e.onerror = () => { MP = 0; j() };
-    e.nonce = g.N; e.__k = 1;
+    e.nonce = g.N; done.add(e);
     g.put(e, 'src', API + '/cmp-settings.js' + (SV || ''));
     D.head.append(e);
   }).then(() => M = W[Symbol.for('kelisim.settings')]({e: el, b: btn, l: link, t, p: pick, o: on, a: SA, h: has, n: g.N, x: () => [C, G, ST, CID, GPC, API]})),
