@@ -33,7 +33,7 @@ versioned URL banner.py writes into cmp.js (`?v=<etag>`, cached for a year).
 
 The runtime's source is split by concern into src/kelisim/web/static/cmp/ (RUNTIME_PARTS);
 joined_runtime() puts the parts, in that order, into one IIFE, so the browser still gets one closure
-and terser still shortens every local name.
+and terser still shortens every local name. Its public API is declared in static/kelisim.d.ts.
 
 src/kelisim/web/static/cmp.min.js (the joined runtime), cmp-settings.min.js and bootstrap.min.js
 (gate.js) are built by scripts/build-cmp (terser, a dev-time tool: the server and CI need no npm)

@@ -1,4 +1,4 @@
-// --- the page's hooks and the public API --------------------------------------------------------
+// --- the page's hooks and the public API (static/kelisim.d.ts) -----------------------------------
 // A link or button with data-kelisim-show opens the banner; a link's href (the /preferences page on
 // the CMP host, README) is where it leads without JavaScript.
 on(D, 'click', e => { let a = e.target.closest?.('[data-kelisim-show]'); if (a && !e.defaultPrevented) { e.preventDefault(); show() } });

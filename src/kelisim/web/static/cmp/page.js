@@ -1,7 +1,7 @@
 // Kelisim's consent runtime, /cmp.js after the gate. Its parts (static/cmp/*.js, in the order of
 // kelisim/web/banner.py's RUNTIME_PARTS) share one closure, `((W, D) => { … })(window, document)`,
 // which banner.py's joined_runtime() puts around them: one IIFE, and the only global it adds is
-// window.kelisim. A part may use what another declares, but code
+// window.kelisim (declared in static/kelisim.d.ts). A part may use what another declares, but code
 // that runs at once (not in a callback) only what the parts before it declare.
 // Written compact on purpose (it is inlined on every page); scripts/build-cmp minifies it, so keep
 // every comment on a line of its own and never split a string or template over lines. Modern
