@@ -45,8 +45,10 @@ let script = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
 // one (cmp.js?gate=0 and no bootstrap) nothing could be held: nothing is activated either.
 let gate = W[Symbol.for('kelisim.gate')], setAttr = Element.prototype.setAttribute;
 if (!gate) { console.error('kelisim: no gate; include /bootstrap.js first, or drop gate=0 from cmp.js'); return }
-// The gate's own setAttribute (not the one it wraps), and its set of elements it leaves alone.
+// The gate's own setAttribute (not the one it wraps), and its set of elements it leaves alone; a
+// bootstrap older than this runtime (inlined by the site, or still cached) shares none, and this
+// one then keeps its own.
 setAttr = gate.SA;
-let done = gate.done;
+let done = gate.done || new WeakSet;
 gate.allow(url(API).hostname);
 gate.inert(e => config && enqueue(e));
