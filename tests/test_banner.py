@@ -19,6 +19,7 @@ from kelisim.web.banner import (
     MAX_AGE,
     MINIFIED,
     RULES_PLACEHOLDER,
+    RUNTIME_PARTS,
     SETTINGS_MINIFIED,
     SETTINGS_SOURCES,
     STALE_WHILE_REVALIDATE,
@@ -69,13 +70,22 @@ def test_cmp_js_carries_the_stylesheet_and_no_comment_lines(client) -> None:
 
 
 def test_committed_cmp_min_js_is_built_from_todays_sources() -> None:
-    """After editing src/kelisim/web/static/cmp.js or cmp.css run scripts/build-cmp, and commit the
-    result."""
+    """After editing a part of src/kelisim/web/static/cmp/ or cmp.css run scripts/build-cmp, and
+    commit the result: the header names each part's sha256."""
     minified = (STATIC_DIR / MINIFIED).read_text(encoding="utf-8")
     assert recorded_digests(minified) == source_digests(), (
         "src/kelisim/web/static/cmp.min.js is stale"
     )
     assert minified.count(CONFIG_PLACEHOLDER) == 1
+
+
+def test_every_part_of_the_runtime_is_built_and_named_in_the_header() -> None:
+    """A part left out of RUNTIME_PARTS would be missing from /cmp.js and from the staleness
+    check alike."""
+    parts = {f"cmp/{path.name}" for path in (STATIC_DIR / "cmp").glob("*.js")}
+    assert parts == set(RUNTIME_PARTS)
+    header = (STATIC_DIR / MINIFIED).read_text(encoding="utf-8").split("\n", 1)[0]
+    assert all(f" {part} sha256:" in header for part in RUNTIME_PARTS)
 
 
 def test_committed_cmp_settings_min_js_is_built_from_todays_sources() -> None:

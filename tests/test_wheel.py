@@ -62,6 +62,8 @@ def test_the_wheel_holds_the_runtime_templates_migrations_and_catalogue(wheel: P
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "kelisim/web/static/cmp.min.js",
+        "kelisim/web/static/cmp/page.js",
+        "kelisim/web/static/kelisim.d.ts",
         "kelisim/web/static/bootstrap.min.js",
         "kelisim/web/static/cmp-settings.min.js",
         "kelisim/web/static/cmp.css",

@@ -387,6 +387,33 @@ def test_cmp_js_without_its_gate_and_without_the_bootstrap_activates_nothing(
     assert any("kelisim: no gate" in e for e in gate_visit.console_errors)
 
 
+def test_a_gate_older_than_cmp_js_still_gets_every_vendor_activated(visit: Visit, texts) -> None:
+    """A site that inlined the bootstrap's text keeps that gate until it copies the new one, and a
+    cached /bootstrap.js can be an hour older than /cmp.js: a gate that shares no set of elements
+    it leaves alone (as gates did before it kept that set in its closure) still works with today's
+    runtime, settings layer and activation included."""
+
+    def older_gate(route: Any) -> None:
+        response = route.fetch(headers={**route.request.headers, "accept-encoding": "identity"})
+        gate, _, runtime = response.text().partition("\n")
+        assert "kelisim.gate" in gate and "kelisim.gate" in runtime
+        forget = "delete window[Symbol.for('kelisim.gate')].done;"
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("etag",)}
+        headers.pop("content-length", None)
+        route.fulfill(status=200, headers=headers, body=gate + "\n" + forget + "\n" + runtime)
+
+    visit.page.route("**/cmp.js?*", older_gate)
+    visit.open()
+    assert visit.page.evaluate("'done' in window[Symbol.for('kelisim.gate')]") is False
+    visit.page.get_by_role("button", name=texts["settings"]).click()
+    visit.page.locator("#kelisim .k-p").wait_for()
+    visit.page.get_by_role("button", name=texts["accept_all"]).click()
+    visit.page.wait_for_selector("#kelisim", state="detached")
+    visit.settle(0.5)
+    assert "yandex_metrika" in visit.loaded() and "vk" in visit.loaded()
+    assert visit.console_errors == []
+
+
 def test_the_gate_and_cmp_hosts_attribute_urls_alike(gate_visit: Visit, catalogue) -> None:
     """src/kelisim/web/static/gate.js and src/kelisim/domain/hosts.py implement one rule; the
     scanner relies on the Python one."""

@@ -3,10 +3,10 @@
 Marketers set it in the admin (it is the optional `appearance` block of vendors.yaml, published like
 any catalogue change), so it must never make the banner unreadable: every colour pair the banner
 draws text with must reach WCAG AA's 4.5:1 contrast, and a pair below that is refused with the ratio
-it has. The runtime (src/kelisim/web/static/cmp.js) turns a palette into custom properties; without
-one it keeps the built-in light and dark palettes of src/kelisim/web/static/cmp.css, which pass with
-room to spare. This module knows no YAML and no Flask: the catalogue loader and the admin form both
-use it.
+it has. The runtime (src/kelisim/web/static/cmp/banner.js) turns a palette into custom properties;
+without one it keeps the built-in light and dark palettes of src/kelisim/web/static/cmp.css, which
+pass with room to spare. This module knows no YAML and no Flask: the catalogue loader and the admin
+form both use it.
 """
 
 from __future__ import annotations

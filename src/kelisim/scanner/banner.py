@@ -26,7 +26,7 @@ BUTTON_TEXTS = {
 }
 
 # Kelisim's own first layer: three buttons in one row, Accept, Reject, Settings
-# (src/kelisim/web/static/cmp.js).
+# (src/kelisim/web/static/cmp/banner.js).
 KELISIM_SELECTORS = {
     "accept": "#kelisim .k-b button:nth-of-type(1)",
     "reject": "#kelisim .k-b button:nth-of-type(2)",

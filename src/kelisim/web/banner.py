@@ -11,8 +11,8 @@ the best Accept-Language match (`Vary: Accept-Language`), else the catalogue's d
 (`Access-Control-Allow-Origin: *`) and cached: a strong ETag is the hash of the exact bytes (runtime
 and config), so a revalidation costs a 304, and a URL carrying that hash (`/cmp.js?...&v=<etag>`)
 may be cached for a year. The CSS is in cmp.min.js so the banner can style itself through a `<style
-nonce>` under a nonce-only `style-src`; /cmp.css stays available for sites that self-host the plain
-cmp.js (it then links it).
+nonce>` under a nonce-only `style-src`; /cmp.css stays available for sites that self-host the
+runtime unbuilt (joined_runtime(), which then links it).
 
 `/bootstrap.js?site=default` is src/kelisim/web/static/bootstrap.min.js
 (src/kelisim/web/static/gate.js alone, minified) with the
@@ -31,11 +31,15 @@ refused vendor's cookies and storage, which a visitor answering the first layer 
 /cmp.js does not carry them. cmp.js creates its `<script>` with the nonce the gate found, under the
 versioned URL banner.py writes into cmp.js (`?v=<etag>`, cached for a year).
 
-src/kelisim/web/static/cmp.min.js, cmp-settings.min.js and bootstrap.min.js (gate.js) are built by
-scripts/build-cmp
-(terser, a dev-time tool: the server and CI need no npm) and committed. Their first line records the
-sha256 of the sources each was built from; tests/test_banner.py fails when they no longer match the
-sources. That line is not served.
+The runtime's source is split by concern into src/kelisim/web/static/cmp/ (RUNTIME_PARTS);
+joined_runtime() puts the parts, in that order, into one IIFE, so the browser still gets one closure
+and terser still shortens every local name. Its public API is declared in static/kelisim.d.ts.
+
+src/kelisim/web/static/cmp.min.js (the joined runtime), cmp-settings.min.js and bootstrap.min.js
+(gate.js) are built by scripts/build-cmp (terser, a dev-time tool: the server and CI need no npm)
+and committed. Their first line records the sha256 of each source a file was built from (each part
+of the runtime apart); tests/test_banner.py fails when they no longer match the sources. That line
+is not served.
 """
 
 from __future__ import annotations
@@ -56,22 +60,30 @@ from kelisim.web.encoding import Encoded, encode
 
 bp = Blueprint("banner", __name__)
 
+# The runtime's parts, one concern each, in the order they share one closure (joined_runtime()).
+RUNTIME_PARTS = tuple(
+    f"cmp/{part}.js"
+    for part in ("page", "activation", "signals", "consent", "config", "tabs", "banner", "api")
+)
+# The runtime's closure: the parts call the window W and the document D.
+RUNTIME_OPEN = "((W, D) => {\n"
+RUNTIME_CLOSE = "})(window, document);\n"
 # The sources of each built file, in the order its header names them.
-SOURCES = ("cmp.js", "cmp.css")
+SOURCES = (*RUNTIME_PARTS, "cmp.css")
 BOOTSTRAP_SOURCES = ("gate.js",)
 SETTINGS_SOURCES = ("cmp-settings.js", "cmp-settings.css")
 MINIFIED = "cmp.min.js"
 BOOTSTRAP_MINIFIED = "bootstrap.min.js"
 SETTINGS_MINIFIED = "cmp-settings.min.js"
 CSS_PLACEHOLDER = '"__KELISIM_CSS__"'
-# Free globals in cmp.js and gate.js: terser can neither rename nor fold them, so they are in the
-# built files verbatim.
+# Free globals in the runtime and gate.js: terser can neither rename nor fold them, so they are in
+# the built files verbatim.
 CONFIG_PLACEHOLDER = "window.__KELISIM_CONFIG__"
 RULES_PLACEHOLDER = "window.__KELISIM_RULES__"
 # Where cmp.min.js gets the query that versions its settings layer's URL (`?v=<etag>`).
 SETTINGS_PLACEHOLDER = "window.__KELISIM_SETTINGS__"
 DEFAULT_SITE = "default"
-HEADER_RE = re.compile(r"^/\*! kelisim ([a-z.-]+): ((?:[a-z.-]+ sha256:[0-9a-f]{64} ?)+)\*/$")
+HEADER_RE = re.compile(r"^/\*! kelisim ([a-z.-]+): ((?:[a-z./-]+ sha256:[0-9a-f]{64} ?)+)\*/$")
 # A plain GET of /cmp.js revalidates after an hour: a fix to the runtime reaches every visitor the
 # same day. A versioned URL names one exact content and never changes.
 MAX_AGE = 3600
@@ -89,7 +101,7 @@ class Asset:
 
 
 def compact_js(source: str) -> str:
-    """cmp.js without blank lines, full-line `//` comments and indentation."""
+    """A script without blank lines, full-line `//` comments and indentation."""
     lines = (line.strip() for line in source.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
 
@@ -121,17 +133,27 @@ def recorded_digests(minified: str) -> tuple[str, ...] | None:
     return tuple(re.findall(r"sha256:([0-9a-f]{64})", found[2]))
 
 
+def joined_runtime(static_dir: Path = STATIC_DIR) -> str:
+    """The runtime's parts in one IIFE: each part is a concern a reader finds alone, while the
+    browser gets one closure whose local names terser can all shorten."""
+    parts = ((static_dir / name).read_text(encoding="utf-8") for name in RUNTIME_PARTS)
+    joined = "".join(part if part.endswith("\n") else part + "\n" for part in parts)
+    return RUNTIME_OPEN + joined + RUNTIME_CLOSE
+
+
 def prepare_source(static_dir: Path = STATIC_DIR, sources: tuple[str, ...] = SOURCES) -> str:
-    """A script (cmp.js, cmp-settings.js) with its compacted stylesheet in its slot: what
+    """The runtime (or cmp-settings.js) with its compacted stylesheet in its slot: what
     scripts/build-cmp hands to terser."""
-    script, stylesheet = sources
-    source = (static_dir / script).read_text(encoding="utf-8")
-    if CSS_PLACEHOLDER not in source:
-        raise ValueError(f"{static_dir / script} has no {CSS_PLACEHOLDER} for the stylesheet")
-    slots = (CONFIG_PLACEHOLDER, SETTINGS_PLACEHOLDER) if sources == SOURCES else ()
+    *scripts, stylesheet = sources
+    runtime = sources == SOURCES
+    where = static_dir / "cmp" if runtime else static_dir / scripts[0]
+    source = joined_runtime(static_dir) if runtime else where.read_text(encoding="utf-8")
+    if source.count(CSS_PLACEHOLDER) != 1:
+        raise ValueError(f"{where} must name {CSS_PLACEHOLDER} exactly once, for the stylesheet")
+    slots = (CONFIG_PLACEHOLDER, SETTINGS_PLACEHOLDER) if runtime else ()
     for slot in slots:
         if source.count(slot) != 1:
-            raise ValueError(f"{static_dir / script} must name {slot} exactly once")
+            raise ValueError(f"{where} must name {slot} exactly once")
     css = compact_css((static_dir / stylesheet).read_text(encoding="utf-8"))
     # json.dumps escapes everything outside ASCII: the result is a safe JavaScript string literal.
     return source.replace(CSS_PLACEHOLDER, json.dumps(css), 1)

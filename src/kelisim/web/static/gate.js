@@ -33,6 +33,13 @@ let S = D.currentScript || {}, L = location, V = navigator,
   // bootstrap.js: the vendors' rules, embedded by kelisim/web/banner.py; in /cmp.js null.
   R0 = window.__KELISIM_RULES__,
   R = null, G = {}, OK = {}, Q = [], CQ = [], HOOK = 0,
+  // What the gate knows of an element or a request is kept here, not on it: a property on an
+  // element or an XMLHttpRequest is visible to the page's code (and to a scanner) as Kelisim's.
+  // done: released, activated or made by Kelisim, never looked at again (cmp.js shares it);
+  // withheld: the held attributes of an element; ownType: a blocked script's own type; rebuilt: a
+  // parsed script, re-created on release, until its copy has loaded; styleText: the text the gate
+  // gave a style element; opened: an XMLHttpRequest's URL and async flag.
+  done = new WeakSet, withheld = new WeakMap, ownType = new WeakMap, rebuilt = new WeakSet, styleText = new WeakMap, opened = new WeakMap,
   EP = Element.prototype, SA = EP.setAttribute, RA = EP.removeAttribute, GA = EP.getAttribute,
   dl = W.dataLayer = W.dataLayer || [],
   DEN = 'denied', BL = 'javascript/blocked', PX = 'data-kelisim-',
@@ -87,17 +94,19 @@ let TAGS = {SCRIPT: ['src'], IMG: ['src', 'srcset'], SOURCE: ['src', 'srcset'], 
   // The real setter (or setAttribute) for attribute `a`, bypassing the gate.
   put = (e, a, v) => SET[e.tagName]?.[a] ? SET[e.tagName][a].call(e, v) : SA.call(e, a, v),
   queue = e => Q.includes(e) || Q.push(e),
-  block = e => { '__kt' in e || (e.__kt = GA.call(e, 'type')); SA.call(e, 'type', BL) },
+  block = e => { ownType.has(e) || ownType.set(e, GA.call(e, 'type')); SA.call(e, 'type', BL) },
   // Code sets a held URL: withheld (no request), the element queued; a script is typed blocked so
   // it cannot start empty when inserted.
   hold = (e, a, v) => {
-    if (!heldA(a, v)) { e.__kh && delete e.__kh[a]; return }
-    (e.__kh ||= {})[a] = v + '';
+    let h = withheld.get(e);
+    if (!heldA(a, v)) { h && delete h[a]; return }
+    h || withheld.set(e, h = {});
+    h[a] = v + '';
     e.tagName == 'SCRIPT' && block(e);
     queue(e);
     return 1;
   },
-  typed = (e, v) => e.__kh && Object.keys(e.__kh).length && (e.__kt = v, 1);
+  typed = (e, v, h = withheld.get(e)) => h && Object.keys(h).length && (ownType.set(e, v), 1);
 for (let t in TAGS) {
   SET[t] = {};
   for (let a of TAGS[t]) SET[t][a] = wrap(PROTO[t].prototype, a, (e, v) => hold(e, a, v));
@@ -113,8 +122,8 @@ EP.setAttribute = function (n, v) {
 // An element that came through the parser or through markup: its held attributes are taken off (or
 // were renamed data-kelisim-* by mark()), a script is typed blocked and is re-created on release.
 let take = e => {
-  let t = e.tagName, h = e.__kh || {}, n = 0;
-  if (e.__k || !TAGS[t]) return;
+  let t = e.tagName, h = withheld.get(e) || {}, n = 0;
+  if (done.has(e) || !TAGS[t]) return;
   for (let a of TAGS[t]) {
     let m = GA.call(e, PX + a), v = m ?? GA.call(e, a);
     if (v == null || !(m != null || heldA(a, v))) continue;
@@ -122,47 +131,47 @@ let take = e => {
     RA.call(e, m != null ? PX + a : a);
   }
   // mark() typed a held script blocked and kept its own type (if any) as data-kelisim-type.
-  if (GA.call(e, PX + 'held') != null && t == 'SCRIPT') { e.__kt = GA.call(e, PX + 'type'); RA.call(e, PX + 'type') }
+  if (GA.call(e, PX + 'held') != null && t == 'SCRIPT') { ownType.set(e, GA.call(e, PX + 'type')); RA.call(e, PX + 'type') }
   if (t == 'SCRIPT' && !n && !GA.call(e, 'src')) {
     // A module (or classic) script importing a vendor URL: held as a whole while any such URL is.
     let us = /\bimport\b/.test(e.text) && (e.text.match(/(?:https?:)?\/\/[^\s'"`)]+/g) || []).filter(held), p = e.previousElementSibling;
     if (us.length) { h.__text = us; n = 1 }
     // The inline script right after a held synchronous library ("load it, then call it", as
     // Amplitude's snippet is) waits for that library, and runs after it has loaded.
-    else if (p?.__kr && p.__kh?.src && !p.hasAttribute('async') && !p.hasAttribute('defer')) { h.__dep = p; n = 1 }
+    else if (rebuilt.has(p) && withheld.get(p)?.src && !p.hasAttribute('async') && !p.hasAttribute('defer')) { h.__dep = p; n = 1 }
   }
   RA.call(e, PX + 'held');
   if (!n) return;
-  e.__kh = h;
-  if (t == 'SCRIPT') { e.__kr = 1; block(e) }
+  withheld.set(e, h);
+  if (t == 'SCRIPT') { rebuilt.add(e); block(e) }
   queue(e);
 };
 // A fresh script carrying the page's nonce, with the attributes of `e` copied (not its held ones).
 // A page that arrives in network chunks gives the parser a script's text in pieces (a new text node,
 // then more data in it), and the observer may first see the script empty or cut short; each piece is
 // looked at again, still before the parser runs the script or fetches its imports.
-let retake = e => { if (e.__k || D.readyState != 'loading') return; e.__kh && delete e.__kh.__text; take(e) };
+let retake = e => { if (done.has(e) || D.readyState != 'loading') return; delete withheld.get(e)?.__text; take(e) };
 let copy = (e, ty) => {
   let f = D.createElement('script');
   for (let a of e.attributes) /^(type|src|data-src|nonce|data-kelisim-.*)$/.test(a.name) || SA.call(f, a.name, a.value);
   ty != null && SA.call(f, 'type', ty);
-  f.__k = 1;
+  done.add(f);
   f.nonce = N;
   return f;
 };
-let free = e => !Object.entries(e.__kh || {}).some(([a, v]) => a == '__text' ? v.some(held) : a == '__dep' ? !v.__kl : heldA(a, v));
+let free = e => !Object.entries(withheld.get(e) || {}).some(([a, v]) => a == '__text' ? v.some(held) : a == '__dep' ? rebuilt.has(v) : heldA(a, v));
 // A script held on its way in by code keeps its element (and onload) and gets its src now; one the
 // parser or markup inserted is replaced by a fresh copy, since a parsed script never runs twice.
 let release = e => {
-  let h = e.__kh, f = e;
-  delete e.__kh; e.__k = 1;
+  let h = withheld.get(e), f = e, ty = ownType.get(e);
+  withheld.delete(e); done.add(e);
   if (e.tagName == 'SCRIPT') {
-    if (e.__kr) {
-      f = copy(e, e.__kt);
+    if (rebuilt.has(e)) {
+      f = copy(e, ty);
       if (!h.src) f.text = e.text;
-      else for (let n of ['load', 'error']) f.addEventListener(n, () => { e.__kl = 1; flush() });
+      else for (let n of ['load', 'error']) f.addEventListener(n, () => { rebuilt.delete(e); flush() });
     }
-    else e.__kt == null ? RA.call(e, 'type') : SA.call(e, 'type', e.__kt);
+    else ty == null ? RA.call(e, 'type') : SA.call(e, 'type', ty);
     f.nonce = N;
   }
   for (let a in h) a[0] == '_' || put(f, a, h[a]);
@@ -209,16 +218,16 @@ for (let w of ['write', 'writeln']) {
 let unurl = s => s.replace(/url\(\s*(['"]?)(.*?)\1\s*\)/gi, (m, q, u) => held(u) ? 'none' : m).replace(/@import\s+(['"])(.*?)\1/gi, (m, q, u) => held(u) ? '@import none' : m),
   // How each kind of holder gets its CSS text: a (style attribute), s (style element), p
   // (setProperty / a style property), r (a rule inserted into a sheet).
-  cput = {a: (e, v) => SA.call(e, 'style', v), s: (e, v) => { e.__kc = v; e.textContent = v }},
+  cput = {a: (e, v) => SA.call(e, 'style', v), s: (e, v) => { styleText.set(e, v); e.textContent = v }},
   css = (e, k, v, ...x) => {
     let u = unurl(v), i = CQ.findIndex(c => c[0] == e && c[1] == k && c[3] + '' == x + '');
     i < 0 ? u != v && CQ.push([e, k, v, x]) : u == v ? CQ.splice(i, 1) : CQ[i][2] = v;
     return cput[k] ? cput[k](e, u) : u;
   },
   styled = e => {
-    if (e.__k) return;
+    if (done.has(e)) return;
     let t = e.tagName == 'STYLE' && e.textContent, s = GA.call(e, 'style');
-    t && t != e.__kc && unurl(t) != t && css(e, 's', t);
+    t && t != styleText.get(e) && unurl(t) != t && css(e, 's', t);
     s && /url\(/i.test(s) && unurl(s) != s && css(e, 'a', s);
   };
 let CD = CSSStyleDeclaration.prototype, SP = CD.setProperty;
@@ -266,10 +275,11 @@ let no = () => new TypeError('kelisim: no consent'), F0 = W.fetch, B0 = V.sendBe
   XP = XMLHttpRequest.prototype, XO = XP.open, XS = XP.send;
 W.fetch = function (r) { return R && held(r?.url ?? r) ? Promise.reject(no()) : F0.apply(this, arguments) };
 if (B0) V.sendBeacon = function (u) { return !(R && held(u)) && B0.apply(this, arguments) };
-XP.open = function (m, u, a) { this.__ku = u; this.__ka = a; return XO.apply(this, arguments) };
+XP.open = function (m, u, a) { opened.set(this, [u, a]); return XO.apply(this, arguments) };
 XP.send = function () {
-  if (!R || !held(this.__ku)) return XS.apply(this, arguments);
-  if (this.__ka === false) throw new DOMException('kelisim: no consent', 'NetworkError');
+  let [u, a] = opened.get(this) || [];
+  if (!R || !held(u)) return XS.apply(this, arguments);
+  if (a === false) throw new DOMException('kelisim: no consent', 'NetworkError');
   // As a blocked request ends: error, then loadend, never a request.
   setTimeout(() => { for (let n of ['error', 'loadend']) this.dispatchEvent(new ProgressEvent(n)) });
 };
@@ -288,7 +298,7 @@ new MutationObserver(ms => {
       if (n.nodeType == 3 && n.parentNode?.tagName == 'STYLE') { styled(n.parentNode); continue }
       if (n.nodeType != 1) continue;
       for (let e of [n, ...n.querySelectorAll('script,img,source,iframe,link,style,[style],[data-vendor]')]) {
-        if (e.__k || e.__kh) continue;
+        if (done.has(e) || withheld.has(e)) continue;
         if (e.hasAttribute('data-vendor')) { HOOK && HOOK(e); continue }
         take(e);
         styled(e);
@@ -300,11 +310,11 @@ new MutationObserver(ms => {
 // --- for cmp.js ---------------------------------------------------------------------------------
 let flush = () => {
   D.querySelectorAll('[' + PX + 'held]').forEach(take);
-  Q = Q.filter(e => e.__kh && (!free(e) || release(e)));
+  Q = Q.filter(e => withheld.has(e) && (!free(e) || release(e)));
   cflush();
 };
 W[SYM] = {
-  N, SET, SA, copy, held, owners, put,
+  N, SET, SA, copy, held, owners, put, done,
   // The vendors' rules (from the config); `allow`: a host never held (the CMP's own).
   rules: vs => { rules(vs); flush() },
   allow: h => { OK[norm(h)] = 1 },
