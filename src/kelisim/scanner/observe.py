@@ -32,6 +32,19 @@ MAX_OBSERVATIONS = 5000
 RESPONDED_GRACE_S = 1.0
 # A request pending longer than this (long polling) no longer holds the page unsettled.
 MAX_PENDING_S = 15.0
+# Real network silence still required after a quiet window passed on the fake clock: long enough
+# for a response handler that was already running to send its follow-up request.
+REAL_QUIET_MS = 100
+# The renderer's own idle callback, not the clock's fake one: resolves once the page's main thread
+# has nothing queued (a script just fetched, a response being handled). False without the clock's
+# saved builtins, and the caller then relies on network silence alone.
+REAL_IDLE_JS = """(timeoutMs) => new Promise((resolve) => {
+  const saved = window.__pwClock && window.__pwClock.builtins;
+  const idle = saved && saved.requestIdleCallback;
+  if (typeof idle !== 'function') { resolve(false); return; }
+  idle.call(window, () => resolve(true), {timeout: timeoutMs});
+})"""
+REAL_IDLE_MAX_MS = 1000
 
 STORAGE_SNAPSHOT_JS = """async () => {
   const out = {local: [], session: [], indexeddb: []};
@@ -99,6 +112,23 @@ def _initiator(initiator: dict[str, Any] | None) -> str | None:
 
 
 _KELISIM_RUNTIME = re.compile(r"/cmp(?:\.min)?\.js(?:[?#]|$)")
+
+
+async def _run_clock(page: Any, milliseconds: int) -> bool:
+    """Fast-forward the page's clock; False when it has none (or navigated mid-run)."""
+    try:
+        await page.clock.run_for(milliseconds)
+    except Exception:  # no clock on this page: the caller waits in real time
+        return False
+    return True
+
+
+async def _real_idle(page: Any, left_s: float) -> None:
+    """Wait for the renderer to be idle; where that cannot be asked (no saved builtin, a
+    navigating page) the network silence already seen decides alone."""
+    timeout_ms = max(50, min(REAL_IDLE_MAX_MS, int(left_s * 1000)))
+    with contextlib.suppress(Exception):
+        await page.evaluate(REAL_IDLE_JS, timeout_ms)
 
 
 class Recorder:
@@ -353,22 +383,49 @@ class Recorder:
             )
 
     # -- settle -----------------------------------------------------------------------------
-    async def settle(self, page: Any, max_s: float, quiet_ms: int, min_s: float = 0.0) -> bool:
+    async def settle(
+        self, page: Any, max_s: float, quiet_ms: int, min_s: float = 0.0, clock: bool = False
+    ) -> bool:
         """Wait past load, then for network quiet, no request in flight and every frame loaded.
 
+        With the fake clock installed, the quiet window passes on the page's clock: every timer
+        due in it fires at once, and the requests they start are waited for as real activity.
+        Each window that brought activity is followed by another, until one passes with none;
+        around the windows only REAL_QUIET_MS of real network silence and, at the end, a real
+        idle moment of the renderer are required (what a response handler needs to send its
+        follow-up).
         Returns False when `max_s` ran out first (the visit is still used, and marked unsettled).
         """
         start = time.monotonic()
         deadline = start + max_s
         with contextlib.suppress(Exception):  # a page that never fires load is still observed
             await page.wait_for_load_state("load", timeout=max(1.0, max_s) * 1000)
-        quiet = quiet_ms / 1000
+        fast = clock and quiet_ms > REAL_QUIET_MS
+        quiet = (REAL_QUIET_MS if fast else quiet_ms) / 1000
+        # Page time this settle may fast-forward: no more than a real wait of `max_s` would let
+        # pass, so a page that polls for ever sends as many polls as it would in real time.
+        budget_ms = int(max_s * 1000)
+        window: tuple[float, float] | None = None  # the last fast-forwarded window, real time
         while time.monotonic() < deadline:
             now = time.monotonic()
-            busy = [t for t in self._inflight.values() if t > now]
-            quiet_enough = now - self._last_activity >= quiet and now - start >= min_s
-            if not busy and quiet_enough and await self._frames_loaded(page):
-                return True
+            busy = any(t > now for t in self._inflight.values())
+            since = now - max(self._last_activity, window[1] if window else 0.0)
+            if not busy and since >= quiet and await self._frames_loaded(page):
+                if fast and budget_ms > 0 and (window is None or self._last_activity > window[0]):
+                    began = time.monotonic()
+                    if not await _run_clock(page, quiet_ms):
+                        fast, quiet = False, quiet_ms / 1000  # no clock here: wait for real
+                    budget_ms -= quiet_ms
+                    window = (began, time.monotonic())
+                    continue
+                if now - start >= min_s:
+                    if not fast:
+                        return True
+                    seen = self._last_activity
+                    await _real_idle(page, deadline - now)
+                    if self._last_activity == seen:
+                        return True
+                    continue
             await asyncio.sleep(0.05)
         now = time.monotonic()
         self.stuck = [

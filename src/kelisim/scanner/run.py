@@ -206,7 +206,7 @@ class Scanner:
             )
         if not use_kelisim and cfg.selectors.accept and self.autoconsent is None:
             await page.locator(cfg.selectors.accept).first.wait_for(state="visible")
-        await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2)
+        await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2, clock=self._clock)
         await recorder.snapshot(page, cdp, PHASE_PRE)
         common = {
             "use_kelisim": use_kelisim,
@@ -251,7 +251,7 @@ class Scanner:
         else:
             recorder.mark(PHASE_POST)
             visit.consent = await consent.make_choice(page, visit.state, self.vendor_ids, **choose)
-            await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
+            await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms, clock=self._clock)
             await page.reload(wait_until="load")
             visit.settled = await self._dwell(page, recorder)
         visit.consent_signal = await consent.consent_signal(page)
