@@ -437,15 +437,12 @@ class Recorder:
 
     @staticmethod
     async def _frames_loaded(page: Any) -> bool:
-        for frame in page.frames:
-            if frame.is_detached():
-                continue
-            try:
-                if await frame.evaluate("document.readyState") != "complete":
-                    return False
-            except Exception:  # a frame navigating away counts as not loaded
-                return False
-        return True
+        frames = [f for f in page.frames if not f.is_detached()]
+        states = await asyncio.gather(
+            *(f.evaluate("document.readyState") for f in frames), return_exceptions=True
+        )
+        # A frame navigating away (its evaluate failed) counts as not loaded.
+        return all(state == "complete" for state in states)
 
     # -- snapshots --------------------------------------------------------------------------
     async def snapshot(self, page: Any, cdp: Any, phase: str) -> None:
@@ -454,10 +451,20 @@ class Recorder:
         current: dict[tuple[str, str], str] = {}
         now = time.time()
         self._resolve_set_cookies()
-        try:
-            cookies = (await cdp.send("Network.getAllCookies")).get("cookies", [])
-        except Exception:  # a closed target has no jar to read
-            cookies = []
+        frames = [
+            f
+            for f in page.frames
+            if not f.is_detached() and f.url.startswith(("http://", "https://"))
+        ]
+        # Read together, so one slow frame does not hold up the others; the results are then
+        # recorded in frame order, as two scans of one site must record them alike.
+        jar, *storages = await asyncio.gather(
+            cdp.send("Network.getAllCookies"),
+            *(f.evaluate(STORAGE_SNAPSHOT_JS) for f in frames),
+            return_exceptions=True,
+        )
+        # A closed target has no jar to read.
+        cookies = [] if isinstance(jar, BaseException) else jar.get("cookies", [])
         for c in cookies:
             domain = c.get("domain", "")
             key = f"cookie:{c.get('name')}@{domain.lstrip('.')}"
@@ -479,12 +486,8 @@ class Recorder:
                 lifetime_seconds=None if c.get("session") or expires < 0 else expires - now,
                 partition_key=pk or None,
             )
-        for frame in list(page.frames):
-            if frame.is_detached() or not frame.url.startswith(("http://", "https://")):
-                continue
-            try:
-                data = await frame.evaluate(STORAGE_SNAPSHOT_JS)
-            except Exception:  # detached or navigating frames are skipped
+        for frame, data in zip(frames, storages, strict=True):
+            if isinstance(data, BaseException):  # detached or navigating frames are skipped
                 continue
             host = _host(frame.url)
             for skind in ("local", "session", "indexeddb"):
