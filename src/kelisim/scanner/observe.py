@@ -151,6 +151,7 @@ class Recorder:
         self.stuck: list[str] = []  # requests still in flight when a settle ran out of time
         self.activity = 0  # events seen so far: a dwell round that adds none found nothing new
         self.leaving = False  # the visit is navigating away: requests now are pagehide beacons
+        self._finished = False
 
     # -- wiring -----------------------------------------------------------------------------
     async def attach_context(self, context: Any) -> None:
@@ -184,7 +185,7 @@ class Recorder:
 
     def _add(self, obs: Observation) -> Observation:
         self.activity += 1
-        if len(self.observations) < MAX_OBSERVATIONS:
+        if not self._finished and len(self.observations) < MAX_OBSERVATIONS:
             self.observations.append(obs)
         return obs
 
@@ -531,5 +532,8 @@ class Recorder:
         )
 
     def finish(self) -> list[Observation]:
+        """The visit's observations, final: events of the context while it closes are dropped,
+        so what two scans of one site record does not depend on how fast Chromium closes."""
         self._resolve_set_cookies()
-        return self.observations
+        self._finished = True
+        return list(self.observations)
