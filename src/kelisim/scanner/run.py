@@ -176,7 +176,13 @@ class Scanner:
                         visit.links = []
                     if measure:
                         visit.banner = await banner_probe.measure(
-                            page, page_url, cfg.selectors, cfg.screenshots
+                            page,
+                            page_url,
+                            cfg.selectors,
+                            cfg.screenshots,
+                            settle=lambda quiet_ms: recorder.settle(
+                                page, cfg.settle_max_s / 2, quiet_ms, clock=self._clock
+                            ),
                         )
             else:
                 await self._choice_visit(page, cdp, recorder, visit)
