@@ -410,8 +410,10 @@ class Recorder:
         while time.monotonic() < deadline:
             now = time.monotonic()
             busy = any(t > now for t in self._inflight.values())
+            # The first window needs no silence before it: it is itself the quiet window.
+            needed = 0.0 if fast and window is None else quiet
             since = now - max(self._last_activity, window[1] if window else 0.0)
-            if not busy and since >= quiet and await self._frames_loaded(page):
+            if not busy and since >= needed and await self._frames_loaded(page):
                 if fast and budget_ms > 0 and (window is None or self._last_activity > window[0]):
                     began = time.monotonic()
                     if not await _run_clock(page, quiet_ms):
@@ -427,7 +429,8 @@ class Recorder:
                     if self._last_activity == seen:
                         return True
                     continue
-            await asyncio.sleep(0.05)
+            # Poll no later than the moment the silence would be long enough.
+            await asyncio.sleep(0.05 if busy else min(0.05, max(0.005, needed - since)))
         now = time.monotonic()
         self.stuck = [
             self._request_obs[rid].url or rid
