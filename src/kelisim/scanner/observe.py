@@ -393,10 +393,10 @@ class Recorder:
 
         With the fake clock installed, the quiet window passes on the page's clock: every timer
         due in it fires at once, and the requests they start are waited for as real activity.
-        Each window that brought activity is followed by another, until one passes with none;
-        around the windows only REAL_QUIET_MS of real network silence and, at the end, a real
-        idle moment of the renderer are required (what a response handler needs to send its
-        follow-up).
+        Real time already quiet counts towards a window. Each window that brought activity is
+        followed by another, until one passes with none; around the windows only REAL_QUIET_MS
+        of real network silence and, at the end, a real idle moment of the renderer are required
+        (what a response handler needs to send its follow-up).
         Returns False when `max_s` ran out first (the visit is still used, and marked unsettled).
         """
         start = time.monotonic()
@@ -412,19 +412,25 @@ class Recorder:
         while time.monotonic() < deadline:
             now = time.monotonic()
             busy = any(t > now for t in self._inflight.values())
-            # The first window needs no silence before it: it is itself the quiet window.
-            needed = 0.0 if fast and window is None else quiet
-            since = now - max(self._last_activity, window[1] if window else 0.0)
-            if not busy and since >= needed and await self._frames_loaded(page):
-                if fast and budget_ms > 0 and (window is None or self._last_activity > window[0]):
+            silent = now - max(self._last_activity, window[1] if window else 0.0)
+            # Real time already quiet counts towards the window; only the rest is fast-forwarded.
+            rest_ms = quiet_ms - int((now - self._last_activity) * 1000)
+            fresh = window is None or self._last_activity > window[0]
+            if fast and fresh and budget_ms > 0 and rest_ms > REAL_QUIET_MS:
+                ready = silent >= (0.0 if window is None else quiet)
+                if not busy and ready and await self._frames_loaded(page):
                     began = time.monotonic()
-                    if not await _run_clock(page, quiet_ms):
+                    if not await _run_clock(page, rest_ms):
                         fast, quiet = False, quiet_ms / 1000  # no clock here: wait for real
-                    budget_ms -= quiet_ms
+                    budget_ms -= rest_ms
                     window = (began, time.monotonic())
                     continue
-                if now - start >= min_s:
-                    if not fast:
+            elif not busy and now - start >= min_s:
+                # Either the whole window passed in real time, or a fast-forwarded one brought
+                # nothing new and real silence followed it.
+                done = rest_ms <= 0 or (fast and not fresh and silent >= quiet)
+                if done and await self._frames_loaded(page):
+                    if rest_ms <= 0 or not fast:
                         return True
                     seen = self._last_activity
                     await _real_idle(page, deadline - now)
@@ -432,7 +438,8 @@ class Recorder:
                         return True
                     continue
             # Poll no later than the moment the silence would be long enough.
-            await asyncio.sleep(0.05 if busy else min(0.05, max(0.005, needed - since)))
+            due = max(quiet - silent, rest_ms / 1000 if rest_ms <= REAL_QUIET_MS else 0.0)
+            await asyncio.sleep(0.05 if busy else min(0.05, max(0.005, due)))
         now = time.monotonic()
         self.stuck = [
             self._request_obs[rid].url or rid
