@@ -9,6 +9,7 @@ their text in Russian, Kazakh or English; open shadow roots are searched too.
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from kelisim.scanner.config import Selectors
@@ -89,6 +90,12 @@ PRECHECKED_JS = """() => {
 }"""
 
 
+# How long the second layer is given to open: on the page's clock when the scan fast-forwards it
+# (a consent manager that opens it on a timer), then until its network requests are done (Kelisim
+# loads the settings layer on first use).
+SETTINGS_QUIET_MS = 300
+
+
 async def _screenshot(page: Any) -> str | None:
     try:
         png = await page.screenshot(type="png", timeout=5000)
@@ -98,9 +105,17 @@ async def _screenshot(page: Any) -> str | None:
 
 
 async def measure(
-    page: Any, page_url: str, selectors: Selectors, screenshots: bool
+    page: Any,
+    page_url: str,
+    selectors: Selectors,
+    screenshots: bool,
+    settle: Callable[[int], Awaitable[object]] | None = None,
 ) -> BannerMetrics:
-    """Measure the banner as a first-time visitor sees it, then open the second layer."""
+    """Measure the banner as a first-time visitor sees it, then open the second layer.
+
+    `settle(quiet_ms)` waits for the page to go quiet after Settings is clicked; without it a
+    fixed SETTINGS_QUIET_MS passes.
+    """
     sels = {
         "accept": selectors.accept or KELISIM_SELECTORS["accept"],
         "reject": selectors.reject or KELISIM_SELECTORS["reject"],
@@ -120,7 +135,10 @@ async def measure(
                 text = buttons["settings"]["text"]
                 settings = page.get_by_role("button", name=text, exact=True).first
             await settings.click(timeout=3000)
-            await page.wait_for_timeout(300)
+            if settle is None:
+                await page.wait_for_timeout(SETTINGS_QUIET_MS)
+            else:
+                await settle(SETTINGS_QUIET_MS)
             metrics.prechecked = await page.evaluate(PRECHECKED_JS)
             if screenshots:
                 metrics.settings_screenshot_png_b64 = await _screenshot(page)

@@ -40,7 +40,9 @@ INTERACT_JS = """async () => {
 EXTRA_ROUND_MS = 1000
 MAX_EXTRA_ROUNDS = 2
 LEAVE_SETTLE_S = 3.0
-LEAVE_QUIET_MS = 250
+# pagehide beacons are sent before about:blank commits, so by its load event they are already
+# on the wire: the quiet window after it only has to let their events arrive.
+LEAVE_QUIET_MS = 100
 
 
 async def install_clock(context: Any) -> bool:
@@ -86,18 +88,18 @@ async def dwell(
 ) -> bool:
     """Stay on the loaded page as a patient visitor would; True when it settled in time."""
     loaded_at = time.monotonic()
-    await recorder.settle(page, settle_max_s, quiet_ms)
+    await recorder.settle(page, settle_max_s, quiet_ms, clock=clock)
     if interactions:
         await interact(page)
     elapsed_ms = int((time.monotonic() - loaded_at) * 1000)
     await advance(page, max(0, int(min_dwell_s * 1000) - elapsed_ms), clock)
-    settled = await recorder.settle(page, settle_max_s, quiet_ms)
+    settled = await recorder.settle(page, settle_max_s, quiet_ms, clock=clock)
     for _ in range(MAX_EXTRA_ROUNDS):
         seen = recorder.activity
         if interactions:
             await interact(page)
         await advance(page, EXTRA_ROUND_MS, clock)
-        settled = await recorder.settle(page, settle_max_s, quiet_ms)
+        settled = await recorder.settle(page, settle_max_s, quiet_ms, clock=clock)
         if recorder.activity == seen:
             break
     return settled

@@ -32,6 +32,21 @@ MAX_OBSERVATIONS = 5000
 RESPONDED_GRACE_S = 1.0
 # A request pending longer than this (long polling) no longer holds the page unsettled.
 MAX_PENDING_S = 15.0
+# Real network silence still required after a quiet window passed on the fake clock: long enough
+# for a response handler that was already running to send its follow-up request.
+REAL_QUIET_MS = 100
+# The renderer's own idle callback, not the clock's fake one: resolves once the page's main thread
+# has nothing queued (a script just fetched, a response being handled). False without the clock's
+# saved builtins, and the caller then relies on network silence alone.
+REAL_IDLE_JS = """(timeoutMs) => new Promise((resolve) => {
+  const saved = window.__pwClock && window.__pwClock.builtins;
+  const idle = saved && saved.requestIdleCallback;
+  if (typeof idle !== 'function') { resolve(false); return; }
+  idle.call(window, () => resolve(true), {timeout: timeoutMs});
+})"""
+# Chromium may hold idle callbacks back for a second after a click (no frame to end); the
+# network silence already seen is the main signal, so the idle moment is waited for briefly.
+REAL_IDLE_MAX_MS = 250
 
 STORAGE_SNAPSHOT_JS = """async () => {
   const out = {local: [], session: [], indexeddb: []};
@@ -101,6 +116,23 @@ def _initiator(initiator: dict[str, Any] | None) -> str | None:
 _KELISIM_RUNTIME = re.compile(r"/cmp(?:\.min)?\.js(?:[?#]|$)")
 
 
+async def _run_clock(page: Any, milliseconds: int) -> bool:
+    """Fast-forward the page's clock; False when it has none (or navigated mid-run)."""
+    try:
+        await page.clock.run_for(milliseconds)
+    except Exception:  # no clock on this page: the caller waits in real time
+        return False
+    return True
+
+
+async def _real_idle(page: Any, left_s: float) -> None:
+    """Wait for the renderer to be idle; where that cannot be asked (no saved builtin, a
+    navigating page) the network silence already seen decides alone."""
+    timeout_ms = max(50, min(REAL_IDLE_MAX_MS, int(left_s * 1000)))
+    with contextlib.suppress(Exception):
+        await page.evaluate(REAL_IDLE_JS, timeout_ms)
+
+
 class Recorder:
     """Collects observations of one page in one consent state, tagged with the current phase."""
 
@@ -121,6 +153,7 @@ class Recorder:
         self.stuck: list[str] = []  # requests still in flight when a settle ran out of time
         self.activity = 0  # events seen so far: a dwell round that adds none found nothing new
         self.leaving = False  # the visit is navigating away: requests now are pagehide beacons
+        self._finished = False
 
     # -- wiring -----------------------------------------------------------------------------
     async def attach_context(self, context: Any) -> None:
@@ -154,7 +187,7 @@ class Recorder:
 
     def _add(self, obs: Observation) -> Observation:
         self.activity += 1
-        if len(self.observations) < MAX_OBSERVATIONS:
+        if not self._finished and len(self.observations) < MAX_OBSERVATIONS:
             self.observations.append(obs)
         return obs
 
@@ -353,23 +386,60 @@ class Recorder:
             )
 
     # -- settle -----------------------------------------------------------------------------
-    async def settle(self, page: Any, max_s: float, quiet_ms: int, min_s: float = 0.0) -> bool:
+    async def settle(
+        self, page: Any, max_s: float, quiet_ms: int, min_s: float = 0.0, clock: bool = False
+    ) -> bool:
         """Wait past load, then for network quiet, no request in flight and every frame loaded.
 
+        With the fake clock installed, the quiet window passes on the page's clock: every timer
+        due in it fires at once, and the requests they start are waited for as real activity.
+        Real time already quiet counts towards a window. Each window that brought activity is
+        followed by another, until one passes with none; around the windows only REAL_QUIET_MS
+        of real network silence and, at the end, a real idle moment of the renderer are required
+        (what a response handler needs to send its follow-up).
         Returns False when `max_s` ran out first (the visit is still used, and marked unsettled).
         """
         start = time.monotonic()
         deadline = start + max_s
         with contextlib.suppress(Exception):  # a page that never fires load is still observed
             await page.wait_for_load_state("load", timeout=max(1.0, max_s) * 1000)
-        quiet = quiet_ms / 1000
+        fast = clock and quiet_ms > REAL_QUIET_MS
+        quiet = (REAL_QUIET_MS if fast else quiet_ms) / 1000
+        # Page time this settle may fast-forward: no more than a real wait of `max_s` would let
+        # pass, so a page that polls for ever sends as many polls as it would in real time.
+        budget_ms = int(max_s * 1000)
+        window: tuple[float, float] | None = None  # the last fast-forwarded window, real time
         while time.monotonic() < deadline:
             now = time.monotonic()
-            busy = [t for t in self._inflight.values() if t > now]
-            quiet_enough = now - self._last_activity >= quiet and now - start >= min_s
-            if not busy and quiet_enough and await self._frames_loaded(page):
-                return True
-            await asyncio.sleep(0.05)
+            busy = any(t > now for t in self._inflight.values())
+            silent = now - max(self._last_activity, window[1] if window else 0.0)
+            # Real time already quiet counts towards the window; only the rest is fast-forwarded.
+            rest_ms = quiet_ms - int((now - self._last_activity) * 1000)
+            fresh = window is None or self._last_activity > window[0]
+            if fast and fresh and budget_ms > 0 and rest_ms > REAL_QUIET_MS:
+                ready = silent >= (0.0 if window is None else quiet)
+                if not busy and ready and await self._frames_loaded(page):
+                    began = time.monotonic()
+                    if not await _run_clock(page, rest_ms):
+                        fast, quiet = False, quiet_ms / 1000  # no clock here: wait for real
+                    budget_ms -= rest_ms
+                    window = (began, time.monotonic())
+                    continue
+            elif not busy and now - start >= min_s:
+                # Either the whole window passed in real time, or a fast-forwarded one brought
+                # nothing new and real silence followed it.
+                done = rest_ms <= 0 or (fast and not fresh and silent >= quiet)
+                if done and await self._frames_loaded(page):
+                    if rest_ms <= 0 or not fast:
+                        return True
+                    seen = self._last_activity
+                    await _real_idle(page, deadline - now)
+                    if self._last_activity == seen:
+                        return True
+                    continue
+            # Poll no later than the moment the silence would be long enough.
+            due = max(quiet - silent, rest_ms / 1000 if rest_ms <= REAL_QUIET_MS else 0.0)
+            await asyncio.sleep(0.05 if busy else min(0.05, max(0.005, due)))
         now = time.monotonic()
         self.stuck = [
             self._request_obs[rid].url or rid
@@ -380,15 +450,12 @@ class Recorder:
 
     @staticmethod
     async def _frames_loaded(page: Any) -> bool:
-        for frame in page.frames:
-            if frame.is_detached():
-                continue
-            try:
-                if await frame.evaluate("document.readyState") != "complete":
-                    return False
-            except Exception:  # a frame navigating away counts as not loaded
-                return False
-        return True
+        frames = [f for f in page.frames if not f.is_detached()]
+        states = await asyncio.gather(
+            *(f.evaluate("document.readyState") for f in frames), return_exceptions=True
+        )
+        # A frame navigating away (its evaluate failed) counts as not loaded.
+        return all(state == "complete" for state in states)
 
     # -- snapshots --------------------------------------------------------------------------
     async def snapshot(self, page: Any, cdp: Any, phase: str) -> None:
@@ -397,10 +464,20 @@ class Recorder:
         current: dict[tuple[str, str], str] = {}
         now = time.time()
         self._resolve_set_cookies()
-        try:
-            cookies = (await cdp.send("Network.getAllCookies")).get("cookies", [])
-        except Exception:  # a closed target has no jar to read
-            cookies = []
+        frames = [
+            f
+            for f in page.frames
+            if not f.is_detached() and f.url.startswith(("http://", "https://"))
+        ]
+        # Read together, so one slow frame does not hold up the others; the results are then
+        # recorded in frame order, as two scans of one site must record them alike.
+        jar, *storages = await asyncio.gather(
+            cdp.send("Network.getAllCookies"),
+            *(f.evaluate(STORAGE_SNAPSHOT_JS) for f in frames),
+            return_exceptions=True,
+        )
+        # A closed target has no jar to read.
+        cookies = [] if isinstance(jar, BaseException) else jar.get("cookies", [])
         for c in cookies:
             domain = c.get("domain", "")
             key = f"cookie:{c.get('name')}@{domain.lstrip('.')}"
@@ -422,12 +499,8 @@ class Recorder:
                 lifetime_seconds=None if c.get("session") or expires < 0 else expires - now,
                 partition_key=pk or None,
             )
-        for frame in list(page.frames):
-            if frame.is_detached() or not frame.url.startswith(("http://", "https://")):
-                continue
-            try:
-                data = await frame.evaluate(STORAGE_SNAPSHOT_JS)
-            except Exception:  # detached or navigating frames are skipped
+        for frame, data in zip(frames, storages, strict=True):
+            if isinstance(data, BaseException):  # detached or navigating frames are skipped
                 continue
             host = _host(frame.url)
             for skind in ("local", "session", "indexeddb"):
@@ -471,5 +544,8 @@ class Recorder:
         )
 
     def finish(self) -> list[Observation]:
+        """The visit's observations, final: events of the context while it closes are dropped,
+        so what two scans of one site record does not depend on how fast Chromium closes."""
         self._resolve_set_cookies()
-        return self.observations
+        self._finished = True
+        return list(self.observations)

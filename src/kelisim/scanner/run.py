@@ -53,6 +53,11 @@ KELISIM_WAIT_S = 10.0  # how long a choice visit waits for window.kelisim to app
 KELISIM_RECHECK_S = 2.0  # the same, when the page's first visit never saw it
 
 
+async def _close_context(context: Any) -> None:
+    with contextlib.suppress(Exception):  # a crashed context is already gone
+        await context.close()
+
+
 class NavigationFailed(RuntimeError):
     """The page could not be loaded at all (refused, unresolvable, timed out)."""
 
@@ -123,6 +128,7 @@ class Scanner:
             else list(self.states)
         )
         self._done = 0
+        self._closing: set[asyncio.Task[None]] = set()
         self._clock = config.fast_clock
         # Pages whose first visit dwelt its full time without a window.kelisim: their choice
         # visits look for it only briefly before driving the page's other consent manager.
@@ -145,6 +151,8 @@ class Scanner:
         cfg = self.config
         visit = Visit(page=page_url, state=state)
         started = time.monotonic()
+        # Contexts still closing hold Chromium's memory: no more than one per worker at a time.
+        await self._contexts_closed(at_most=max(1, cfg.workers))
         context = await self._new_context(browser)
         recorder = Recorder(page_url, state)
         try:
@@ -168,7 +176,13 @@ class Scanner:
                         visit.links = []
                     if measure:
                         visit.banner = await banner_probe.measure(
-                            page, page_url, cfg.selectors, cfg.screenshots
+                            page,
+                            page_url,
+                            cfg.selectors,
+                            cfg.screenshots,
+                            settle=lambda quiet_ms: recorder.settle(
+                                page, cfg.settle_max_s / 2, quiet_ms, clock=self._clock
+                            ),
                         )
             else:
                 await self._choice_visit(page, cdp, recorder, visit)
@@ -187,12 +201,23 @@ class Scanner:
             visit.ok, visit.error = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
         finally:
             visit.observations = recorder.finish()
-            visit.canvas_reads = recorder.canvas_reads
+            visit.canvas_reads = list(recorder.canvas_reads)
             visit.stuck = recorder.stuck
             visit.duration_ms = int((time.monotonic() - started) * 1000)
-            with contextlib.suppress(Exception):  # a crashed context is already gone
-                await context.close()
+            self._close_later(context)
         return visit
+
+    def _close_later(self, context: Any) -> None:
+        """Close a finished visit's context while the worker starts its next visit: closing
+        takes Chromium a while and observes nothing (the recorder has already finished)."""
+        task = asyncio.create_task(_close_context(context))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def _contexts_closed(self, at_most: int = 0) -> None:
+        """Wait until no more than `at_most` finished contexts are still closing."""
+        while len(self._closing) > at_most:
+            await asyncio.wait(set(self._closing), return_when=asyncio.FIRST_COMPLETED)
 
     async def _choice_visit(self, page: Any, cdp: Any, recorder: Recorder, visit: Visit) -> None:
         cfg = self.config
@@ -206,7 +231,7 @@ class Scanner:
             )
         if not use_kelisim and cfg.selectors.accept and self.autoconsent is None:
             await page.locator(cfg.selectors.accept).first.wait_for(state="visible")
-        await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2)
+        await recorder.settle(page, cfg.settle_max_s / 2, cfg.quiet_ms // 2, clock=self._clock)
         await recorder.snapshot(page, cdp, PHASE_PRE)
         common = {
             "use_kelisim": use_kelisim,
@@ -251,7 +276,7 @@ class Scanner:
         else:
             recorder.mark(PHASE_POST)
             visit.consent = await consent.make_choice(page, visit.state, self.vendor_ids, **choose)
-            await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms)
+            await recorder.settle(page, cfg.settle_max_s, cfg.quiet_ms, clock=self._clock)
             await page.reload(wait_until="load")
             visit.settled = await self._dwell(page, recorder)
         visit.consent_signal = await consent.consent_signal(page)
@@ -408,6 +433,7 @@ class Scanner:
                     await queue.join()
                 for task in workers:
                     task.cancel()
+                await self._contexts_closed()
                 self.run.policy = await self._policy(browser)
                 await persistent.close()
         self.run.pages = frontier.pages
