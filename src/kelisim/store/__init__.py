@@ -260,11 +260,6 @@ def _sqlite_present(count: int) -> str:
     return f"SELECT event_id FROM consent_events WHERE event_id IN ({marks})"
 
 
-@functools.lru_cache(maxsize=64)
-def _sqlite_hashes(count: int) -> str:
-    return f"SELECT id, hash FROM log_hashes WHERE id IN ({', '.join('?' * count)})"
-
-
 class ConsentStore:
     def __init__(self, url: str) -> None:
         self._engine = _create_engine(url)
@@ -373,7 +368,7 @@ class ConsentStore:
             if cached_size == size:
                 edge = dict(cached_edge)
             else:
-                edge = self._read_hashes(conn, merkle.root_indexes(size))
+                edge = read_hashes(conn, merkle.root_indexes(size))
             new_rows: list[dict[str, Any]] = []
             new_hashes: list[tuple[int, bytes]] = []
             first_of: dict[str, Pending[_Append]] = {}
@@ -420,10 +415,11 @@ class ConsentStore:
         for pending, first in repeats:
             pending.result = (first.result[0], False)
 
-    # On SQLite the batch's reads and the head update are plain driver SQL: the same statements
-    # through SQLAlchemy's compiler and result machinery cost more CPU than SQLite spent running
-    # them, all of it under the write lock every worker waits for. PostgreSQL keeps them: there
-    # the round trip, not the CPU, is what a statement costs.
+    # On SQLite the batch's reads and the head update are plain driver SQL (the tree's edge
+    # too, in log.read_hashes): the same statements through SQLAlchemy's compiler and result
+    # machinery cost more CPU than SQLite spent running them, all of it under the write lock
+    # every worker waits for. PostgreSQL keeps them: there the round trip, not the CPU, is what
+    # a statement costs.
 
     def _head_size(self, conn: Connection) -> int:
         if self._sqlite:
@@ -444,19 +440,6 @@ class ConsentStore:
                 return {}
             event_ids = found
         return {row.event_id: row for row in conn.execute(_EXISTING, {"event_ids": event_ids})}
-
-    def _read_hashes(self, conn: Connection, indexes: list[int]) -> dict[int, bytes]:
-        if not self._sqlite:
-            return read_hashes(conn, indexes)
-        wanted = sorted(set(indexes))
-        if not wanted:
-            return {}
-        rows = conn.exec_driver_sql(_sqlite_hashes(len(wanted)), tuple(wanted))
-        found = {int(index): bytes(value) for index, value in rows}
-        missing = [index for index in wanted if index not in found]
-        if missing:
-            raise LookupError(f"stored tree hash {missing[0]} is missing")
-        return found
 
     def history(self, consent_id: str) -> list[StoredEvent]:
         with self._engine.connect() as conn:
