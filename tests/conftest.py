@@ -281,8 +281,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if phase not in ("parallel", "alone"):
         raise pytest.UsageError(f"{TEST_PHASE_ENV} must be 'parallel' or 'alone', not {phase!r}")
     wanted = phase == "alone"
-    kept = [item for item in items if (item.get_closest_marker("alone") is not None) == wanted]
-    dropped = [item for item in items if item not in kept]
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        alone = item.get_closest_marker("alone") is not None
+        (kept if alone == wanted else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

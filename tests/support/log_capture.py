@@ -25,6 +25,7 @@ import ipaddress
 import logging
 import re
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -175,7 +176,8 @@ def scan() -> list[tuple[str, str, list[str]]]:
 # Under pytest-xdist each worker process collects and scans its own records; it hands its
 # findings to the controller (xdist's `workeroutput`), which alone decides the run's outcome: a
 # worker's own exit status never reaches the summary, so a leak found there would pass unseen.
-_from_workers: dict[str, int | list] = {"records": 0, "files": 0, "secrets": 0, "hits": []}
+_worker_counts: Counter[str] = Counter()  # records, files, secrets
+_worker_hits: list[tuple[str, str, list[str]]] = []
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -183,11 +185,8 @@ def pytest_testnodedown(node, error) -> None:  # type: ignore[no-untyped-def]
     found = getattr(node, "workeroutput", {}).get("kelisim_log_hygiene")
     if not found:
         return
-    for key in ("records", "files", "secrets"):
-        _from_workers[key] = int(_from_workers[key]) + int(found[key])
-    hits = _from_workers["hits"]
-    assert isinstance(hits, list)
-    hits.extend(tuple(hit) for hit in found["hits"])
+    _worker_counts.update(found["counts"])
+    _worker_hits.extend((source, line, problems) for source, line, problems in found["hits"])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -199,18 +198,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: the controller reports and fails the run
         workeroutput["kelisim_log_hygiene"] = {
-            "records": total,
-            "files": watched,
-            "secrets": learnt,
+            "counts": {"records": total, "files": watched, "secrets": learnt},
             "hits": [[source, line, list(problems)] for source, line, problems in hits],
         }
         return
-    total += int(_from_workers["records"])
-    watched += int(_from_workers["files"])
-    learnt += int(_from_workers["secrets"])
-    worker_hits = _from_workers["hits"]
-    assert isinstance(worker_hits, list)
-    hits.extend(worker_hits)
+    total += _worker_counts["records"]
+    watched += _worker_counts["files"]
+    learnt += _worker_counts["secrets"]
+    hits.extend(_worker_hits)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(
