@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -62,8 +61,8 @@ from werkzeug.wrappers import Request, Response
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.throwaway import throwaway_settings  # noqa: E402
 from kelisim.scanner.browser import launch  # noqa: E402
-from kelisim.settings import DEFAULT_CATALOGUE, Settings  # noqa: E402
 from kelisim.web.app import create_app  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
@@ -241,14 +240,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="kelisim-bench-"))
-    settings = Settings(
-        database_url=f"sqlite:///{tmp / 'bench.sqlite3'}",
-        catalogue_path=DEFAULT_CATALOGUE,
-        token_keys=(secrets.token_urlsafe(32),),
-        secret_key=secrets.token_urlsafe(32),
-        ip_pepper=secrets.token_urlsafe(32),
-    )
-    app = create_app(settings)
+    app = create_app(throwaway_settings(f"sqlite:///{tmp / 'bench.sqlite3'}"))
     client = app.test_client()
     languages = app.extensions["kelisim"].catalogue.languages
     # What a page in each language downloads before the banner shows: one response.

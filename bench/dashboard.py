@@ -75,11 +75,12 @@ from sqlalchemy import (  # noqa: E402
 )
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.throwaway import throwaway_settings  # noqa: E402
 from kelisim.domain.catalogue import Catalogue  # noqa: E402
 from kelisim.domain.catalogue import load as load_catalogue  # noqa: E402
 from kelisim.domain.consent import decide, expires_at  # noqa: E402
 from kelisim.services import stats  # noqa: E402
-from kelisim.settings import DEFAULT_CATALOGUE, Settings  # noqa: E402
+from kelisim.settings import DEFAULT_CATALOGUE  # noqa: E402
 from kelisim.store import ConsentStore, NewEvent, counting  # noqa: E402
 from kelisim.store.stats_tables import consent_stats, consent_stats_monthly  # noqa: E402
 from kelisim.web.admin.shell import services  # noqa: E402
@@ -528,16 +529,6 @@ def time_dashboard(
 # --- one backend -------------------------------------------------------------------------------
 
 
-def settings_for(url: str) -> Settings:
-    return Settings(
-        database_url=url,
-        catalogue_path=CATALOGUE,
-        token_keys=(secrets.token_urlsafe(32),),
-        secret_key=secrets.token_urlsafe(32),
-        ip_pepper=secrets.token_urlsafe(32),
-    )
-
-
 def run_backend(
     backend: str, url: str, scratch_url: str, args: argparse.Namespace
 ) -> tuple[list[Row], AppendResult]:
@@ -581,7 +572,7 @@ def run_backend(
     )
     store.close()
 
-    app = create_app(settings_for(url))
+    app = create_app(throwaway_settings(url))
     app.config.update(TESTING=True)
     try:
         engine = app.extensions["kelisim"].store.engine

@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.hello_app import app as hello_app
-from kelisim.settings import DEFAULT_CATALOGUE, Settings
+from bench.throwaway import throwaway_settings
 from kelisim.web.app import create_app
 
 CONSENT_PATH = "/api/v1/consent"
@@ -86,15 +86,8 @@ def main() -> int:
         parser.error("-n must be in (0, 100000]")
 
     with tempfile.TemporaryDirectory(prefix="kelisim-profile-") as tmp:
-        settings = Settings(
-            database_url=f"sqlite:///{Path(tmp) / 'kelisim.sqlite3'}",
-            catalogue_path=DEFAULT_CATALOGUE,
-            token_keys=(secrets.token_urlsafe(40),),
-            secret_key=secrets.token_urlsafe(40),
-            ip_pepper=secrets.token_urlsafe(40),
-            production=True,
-            consent_rate_per_network=0,
-        )
+        database_url = f"sqlite:///{Path(tmp) / 'kelisim.sqlite3'}"
+        settings = throwaway_settings(database_url, production=True, consent_rate_per_network=0)
         app = create_app(settings)
         try:
             client = app.test_client()
