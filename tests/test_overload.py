@@ -13,7 +13,7 @@ and the median shed answer comes within a fifth of that timeout (1 s), so the ba
 starts long before the browser would give up. A server whose queue grows under overload, or that
 makes the shed wait out a long budget, fails it (checked: a server started with a 1,500 ms budget
 gives a median of about 1,550 ms). It runs alone, after the parallel part of scripts/test, and
-prints the median against the served median at capacity measured on the same server just before.
+prints the shed median beside the served median at capacity measured on the same server.
 The real target, shed p99 < 100 ms, is what bench/overload.py measures and reports
 (docs/operations.md has the figures and the command). The shedding paths themselves are checked
 deterministically below, without timing.
@@ -31,8 +31,6 @@ from bench.overload import open_loop
 from kelisim.cli.production import QUEUED_AT
 from kelisim.services.ratelimit import Admission
 
-# The server's admission budget, set explicitly so the expected cost of a shed answer is known.
-BUDGET_MS = 30
 CLIENT_TIMEOUT_MS = 5000
 SHED_P50_MAX_MS = CLIENT_TIMEOUT_MS / 5
 
@@ -78,10 +76,9 @@ def _check(results: list, stored: set[str], served_p50_ms: float, label: str) ->
         statuses[status] = statuses.get(status, 0) + 1
     shed = [latency for _, status, latency in results if status in (429, 503)]
     acked = {event_id for event_id, status, _ in results if 200 <= status < 300}
-    ratio = _ms(shed, 50) / (served_p50_ms + BUDGET_MS)
     summary = (
         f"{label}: {statuses}, shed p50 {_ms(shed, 50):.1f} ms p99 {_ms(shed, 99):.1f} ms, "
-        f"served at capacity p50 {served_p50_ms:.1f} ms, ratio {ratio:.2f}, "
+        f"served at capacity p50 {served_p50_ms:.1f} ms, "
         f"acked {len(acked)} stored {len(stored)}"
     )
     print(summary)
@@ -102,13 +99,12 @@ def test_twice_the_capacity_is_shed_quickly_and_nothing_acknowledged_is_lost(tmp
     starve the server of CPU for a few seconds, which delays every answer alike.
     """
     medians = []
-    budget = {"KELISIM_ADMISSION_WAIT_MS": str(BUDGET_MS)}
-    with production_server(tmp_path, **budget) as (server, database_url):
+    with production_server(tmp_path) as (server, database_url):
         run_python(server.port, 1.0, 4, "warmup")
+        # Capacity, quickly: the closed-loop client of bench/load.py, 16 connections, 2 s.
+        probe = run_python(server.port, 2.0, 16, "probe")
+        capacity = max(20.0, probe.ok / probe.seconds)
         for attempt in range(2):
-            # Capacity and the served median: the closed-loop client of bench/load.py, 16 conns.
-            probe = run_python(server.port, 2.0, 16, f"probe{attempt}")
-            capacity = max(20.0, probe.ok / probe.seconds)
             prefix = f"overload{attempt}"
             results = open_loop(server.port, 2 * capacity, 3.0, prefix)
             stored = stored_event_ids(database_url, prefix)
