@@ -1,16 +1,18 @@
-"""Capacity of consent POSTs on the production server against a Flask hello POST: a consent
-must be acknowledged only once durable, and 16 concurrent visitors must not be shed (docs/log.md).
+"""Capacity of consent POSTs on the production server against a Flask hello POST: a consent must be
+acknowledged only once durable, and 16 concurrent visitors must not be shed (docs/log.md).
 
 For each database — a fresh SQLite file in WAL + FULL mode, and a throwaway PostgreSQL cluster with
 `synchronous_commit=on` — starts `kelisim serve --production` (gunicorn) on 127.0.0.1 and drives
-`POST /api/v1/consent` from 16, then 64 keep-alive connections for `--seconds` each, with wrk (a
-Lua script builds a body with its own event_id for every request) or a threaded Python client when
-wrk is not installed (or with `--python`). Then the baseline: a Flask app that only parses the
-JSON and answers (bench/hello_app.py), on gunicorn with the same worker class, worker and thread
-counts, driven the same way. Prints acknowledged consents/s, the ratio to hello req/s measured in
-the same run, p50/p99 and the 503 count, and checks the log against the client: every acknowledged
-consent is stored, and the stored rows exceed the 2xx count by at most the requests still in
-flight when the client stopped (committed, response never read: at most one per connection).
+`POST /api/v1/consent` from 16, then 64 keep-alive connections for `--seconds` each, with wrk (a Lua
+script builds a body with its own event_id for every request; scripts/wrk installs it from Debian
+when missing) or, with `--python` or where wrk cannot be installed, a threaded Python client, whose
+own CPU then caps the hello baseline and flatters the ratio. Then the baseline: a Flask app that
+only parses the JSON and answers (bench/hello_app.py), on gunicorn with the same worker class,
+worker and thread counts, driven the same way. Prints acknowledged consents/s, the ratio to hello
+req/s measured in the same run, p50/p99 and the 503 count, and checks the log against the client:
+every acknowledged consent is stored, and the stored rows exceed the 2xx count by at most the
+requests still in flight when the client stopped (committed, response never read: at most one per
+connection).
 
 The per-network rate limit is switched off: every request comes from loopback, so the limiter
 would answer instead of the server (it is tested in tests/test_ratelimit.py).
@@ -23,6 +25,7 @@ Usage: .venv/bin/python bench/load.py [--seconds 10] [--connections 16 --connect
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import os
@@ -145,6 +148,22 @@ class Run:
         return sum(count for status, count in self.statuses.items() if not 200 <= status < 300)
 
 
+@functools.cache
+def wrk_binary() -> str | None:
+    """wrk, installed by scripts/wrk when missing; None where that fails (no apt, no network)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    installed = subprocess.run(
+        [str(PROJECT_ROOT / "scripts" / "wrk")], capture_output=True, text=True, check=False
+    )
+    path = installed.stdout.strip()
+    if installed.returncode or not path:
+        print("bench/load.py: wrk could not be installed; using the Python client", file=sys.stderr)
+        return None
+    return path
+
+
 def run_wrk(
     port: int, seconds: float, connections: int, prefix: str, workdir: Path, path: str = PATH
 ) -> Run:
@@ -153,7 +172,7 @@ def run_wrk(
     script.write_text(WRK_SCRIPT % {"prefix": prefix, "out": out, "path": path})
     subprocess.run(
         [
-            "wrk",
+            wrk_binary() or "wrk",
             "-t1",
             f"-c{connections}",
             f"-d{max(1, round(seconds))}s",
@@ -309,6 +328,29 @@ def _database(workdir: Path, postgres: bool) -> Iterator[str]:
         yield cluster.url
 
 
+def tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of `root` and every process below it (gunicorn's master and
+    workers), read from /proc: what the server itself spent, apart from the client and from
+    whatever else the machine runs."""
+    parents: dict[int, int] = {}
+    spent: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with suppress(OSError):
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            parents[int(entry)] = int(fields[1])
+            spent[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    return sum(spent.get(pid, 0.0) for pid in tree)
+
+
 def measure(
     port: int,
     database_url: str | None,
@@ -317,14 +359,18 @@ def measure(
     workdir: Path,
     python: bool = False,
     path: str = PATH,
+    server_pid: int | None = None,
 ) -> dict:
     """One closed-loop run: figures plus the log check (acked ⊆ stored, surplus ≤ in flight);
-    without a database (the hello baseline) the check is skipped."""
+    without a database (the hello baseline) the check is skipped. With `server_pid`, also the
+    server's own CPU per answered request: unlike req/s, it hardly moves with the machine's load."""
     prefix = f"ld{secrets.token_hex(4)}"
-    if python or shutil.which("wrk") is None:
+    cpu_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
+    if python or wrk_binary() is None:
         run = run_python(port, seconds, connections, prefix, path)
     else:
         run = run_wrk(port, seconds, connections, prefix, workdir, path)
+    cpu = tree_cpu_seconds(server_pid) - cpu_before if server_pid else 0.0
     stored = stored_ids(database_url, prefix) if database_url else set(run.acked)
     lost = len(set(run.acked) - stored)
     surplus = len(stored) - run.ok if database_url else 0
@@ -348,12 +394,14 @@ def measure(
         # Committed but the client stopped before reading the answer: at most one per connection.
         "stored_not_acked": surplus,
         "log_matches": lost == 0 and 0 <= surplus <= connections,
+        "server_cpu_us_per_request": round(cpu * 1e6 / max(1, sum(run.statuses.values()))),
     }
 
 
 @contextmanager
-def hello_server(workdir: Path, workers: int, threads: int) -> Iterator[int]:
-    """bench/hello_app.py on gunicorn, gthread workers of the production shape; yields its port."""
+def hello_server(workdir: Path, workers: int, threads: int) -> Iterator[tuple[int, int]]:
+    """bench/hello_app.py on gunicorn, gthread workers of the production shape; yields its port
+    and the master's pid."""
     port = free_port()
     log = workdir / "hello.log"
     command = [
@@ -368,7 +416,7 @@ def hello_server(workdir: Path, workers: int, threads: int) -> Iterator[int]:
         while run_python(port, 0.2, 1, "hello-up", HELLO_PATH).ok == 0:
             if time.monotonic() > deadline:
                 raise TimeoutError("the hello server never answered")
-        yield port
+        yield port, process.pid
     finally:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -392,16 +440,20 @@ def run_database(
         with production_server(workdir, postgres, workers, threads, **extra) as (server, url):
             run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
             for connections in connection_counts:
-                rows.append(measure(server.port, url, seconds, connections, workdir, python))
+                pid = server.process.pid if server.process else None
+                rows.append(
+                    measure(server.port, url, seconds, connections, workdir, python, PATH, pid)
+                )
             workers = workers or default_workers(url)
-        with hello_server(workdir, workers, threads) as port:
+        with hello_server(workdir, workers, threads) as (port, pid):
             run_python(port, 1.0, 4, "warmup", HELLO_PATH)
             for row, connections in zip(rows, connection_counts, strict=True):
-                hello = measure(port, None, seconds, connections, workdir, python, HELLO_PATH)
+                hello = measure(port, None, seconds, connections, workdir, python, HELLO_PATH, pid)
                 row["database"] = database
                 row["workers"], row["threads"] = workers, threads
                 row["hello_req_per_s"] = hello["req_per_s"]
                 row["hello_p99_ms"] = hello["p99_ms"]
+                row["hello_cpu_us_per_request"] = hello["server_cpu_us_per_request"]
                 row["ratio"] = round(row["2xx_per_s"] / max(hello["req_per_s"], 0.1), 2)
     return rows
 
@@ -451,7 +503,9 @@ def main() -> int:
                 f"p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, 503 {row['shed_503']}, "
                 f"non-2xx {row['non_2xx']} {row['statuses']}; rows {row['rows']} vs 2xx "
                 f"{row['2xx']} (acked not stored {row['acked_not_stored']}): "
-                f"{'OK' if row['log_matches'] else 'MISMATCH'}"
+                f"{'OK' if row['log_matches'] else 'MISMATCH'}; server CPU per request: "
+                f"consent {row['server_cpu_us_per_request']} µs, "
+                f"hello {row['hello_cpu_us_per_request']} µs"
             )
     return 0 if all(row["log_matches"] for row in rows) else 1
 
