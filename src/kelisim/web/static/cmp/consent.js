@@ -16,16 +16,10 @@ let granted = {}, everGranted = {}, stored, consentId, cookieAtLoad, listeners =
   // Apply a stored or new consent: signals first, then held and inert tags, then vendor APIs,
   // events. `still`: the page reloads next, so nothing new is started.
   apply = (st, still) => {
-    let modes = {ad_storage: 0, ad_user_data: 0, ad_personalization: 0, analytics_storage: 0};
     stored = st; consentId = st.consent_id; granted = {};
     for (let v of st.granted) { granted[v] = 1; still || (everGranted[v] = 1) }
-    for (let v of config.vendors) {
-      let x = granted[v.id];
-      if (x) for (let k of v.consent_mode || []) modes[k] = 1;
-      if (v.consent_api == 'matomo') W._paq.push([x ? 'setConsentGiven' : 'forgetConsentGiven']);
-    }
-    for (let k in modes) modes[k] = mode(modes[k]);
-    gtag('consent', 'update', modes);
+    for (let v of config.vendors) v.consent_api == 'matomo' && W._paq.push([granted[v.id] ? 'setConsentGiven' : 'forgetConsentGiven']);
+    modeUpdate(granted);
     gate.grant(still ? {} : granted);
     if (!still) {
       D.querySelectorAll('[data-vendor]').forEach(enqueue);

@@ -44,7 +44,7 @@ let script = D.currentScript || D.querySelector('script[src*="cmp.js"]') || {},
 // The gate (static/gate.js) comes first in /cmp.js, or the bootstrap installed it before. Without
 // one (cmp.js?gate=0 and no bootstrap) nothing could be held: nothing is activated either.
 let gate = W[Symbol.for('kelisim.gate')], setAttr = Element.prototype.setAttribute;
-if (!gate) { console.error('kelisim: no gate; include /bootstrap.js first, or drop gate=0 from cmp.js'); return }
+if (!gate) { console.error('kelisim: no gate: drop gate=0, or load /bootstrap.js first'); return }
 // The gate's own setAttribute (not the one it wraps), and its set of elements it leaves alone; a
 // bootstrap older than this runtime (inlined by the site, or still cached) shares none, and this
 // one then keeps its own.

@@ -14,6 +14,14 @@ let dataLayer = W.dataLayer = W.dataLayer || [],
   DENIED = 'denied',
   gtag = function () { dataLayer.push(arguments) },
   mode = x => x ? 'granted' : DENIED,
+  // The Consent Mode "update" for the grants `g`: a type is granted when a granted vendor declares
+  // it in consent_mode.
+  modeUpdate = g => {
+    let modes = {ad_storage: 0, ad_user_data: 0, ad_personalization: 0, analytics_storage: 0};
+    for (let v of config.vendors) if (g[v.id]) for (let k of v.consent_mode || []) modes[k] = 1;
+    for (let k in modes) modes[k] = mode(modes[k]);
+    gtag('consent', 'update', modes);
+  },
   // Vendors' own consent switches, for the current grants. Called on every applied consent, after
   // the activation chain, and when window.amplitude is assigned: the vendor's code may come later.
   tellVendors = () => {

@@ -23,7 +23,7 @@ let channel, busy, lastCheck = 0,
         // Blocked, expired, unknown or forged: no consent from now on.
         token && setCookie('', 0);
         session('kelisim:v', null);
-        if (stored) { stored = null; granted = {}; gate.grant(granted); gtag('consent', 'update', {ad_storage: DENIED, ad_user_data: DENIED, ad_personalization: DENIED, analytics_storage: DENIED}); tellVendors() }
+        if (stored) { stored = null; granted = {}; gate.grant(granted); modeUpdate(granted); tellVendors() }
       } else if (st.token != stored?.token || [...st.granted].sort() + '' != Object.keys(granted).sort() + '') {
         keep(st);
         apply(st);
@@ -40,7 +40,8 @@ let channel, busy, lastCheck = 0,
     try { channel = new BroadcastChannel('kelisim'); channel.onmessage = sync } catch {}
     on(W, 'storage', e => e.key == 'kelisim:sync' && e.newValue && sync());
     // Focus comes often: one check in five seconds is enough for it.
-    on(W, 'focus', () => Date.now() - lastCheck > 5e3 && sync());
-    on(D, 'visibilitychange', () => D.visibilityState == 'visible' && Date.now() - lastCheck > 5e3 && sync());
+    let soon = () => Date.now() - lastCheck > 5e3 && sync();
+    on(W, 'focus', soon);
+    on(D, 'visibilitychange', () => D.visibilityState == 'visible' && soon());
     reverifySeconds > 0 && setInterval(() => D.visibilityState == 'visible' && sync(), reverifySeconds * 1e3);
   };
