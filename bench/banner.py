@@ -261,6 +261,16 @@ def main() -> None:
         )
         for lang in languages
     }
+    # The same runtime for a page whose /bootstrap.js installed the gate, and that bootstrap: how
+    # the bytes of /cmp.js split between the banner and the gate it carries for pages without one.
+    gateless = {
+        lang: client.get(
+            f"/cmp.js?site=default&lang={lang}&gate=0",
+            headers={"Accept-Encoding": "gzip, deflate, br"},
+        )
+        for lang in languages
+    }
+    bootstrap = client.get("/bootstrap.js?site=default", headers={"Accept-Encoding": "br"})
     dist = cookieconsent_dist()
     cc_js = (dist / "cookieconsent.umd.js").read_bytes()
     cc_css = (dist / "cookieconsent.css").read_bytes()
@@ -355,6 +365,10 @@ def main() -> None:
         encoding = response.headers.get("Content-Encoding", "identity")
         verdict = "met" if size <= WIRE_TARGET else "MISSED"
         print(f"  {lang}: {size:>6} B ({encoding})   target <= {WIRE_TARGET} {verdict}")
+    print("  of which the banner alone, /cmp.js?gate=0 (pages with /bootstrap.js in <head>):")
+    for lang, response in gateless.items():
+        print(f"  {lang}: {len(response.get_data()):>6} B")
+    print(f"  /bootstrap.js (the gate with the catalogue's rules): {len(bootstrap.get_data())} B")
 
     if not args.no_lighthouse:
         lighthouse_on_demo(args.lighthouse_runs)
