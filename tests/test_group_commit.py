@@ -288,7 +288,11 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path) -> N
     hashes = [{"id": n, "hash": bytes([n]) * 32} for n in range(5)]
     stored = []
     for name, write in (
-        ("bulk", lambda conn, table, values: bulk.insert_rows(conn, table, values)),
+        # As the append batch runs it: on the driver's own cursor.
+        (
+            "bulk",
+            lambda conn, table, values: bulk.insert_rows(conn, table, values, bulk.DriverSQL(conn)),
+        ),
         ("core", lambda conn, table, values: conn.execute(insert(table), values)),
     ):
         store = ConsentStore(f"sqlite:///{tmp_path / name}.sqlite3")
@@ -314,3 +318,32 @@ def test_sqlite_bulk_insert_stores_exactly_what_sqlalchemy_stores(tmp_path) -> N
             store.close()
     assert stored[0] == stored[1]
     assert len(stored[0][0]) == 3 and len(stored[0][1]) == 5
+
+
+def test_a_statement_the_driver_refuses_reaches_sqlalchemys_error_handling(tmp_path) -> None:
+    """The batch's statements skip SQLAlchemy, but not its error handling: a refused one is
+    wrapped as SQLAlchemy wraps it, and the engine's handle_error listeners (the full-disk
+    recovery, kelisim.store.diskfull) see it."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import IntegrityError
+
+    from kelisim.store import bulk
+
+    store = ConsentStore(f"sqlite:///{tmp_path / 'refused'}.sqlite3")
+    store.upgrade()
+    seen: list[str] = []
+    event.listen(
+        store.write_engine.engine,
+        "handle_error",
+        lambda context: seen.append(type(context.original_exception).__name__),
+    )
+    try:
+        with store.write_engine.connect() as conn, conn.begin():
+            run = bulk.DriverSQL(conn)
+            run("INSERT INTO log_hashes (id, hash) VALUES (?, ?)", (1, b"a" * 32))
+            assert run("SELECT count(*) FROM log_hashes") == [(1,)]
+            with pytest.raises(IntegrityError):
+                run("INSERT INTO log_hashes (id, hash) VALUES (?, ?)", (1, b"b" * 32))
+        assert seen == ["IntegrityError"]
+    finally:
+        store.close()

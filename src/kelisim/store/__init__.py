@@ -359,9 +359,10 @@ class ConsentStore:
         held = self._batch_lock.held() if self._batch_lock else contextlib.nullcontext()
         # The connection is checked out before the lock is taken, the transaction begun after.
         with self._append_engine.connect() as conn, held, conn.begin():
-            size = self._head_size(conn)
+            run = bulk.DriverSQL(conn) if self._sqlite else None
+            size = self._head_size(conn, run)
             batch = take()  # with the lock held: all that queued while this waited for it
-            existing = self._existing(conn, sorted({p.item.event.event_id for p in batch}))
+            existing = self._existing(conn, sorted({p.item.event.event_id for p in batch}), run)
             # The right edge of the tree: all that appending leaves to it will read. Known already
             # when this process committed the last batch (hashes never change once written).
             cached_size, cached_edge = self._edge
@@ -399,16 +400,16 @@ class ConsentStore:
                 seqs.append((pending, size))
             if new_rows:
                 hash_rows = [{"id": i, "hash": h} for i, h in new_hashes]
-                if self._sqlite:
-                    bulk.insert_rows(conn, consent_events, new_rows)
-                    bulk.insert_rows(conn, log_hashes, hash_rows)
-                    conn.exec_driver_sql(_SQLITE_SET_HEAD, (size,))
+                if run is not None:
+                    bulk.insert_rows(conn, consent_events, new_rows, run)
+                    bulk.insert_rows(conn, log_hashes, hash_rows, run)
+                    run(_SQLITE_SET_HEAD, (size,))
                 else:  # psycopg pipelines an executemany: one round trip
                     conn.execute(_INSERT_EVENTS, new_rows)
                     conn.execute(_INSERT_HASHES, hash_rows)
                     conn.execute(_SET_HEAD, {"new_tree_size": size})
                 # The dashboard's counters, in this transaction: counted if and only if recorded.
-                counting.add_counts(conn, [first.item.counters for first in first_of.values()])
+                counting.add_counts(conn, [first.item.counters for first in first_of.values()], run)
         self._edge = (size, {index: edge[index] for index in merkle.root_indexes(size)})
         for pending, seq in seqs:
             pending.result = (replace(pending.item.stored, seq=seq), True)
@@ -421,21 +422,20 @@ class ConsentStore:
     # every worker waits for. PostgreSQL keeps them: there the round trip, not the CPU, is what
     # a statement costs.
 
-    def _head_size(self, conn: Connection) -> int:
-        if self._sqlite:
+    def _head_size(self, conn: Connection, run: bulk.DriverSQL | None) -> int:
+        if run is not None:
             # BEGIN IMMEDIATE already holds the write lock: FOR UPDATE has nothing to add.
-            return int(conn.exec_driver_sql(_SQLITE_HEAD).scalar_one())
+            return int(run(_SQLITE_HEAD)[0][0])
         return int(conn.execute(_HEAD_FOR_UPDATE).scalar_one())
 
-    def _existing(self, conn: Connection, event_ids: list[str]) -> dict[str, Row[Any]]:
+    def _existing(
+        self, conn: Connection, event_ids: list[str], run: bulk.DriverSQL | None
+    ) -> dict[str, Row[Any]]:
         """The stored rows of those of `event_ids` already in the log (retries and replays)."""
-        if self._sqlite:
+        if run is not None:
             # Nearly always none: ask for the ids alone, and read whole rows (with their column
             # types) only for those found.
-            found = [
-                row[0]
-                for row in conn.exec_driver_sql(_sqlite_present(len(event_ids)), tuple(event_ids))
-            ]
+            found = [row[0] for row in run(_sqlite_present(len(event_ids)), tuple(event_ids))]
             if not found:
                 return {}
             event_ids = found

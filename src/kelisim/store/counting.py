@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
@@ -171,9 +172,14 @@ def _increments(counted: tuple[Any, ...]) -> Increments:
     )
 
 
-def add_counts(conn: Connection, batch: list[Increments]) -> None:
+def add_counts(
+    conn: Connection,
+    batch: list[Increments],
+    run: Callable[[str, tuple[Any, ...]], Any] | None = None,
+) -> None:
     """count_events with each event's increments made beforehand: the append makes them before
-    it takes the log's write lock, under which this runs."""
+    it takes the log's write lock, under which this runs (SQLite: through `run`, the batch's
+    kelisim.store.bulk.DriverSQL, when given)."""
     if not batch:
         return
     daily: Counter[tuple[str, ...]] = Counter()
@@ -194,7 +200,7 @@ def add_counts(conn: Connection, batch: list[Increments]) -> None:
             for key in chunk:
                 values += key
                 values.append(counts[key])
-            conn.exec_driver_sql(_sqlite_upsert(table, len(chunk)), tuple(values))
+            (run or conn.exec_driver_sql)(_sqlite_upsert(table, len(chunk)), tuple(values))
 
 
 def _as_json(counts: Counter[tuple[str, ...]]) -> str:
