@@ -347,3 +347,30 @@ def test_a_statement_the_driver_refuses_reaches_sqlalchemys_error_handling(tmp_p
         assert seen == ["IntegrityError"]
     finally:
         store.close()
+
+
+def test_appends_from_two_processes_in_turn_build_one_tree_that_verifies(
+    store: ConsentStore, database_url: str
+) -> None:
+    """Each process keeps the tree's edge from its own last batch; after the other one appended,
+    it must read the edge the other left, or every later hash is wrong. Two stores on one
+    database stand for two gunicorn workers, appending in turn and now and then a retry."""
+    other = ConsentStore(database_url)
+    try:
+        recorded = []
+        for number in range(1, 41):
+            writer = store if number % 3 else other
+            recorded.append(writer.append(make_event(number))[0])
+            if number % 7 == 0:  # a retry through the other process
+                again = (other if writer is store else store).append(make_event(number))
+                assert again == (recorded[-1], False)
+        assert [event.seq for event in recorded] == list(range(1, 41))
+        report = store.verify()
+        assert report.ok, report.problems
+        # The root an outsider computes from the events alone (RFC 6962).
+        tree = merkle.CompactTree()
+        for event in recorded:
+            tree.append(merkle.leaf_hash(leaves.stored_leaf(event, event.personal_digest)))
+        assert store.log.root(40) == tree.root()
+    finally:
+        other.close()

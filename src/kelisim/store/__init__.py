@@ -20,7 +20,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +39,6 @@ from sqlalchemy import (
     insert,
     select,
     text,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row, make_url
@@ -248,8 +247,23 @@ _EXISTING = select(consent_events).where(
     consent_events.c.event_id.in_(bindparam("event_ids", expanding=True))
 )
 _INSERT_EVENTS = insert(consent_events)
-_INSERT_HASHES = insert(log_hashes)
-_SET_HEAD = update(log_head).where(log_head.c.id == 1).values(tree_size=bindparam("new_tree_size"))
+# The tree's new hashes (JSON pairs of index and hex), its new size and the dashboard's counters,
+# in one statement: a data-modifying WITH runs to completion whether or not its result is read.
+_PG_TREE_AND_COUNTS = (
+    "WITH hashes AS (INSERT INTO log_hashes (id, hash) "
+    "SELECT (h->>0)::bigint, decode(h->>1, 'hex') "
+    "FROM jsonb_array_elements(%(hashes)s::jsonb) AS h RETURNING 1), "
+    "head AS (UPDATE log_head SET tree_size = %(new_tree_size)s WHERE id = 1 RETURNING 1), "
+    f"daily AS ({counting.PG_DAILY_UPSERT} RETURNING 1) "
+    f"{counting.PG_MONTHLY_UPSERT}"
+)
+# Which of a batch's event ids are recorded, and the tree's edge when this process does not know
+# it (another process appended since): one round trip.
+_PG_PRESENT_AND_HASHES = (
+    "SELECT event_id, NULL::bigint, NULL::bytea FROM consent_events "
+    "WHERE event_id = ANY(%(ids)s::text[]) "
+    "UNION ALL SELECT NULL, id, hash FROM log_hashes WHERE id = ANY(%(indexes)s::bigint[])"
+)
 _SQLITE_HEAD = "SELECT tree_size FROM log_head WHERE id = 1"
 _SQLITE_SET_HEAD = "UPDATE log_head SET tree_size = ? WHERE id = 1"
 
@@ -362,14 +376,23 @@ class ConsentStore:
             run = bulk.DriverSQL(conn) if self._sqlite else None
             size = self._head_size(conn, run)
             batch = take()  # with the lock held: all that queued while this waited for it
-            existing = self._existing(conn, sorted({p.item.event.event_id for p in batch}), run)
+            event_ids = sorted({p.item.event.event_id for p in batch})
             # The right edge of the tree: all that appending leaves to it will read. Known already
             # when this process committed the last batch (hashes never change once written).
             cached_size, cached_edge = self._edge
-            if cached_size == size:
-                edge = dict(cached_edge)
+            edge_known = cached_size == size
+            if run is not None:
+                existing = self._existing(conn, event_ids, run)
+                edge = (
+                    dict(cached_edge)
+                    if edge_known
+                    else read_hashes(conn, merkle.root_indexes(size))
+                )
             else:
-                edge = read_hashes(conn, merkle.root_indexes(size))
+                wanted = () if edge_known else merkle.root_indexes(size)
+                existing, edge = self._pg_existing_and_edge(conn, event_ids, wanted)
+                if edge_known:
+                    edge = dict(cached_edge)
             new_rows: list[dict[str, Any]] = []
             new_hashes: list[tuple[int, bytes]] = []
             first_of: dict[str, Pending[_Append]] = {}
@@ -399,17 +422,22 @@ class ConsentStore:
                 new_rows.append({**append.row, "seq": size})
                 seqs.append((pending, size))
             if new_rows:
-                hash_rows = [{"id": i, "hash": h} for i, h in new_hashes]
+                # The dashboard's counters, in this transaction: counted if and only if recorded.
+                counted = [first.item.counters for first in first_of.values()]
                 if run is not None:
+                    hash_rows = [{"id": i, "hash": h} for i, h in new_hashes]
                     bulk.insert_rows(conn, consent_events, new_rows, run)
                     bulk.insert_rows(conn, log_hashes, hash_rows, run)
                     run(_SQLITE_SET_HEAD, (size,))
+                    counting.add_counts(conn, counted, run)
                 else:  # psycopg pipelines an executemany: one round trip
                     conn.execute(_INSERT_EVENTS, new_rows)
-                    conn.execute(_INSERT_HASHES, hash_rows)
-                    conn.execute(_SET_HEAD, {"new_tree_size": size})
-                # The dashboard's counters, in this transaction: counted if and only if recorded.
-                counting.add_counts(conn, [first.item.counters for first in first_of.values()], run)
+                    # The tree's new hashes, its size and the counters: one statement.
+                    hashes = json.dumps([[i, h.hex()] for i, h in new_hashes])
+                    parameters = {"hashes": hashes, "new_tree_size": size}
+                    conn.exec_driver_sql(
+                        _PG_TREE_AND_COUNTS, {**counting.pg_parameters(counted), **parameters}
+                    )
         self._edge = (size, {index: edge[index] for index in merkle.root_indexes(size)})
         for pending, seq in seqs:
             pending.result = (replace(pending.item.stored, seq=seq), True)
@@ -440,6 +468,28 @@ class ConsentStore:
                 return {}
             event_ids = found
         return {row.event_id: row for row in conn.execute(_EXISTING, {"event_ids": event_ids})}
+
+    def _pg_existing_and_edge(
+        self, conn: Connection, event_ids: list[str], wanted: Sequence[int]
+    ) -> tuple[dict[str, Row[Any]], dict[int, bytes]]:
+        """Which of `event_ids` are already recorded, and the stored hashes `wanted`: one round
+        trip for what were two, both made while this batch holds the log's row lock."""
+        found: list[str] = []
+        edge: dict[int, bytes] = {}
+        rows = conn.exec_driver_sql(
+            _PG_PRESENT_AND_HASHES, {"ids": list(event_ids), "indexes": list(wanted)}
+        )
+        for event_id, index, value in rows:
+            if event_id is not None:
+                found.append(event_id)
+            else:
+                edge[int(index)] = bytes(value)
+        missing = [index for index in wanted if index not in edge]
+        if missing:
+            raise LookupError(f"stored tree hash {missing[0]} is missing")
+        if not found:  # nearly always: only retries and replays are found
+            return {}, edge
+        return self._existing(conn, found, None), edge
 
     def history(self, consent_id: str) -> list[StoredEvent]:
         with self._engine.connect() as conn:

@@ -190,7 +190,7 @@ def add_counts(
         monthly.update(event_increments.monthly)
     # Sorted: every writer touches the counters in key order, so two never wait on each other.
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_PG_UPSERTS, {"daily": _as_json(daily), "monthly": _as_json(monthly)})
+        conn.exec_driver_sql(_PG_UPSERTS, pg_parameters(batch))
         return
     for table, counts in ((consent_stats, daily), (consent_stats_monthly, monthly)):
         keys = sorted(counts)
@@ -201,6 +201,17 @@ def add_counts(
                 values += key
                 values.append(counts[key])
             (run or conn.exec_driver_sql)(_sqlite_upsert(table, len(chunk)), tuple(values))
+
+
+def pg_parameters(batch: list[Increments]) -> dict[str, str]:
+    """The increments of `batch` as PG_DAILY_UPSERT's and PG_MONTHLY_UPSERT's parameters, for an
+    append that runs them inside a statement of its own."""
+    daily: Counter[tuple[str, ...]] = Counter()
+    monthly: Counter[tuple[str, ...]] = Counter()
+    for event_increments in batch:
+        daily.update(event_increments.daily)
+        monthly.update(event_increments.monthly)
+    return {"daily": _as_json(daily), "monthly": _as_json(monthly)}
 
 
 def _as_json(counts: Counter[tuple[str, ...]]) -> str:
@@ -251,10 +262,9 @@ def _pg_upsert_from_json(table: Table, parameter: str) -> str:
 # Both tables in one statement (a data-modifying WITH runs to completion whether or not its
 # result is read), each from one JSON parameter: one round trip where a multi-row VALUES list per
 # table was two, each compiled anew for every batch size.
-_PG_UPSERTS = (
-    f"WITH daily AS ({_pg_upsert_from_json(consent_stats, 'daily')} RETURNING 1) "
-    f"{_pg_upsert_from_json(consent_stats_monthly, 'monthly')}"
-)
+PG_DAILY_UPSERT = _pg_upsert_from_json(consent_stats, "daily")
+PG_MONTHLY_UPSERT = _pg_upsert_from_json(consent_stats_monthly, "monthly")
+_PG_UPSERTS = f"WITH daily AS ({PG_DAILY_UPSERT} RETURNING 1) {PG_MONTHLY_UPSERT}"
 
 
 @cache
