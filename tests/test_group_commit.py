@@ -205,10 +205,19 @@ def submit_from_threads(group: GroupCommit[int], count: int) -> list[object]:
             outcomes[index] = error
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(count)]
-    for thread in threads:
+    for queued, thread in enumerate(threads, start=1):
         thread.start()
-        time.sleep(0.01)  # in order: the first one leads
+        wait_until_queued(group, queued)  # in order: the first one leads
     return [threads, outcomes]  # type: ignore[list-item]
+
+
+def wait_until_queued(group: GroupCommit[int], count: int) -> None:
+    """Until `count` appends are queued, the leader's own included: a busy machine may start a
+    thread late, and a fixed sleep then let it miss the batch it was meant to join."""
+    deadline = time.monotonic() + 10
+    while len(group._queue) < count:
+        assert time.monotonic() < deadline, f"only {len(group._queue)} of {count} appends queued"
+        time.sleep(0.001)
 
 
 def test_appends_that_arrive_while_the_leader_waits_for_the_lock_join_its_batch() -> None:
@@ -224,7 +233,6 @@ def test_appends_that_arrive_while_the_leader_waits_for_the_lock_join_its_batch(
 
     group: GroupCommit[int] = GroupCommit(commit)
     threads, outcomes = submit_from_threads(group, 8)
-    time.sleep(0.2)
     lock_free.set()
     for thread in threads:
         thread.join(timeout=10)
@@ -239,7 +247,7 @@ def test_a_leader_that_fails_before_it_takes_its_batch_fails_alone() -> None:
     def commit(take) -> None:
         if not calls:
             calls.append([])
-            time.sleep(0.2)  # the others queue meanwhile
+            wait_until_queued(group, 5)  # the others queue meanwhile
             raise OSError("the database went away")
         batch = take()
         calls.append([pending.item for pending in batch])
