@@ -182,17 +182,11 @@ def add_counts(
     kelisim.store.bulk.DriverSQL, when given)."""
     if not batch:
         return
-    daily: Counter[tuple[str, ...]] = Counter()
-    monthly: Counter[tuple[str, ...]] = Counter()
-    for event_increments in batch:
-        # Each key appears at most once per event, so counting keys counts events.
-        daily.update(event_increments.daily)
-        monthly.update(event_increments.monthly)
     # Sorted: every writer touches the counters in key order, so two never wait on each other.
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(_PG_UPSERTS, pg_parameters(batch))
         return
-    for table, counts in ((consent_stats, daily), (consent_stats_monthly, monthly)):
+    for table, counts in zip((consent_stats, consent_stats_monthly), _summed(batch), strict=True):
         keys = sorted(counts)
         for start in range(0, len(keys), _SQLITE_ROWS_PER_UPSERT):
             chunk = keys[start : start + _SQLITE_ROWS_PER_UPSERT]
@@ -206,12 +200,21 @@ def add_counts(
 def pg_parameters(batch: list[Increments]) -> dict[str, str]:
     """The increments of `batch` as PG_DAILY_UPSERT's and PG_MONTHLY_UPSERT's parameters, for an
     append that runs them inside a statement of its own."""
+    daily, monthly = _summed(batch)
+    return {"daily": _as_json(daily), "monthly": _as_json(monthly)}
+
+
+def _summed(
+    batch: list[Increments],
+) -> tuple[Counter[tuple[str, ...]], Counter[tuple[str, ...]]]:
+    """The daily and the monthly increments of every event in `batch`, added up."""
     daily: Counter[tuple[str, ...]] = Counter()
     monthly: Counter[tuple[str, ...]] = Counter()
     for event_increments in batch:
+        # Each key appears at most once per event, so counting keys counts events.
         daily.update(event_increments.daily)
         monthly.update(event_increments.monthly)
-    return {"daily": _as_json(daily), "monthly": _as_json(monthly)}
+    return daily, monthly
 
 
 def _as_json(counts: Counter[tuple[str, ...]]) -> str:
