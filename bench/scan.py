@@ -6,7 +6,7 @@ fast-forwarded past load, then network idle), in as many parallel contexts.
 Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
 on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
 
-    .venv/bin/python bench/scan.py [--pages 3] [--workers 2]
+    .venv/bin/python bench/scan.py [--pages 3] [--workers 4]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from kelisim.demo.run import start_demo  # noqa: E402
 from kelisim.scanner.browser import launch_scanner  # noqa: E402
 from kelisim.scanner.cli import load_catalogue, make_config, parse_args  # noqa: E402
+from kelisim.scanner.config import ScanConfig  # noqa: E402
 from kelisim.scanner.run import Scanner, chromium_flags  # noqa: E402
 from kelisim.settings import DEFAULT_CATALOGUE  # noqa: E402
 from tests.support.scanner_site import LoopbackSite  # noqa: E402
@@ -148,7 +149,7 @@ def measure(label: str, argv: list[str], workers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=ScanConfig.workers)
     options = parser.parse_args()
     common = ["--workers", str(options.workers), "--quiet", "--no-screenshots",
               "--out", tempfile.mkdtemp(prefix="kelisim-bench-out-")]  # fmt: skip

@@ -75,7 +75,11 @@ _OUT = click.option("--out", default="scan-report", show_default=True, help="out
 )
 @click.option("--no-sitemap", is_flag=True, help="do not read /sitemap.xml")
 @click.option(
-    "--workers", type=int, default=2, show_default=True, help="browser contexts in parallel"
+    "--workers",
+    type=int,
+    default=ScanConfig.workers,
+    show_default=True,
+    help="browser contexts in parallel",
 )
 @click.option(
     "--timeout", type=float, default=30.0, show_default=True, help="page load timeout, seconds"

@@ -94,7 +94,7 @@ class ScanConfig:
     catalogue: Path
     pages: int = 5
     depth: int = 1
-    workers: int = 2
+    workers: int = 4  # visits in parallel: on 2 cores a visit mostly waits for its page
     timeout_s: float = 30.0
     retries: int = 1
     settle_max_s: float = 8.0

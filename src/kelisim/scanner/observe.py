@@ -155,6 +155,12 @@ class Recorder:
         self.leaving = False  # the visit is navigating away: requests now are pagehide beacons
         self._finished = False
 
+    def begin(self, page_url: str, state: str) -> None:
+        """Point a recorder prepared ahead of its visit at that visit's page and state."""
+        self.page_url = page_url
+        self.state = state
+        self._last_activity = time.monotonic()
+
     # -- wiring -----------------------------------------------------------------------------
     async def attach_context(self, context: Any) -> None:
         """Probes must be installed on the context before its first page exists.
@@ -429,14 +435,20 @@ class Recorder:
                 # Either the whole window passed in real time, or a fast-forwarded one brought
                 # nothing new and real silence followed it.
                 done = rest_ms <= 0 or (fast and not fresh and silent >= quiet)
-                if done and await self._frames_loaded(page):
-                    if rest_ms <= 0 or not fast:
+                if done and (rest_ms <= 0 or not fast):
+                    if await self._frames_loaded(page):
                         return True
+                elif done:
+                    # The frames' load states and the renderer's idle moment are asked at once:
+                    # both must hold, and one round trip fewer ends every quiet window sooner.
                     seen = self._last_activity
-                    await _real_idle(page, deadline - now)
-                    if self._last_activity == seen:
+                    loaded, _ = await asyncio.gather(
+                        self._frames_loaded(page), _real_idle(page, deadline - now)
+                    )
+                    if loaded and self._last_activity == seen:
                         return True
-                    continue
+                    if loaded:
+                        continue
             # Poll no later than the moment the silence would be long enough.
             due = max(quiet - silent, rest_ms / 1000 if rest_ms <= REAL_QUIET_MS else 0.0)
             await asyncio.sleep(0.05 if busy else min(0.05, max(0.005, due)))

@@ -102,6 +102,53 @@ def chromium_flags(config: ScanConfig) -> list[str]:
     return extra
 
 
+@dataclass
+class Tab:
+    """A browser context ready for a visit (see Scanner.open_tab)."""
+
+    context: Any
+    page: Any
+    cdp: Any
+    recorder: Recorder
+    clock: bool
+
+
+class Tabs:
+    """One worker's next context, opened while its current visit dwells.
+
+    Opening a context, its probes and its page is a third of a second of Chromium's time that
+    observes nothing; done ahead, it overlaps the current page's quiet windows instead of
+    delaying the next visit.
+    """
+
+    def __init__(self, scanner: Scanner, browser: Any) -> None:
+        self._scanner = scanner
+        self._browser = browser
+        self._next: asyncio.Task[Tab] | None = None
+
+    def prepare(self) -> None:
+        if self._next is None:
+            self._next = asyncio.create_task(self._scanner.open_tab(self._browser))
+
+    async def take(self) -> Tab:
+        task, self._next = self._next, None
+        if task is not None:
+            with contextlib.suppress(Exception):  # opening failed: open another below
+                return await task
+        return await self._scanner.open_tab(self._browser)
+
+    def discard(self) -> None:
+        """Close the context prepared for a visit that will not come (the scan is ending)."""
+        task, self._next = self._next, None
+        if task is None:
+            return
+        if task.done() and not task.cancelled() and task.exception() is None:
+            self._scanner._close_later(task.result().context)
+        else:
+            task.cancel()
+            task.add_done_callback(self._scanner._close_opened)
+
+
 class Scanner:
     def __init__(
         self,
@@ -147,24 +194,46 @@ class Scanner:
             locale="ru-RU",
         )
 
-    async def visit(self, browser: Any, page_url: str, state: str, measure: bool) -> Visit:
+    async def open_tab(self, browser: Any) -> Tab:
+        """A fresh context with the probes, the clock, a blank page and its CDP session: all a
+        visit needs before its first navigation, which records nothing until then."""
+        context = await self._new_context(browser)
+        recorder = Recorder("", "")
+        try:
+            await recorder.attach_context(context)
+            clock = self.config.fast_clock and await dwell.install_clock(context)
+            page = await context.new_page()
+            page.set_default_timeout(self.config.timeout_s * 1000)
+            cdp = await recorder.attach_page(context, page)
+        except BaseException:
+            self._close_later(context)
+            raise
+        return Tab(context, page, cdp, recorder, clock)
+
+    async def visit(
+        self, browser: Any, page_url: str, state: str, measure: bool, tabs: Tabs | None = None
+    ) -> Visit:
         cfg = self.config
         visit = Visit(page=page_url, state=state)
         started = time.monotonic()
         # Contexts still closing hold Chromium's memory: no more than one per worker at a time.
         await self._contexts_closed(at_most=max(1, cfg.workers))
-        context = await self._new_context(browser)
-        recorder = Recorder(page_url, state)
         try:
-            await recorder.attach_context(context)
-            self._clock = cfg.fast_clock and await dwell.install_clock(context)
-            page = await context.new_page()
-            page.set_default_timeout(cfg.timeout_s * 1000)
-            cdp = await recorder.attach_page(context, page)
+            tab = await (tabs.take() if tabs is not None else self.open_tab(browser))
+        except Exception as exc:  # no context to visit in: this visit fails, the scan goes on
+            visit.ok, visit.error = False, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            visit.duration_ms = int((time.monotonic() - started) * 1000)
+            return visit
+        context, page, cdp, recorder = tab.context, tab.page, tab.cdp, tab.recorder
+        recorder.begin(page_url, state)
+        self._clock = tab.clock
+        try:
             try:
                 await page.goto(page_url, wait_until="load", timeout=cfg.timeout_s * 1000)
             except Exception as exc:
                 raise NavigationFailed(str(exc).splitlines()[0]) from exc
+            if tabs is not None:  # the next visit's context opens while this page dwells
+                tabs.prepare()
             if state in (STATE_NONE, STATE_FRESH):
                 visit.settled = await self._dwell(page, recorder)
                 await recorder.snapshot(page, cdp, PHASE_FINAL)
@@ -213,6 +282,11 @@ class Scanner:
         task = asyncio.create_task(_close_context(context))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
+
+    def _close_opened(self, task: asyncio.Task[Tab]) -> None:
+        """Close the context of a tab that finished opening after it was given up."""
+        if not task.cancelled() and task.exception() is None:
+            self._close_later(task.result().context)
 
     async def _contexts_closed(self, at_most: int = 0) -> None:
         """Wait until no more than `at_most` finished contexts are still closing."""
@@ -295,11 +369,11 @@ class Scanner:
         )
 
     async def visit_with_retries(
-        self, browser: Any, page_url: str, state: str, measure: bool
+        self, browser: Any, page_url: str, state: str, measure: bool, tabs: Tabs | None = None
     ) -> Visit:
         visit = Visit(page=page_url, state=state, ok=False)
         for attempt in range(1, self.config.retries + 2):
-            visit = await self.visit(browser, page_url, state, measure)
+            visit = await self.visit(browser, page_url, state, measure, tabs)
             visit.attempts = attempt
             if visit.ok or (visit.error or "").startswith("state not applicable"):
                 break
@@ -394,6 +468,13 @@ class Scanner:
                 first_page = frontier.pages[0] if frontier.pages else None
 
                 async def worker() -> None:
+                    tabs = Tabs(self, browser)
+                    try:
+                        await work(tabs)
+                    finally:
+                        tabs.discard()
+
+                async def work(tabs: Tabs) -> None:
                     while True:
                         page_url, state = await queue.get()
                         try:
@@ -402,6 +483,7 @@ class Scanner:
                                 page_url,
                                 state,
                                 measure=state == STATE_NONE and self.owns(page_url),
+                                tabs=tabs,
                             )
                             if self.owns(page_url):
                                 self.run.visits.append(visit)
@@ -433,6 +515,8 @@ class Scanner:
                     await queue.join()
                 for task in workers:
                     task.cancel()
+                # Each worker gives back the context it had opened for a visit that never came.
+                await asyncio.gather(*workers, return_exceptions=True)
                 await self._contexts_closed()
                 self.run.policy = await self._policy(browser)
                 await persistent.close()
