@@ -6,7 +6,7 @@ fast-forwarded past load, then network idle), in as many parallel contexts.
 Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
 on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
 
-    .venv/bin/python bench/scan.py [--pages 3] [--workers 4]
+    .venv/bin/python bench/scan.py [--pages 3] [--workers 2]
 """
 
 from __future__ import annotations
