@@ -177,6 +177,29 @@ def test_findings_do_not_depend_on_the_order_visits_finished(catalogue):
     assert one[0]["pages"] == [SITE + "a", SITE + "b"]
 
 
+def test_a_request_the_page_saw_is_the_evidence_whether_or_not_its_worker_copy_arrived(catalogue):
+    """A service worker's copy of a request reaches the scanner later than the page's own, and a
+    visit on a busy machine may end before it does: two scans must still show the same evidence."""
+    page = SITE + "a"
+
+    def vk(source: str, **kw) -> Observation:
+        return Observation(kind="request", state="none", page=page, phase="post",
+                           key="request:vk.com", host="vk.com", url="https://vk.com/rtrg?p=1",
+                           source=source, **kw)  # fmt: skip
+
+    own = vk("cdp", resource_type="image")
+    worker = vk("service-worker", resource_type="fetch", worker="service_worker",
+                frame_url=SITE + "sw.js", initiator=SITE + "sw.js")  # fmt: skip
+    reports = [
+        [f.to_dict() for f in run_rules(catalogue, [Visit(page=page, state="none",
+                                                          observations=observations)])]
+        for observations in ([own, worker], [worker, own], [own])
+    ]  # fmt: skip
+    assert reports[0] == reports[1] == reports[2]
+    evidence = [f["evidence"] for f in reports[0] if f["artefact"] == "request:vk.com"]
+    assert evidence and all(e["source"] == "cdp" for e in evidence)
+
+
 def test_cookie_by_pattern_and_third_party_domain(catalogue):
     attributor = Attributor(catalogue, site_urls=[SITE])
     ga = attributor.attribute(cookie("_ga_ABC123"))

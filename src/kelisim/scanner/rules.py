@@ -140,15 +140,18 @@ class Findings:
         )
 
 
-def _evidence_order(finding: Finding) -> tuple[bool, bool, bool, str]:
-    """Steady evidence first: a request that completed, in the settled phase, not on leaving.
-    Which aborted or in-between copies a run also caught depends on timing; the steady copy is
-    there every time, so choosing it first keeps two scans' evidence identical."""
+def _evidence_order(finding: Finding) -> tuple[bool, bool, bool, bool, str]:
+    """Steady evidence first: a request that completed, in the settled phase, not on leaving,
+    seen by the page itself. Which aborted or in-between copies a run also caught depends on
+    timing; the steady copy is there every time, so choosing it first keeps two scans' evidence
+    identical. A worker's copy of the same request is reported later, through Playwright's
+    context events, and on a busy machine a visit may end before it arrives."""
     ev = finding.evidence
     return (
         bool(ev.get("error")),
         ev.get("phase") not in (PHASE_POST, PHASE_FINAL, None),
         bool(ev.get("on_leave")),
+        bool(ev.get("worker")),
         json.dumps([finding.page, ev], sort_keys=True, default=str),
     )
 
