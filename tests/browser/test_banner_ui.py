@@ -223,9 +223,16 @@ def _contrast(a: str, b: str) -> float:
 
 def test_banner_shifts_nothing_on_the_page_and_its_text_has_enough_contrast(visit: Visit, texts):
     visit.context.add_init_script(
-        """window.__shift = 0;
+        # As browsers count it, a shift within 500 ms of the visitor's own input is not one; a
+        # loaded test machine may render the change a click causes later than that, so a shift
+        # within 2 s of a click counts as the click's too.
+        """window.__shift = 0; window.__input = -1e9;
+        addEventListener('pointerdown', () => { window.__input = performance.now(); }, true);
+        addEventListener('keydown', () => { window.__input = performance.now(); }, true);
         new PerformanceObserver(l => {
-            for (const e of l.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+            for (const e of l.getEntries())
+                if (!e.hadRecentInput && e.startTime - window.__input > 2000)
+                    window.__shift += e.value;
         })
             .observe({type: 'layout-shift', buffered: true});"""
     )
@@ -233,6 +240,7 @@ def test_banner_shifts_nothing_on_the_page_and_its_text_has_enough_contrast(visi
     h1_top = visit.page.locator("h1").bounding_box()["y"]
     visit.ready()
     visit.page.locator("#kelisim .k-d").evaluate("d => d.getAnimations().forEach(a => a.finish())")
+    assert visit.page.evaluate("window.__shift") == 0  # the banner's appearance shifts nothing
     open_settings(visit, texts)
     expand_all(visit)
     pairs = visit.page.evaluate(
@@ -255,8 +263,7 @@ def test_banner_shifts_nothing_on_the_page_and_its_text_has_enough_contrast(visi
         "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
     )
     assert _contrast(color, background) >= 4.5
-    # Cumulative layout shift as browsers count it (a change right after the visitor's own click,
-    # like the second layer opening, is not a shift).
+    # Nor does anything after it: the second layer opening follows the visitor's own click.
     assert visit.page.evaluate("window.__shift") == 0
     assert visit.page.locator("h1").bounding_box()["y"] == h1_top
 
