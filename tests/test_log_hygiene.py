@@ -23,10 +23,13 @@ def test_the_scanner_catches_each_kind_of_leak():
     assert log_capture.problems_in("mail from someone@example.kz")
     assert log_capture.problems_in("consent Qm9ndXNDb25zZW50SWQxMjM0 recorded")
     assert log_capture.problems_in("two\nrecords")
-    # What is allowed: loopback, network prefixes, times, versions, short hashes.
+    assert log_capture.problems_in(r"line one\nsomeone@example.kz")  # after an escaped newline
+    # What is allowed: loopback, network prefixes, times, versions, short hashes, and the escaped
+    # raw bytes a dev server logs for a TLS hello sent to its plain-HTTP port.
     assert not log_capture.problems_in(
         "127.0.0.1:8000 ::1 203.0.113.0/24 10:47:52 gunicorn 27.0.1 consent=600bef5e2f6a"
     )
+    assert not log_capture.problems_in(r'"\x16\x03\x01\x07\x03\x03@B.UZ$\x06A" 400 -')
 
 
 @pytest.fixture

@@ -38,6 +38,9 @@ _lock = threading.Lock()
 _IPV4 = re.compile(r"(?<![\w.])(\d{1,3}(?:\.\d{1,3}){3})(?![\w.]|/\d)")
 _IPV6 = re.compile(r"(?<![\w:])([0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7})(?![\w:]|/\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]*[A-Za-z]")
+# A byte escaped as \xNN (how a server logs a request line of raw bytes, a TLS hello sent to a
+# plain-HTTP port) is no part of an address: random bytes once read as "\x03@B.UZ" did.
+_BYTE_ESCAPE = re.compile(r"\\x[0-9A-Fa-f]{2}")
 _WORD = re.compile(r"[A-Za-z0-9_-]{12,}")
 
 
@@ -77,7 +80,7 @@ def problems_in(line: str, secrets: set[str] | None = None) -> list[str]:
     for match in _IPV6.finditer(line):
         if match.group(1).count(":") >= 2 and _is_client_ip(match.group(1)):
             found.append(f"IPv6 address {match.group(1)}")
-    for match in _EMAIL.finditer(line):
+    for match in _EMAIL.finditer(_BYTE_ESCAPE.sub(" ", line)):
         found.append(f"e-mail address {match.group(0)}")
     known = _secrets if secrets is None else secrets
     for match in _WORD.finditer(line):
