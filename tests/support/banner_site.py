@@ -376,7 +376,14 @@ class Visit:
         Predicates are functions, not strings: the page's CSP (no 'unsafe-eval') refuses strings.
         """
         self.page.wait_for_function("() => window.kelisim && kelisim.ready")
-        return self.page.evaluate("kelisim.ready")
+        state = self.page.evaluate("kelisim.ready")
+        # The banner opens after the page's first paint, one frame and a task later than ready
+        # (static/cmp/banner.js, afterPaint): wait as long, so a test can look for it at once.
+        self.page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame("
+            "() => setTimeout(r))))"
+        )
+        return state
 
     def reached(self, host: str, fragment: str = "", timeout: float = 10.0) -> bool:
         """Whether a request to `host` (with `fragment` in its path) arrives within `timeout`: for
