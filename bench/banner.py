@@ -61,9 +61,9 @@ from werkzeug.wrappers import Request, Response
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.throwaway import throwaway_settings  # noqa: E402
 from kelisim.scanner.browser import launch  # noqa: E402
 from kelisim.web.app import create_app  # noqa: E402
+from tests.support.throwaway import throwaway_settings  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
 CC_VERSION = "3.1.0"

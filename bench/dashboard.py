@@ -75,7 +75,6 @@ from sqlalchemy import (  # noqa: E402
 )
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bench.throwaway import throwaway_settings  # noqa: E402
 from kelisim.domain.catalogue import Catalogue  # noqa: E402
 from kelisim.domain.catalogue import load as load_catalogue  # noqa: E402
 from kelisim.domain.consent import decide, expires_at  # noqa: E402
@@ -85,6 +84,7 @@ from kelisim.store import ConsentStore, NewEvent, counting  # noqa: E402
 from kelisim.store.stats_tables import consent_stats, consent_stats_monthly  # noqa: E402
 from kelisim.web.admin.shell import services  # noqa: E402
 from kelisim.web.app import create_app  # noqa: E402
+from tests.support.throwaway import throwaway_settings  # noqa: E402
 
 WORK = ROOT / "bench" / ".work"
 CATALOGUE = DEFAULT_CATALOGUE

@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.hello_app import app as hello_app
-from bench.throwaway import throwaway_settings
 from kelisim.web.app import create_app
+from tests.support.throwaway import throwaway_settings
 
 CONSENT_PATH = "/api/v1/consent"
 HELLO_PATH = "/hello"

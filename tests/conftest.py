@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from kelisim.settings import DEFAULT_CATALOGUE, Settings
+from tests.support.throwaway import throwaway_settings
 
 POSTGRES_ENV = "KELISIM_TEST_POSTGRES_URL"
 
@@ -145,14 +146,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def make_settings(database_url: str, tmp_path: Path, **changes: object) -> Settings:
-    settings = Settings(
-        database_url=database_url,
-        catalogue_path=DEFAULT_CATALOGUE,
-        token_keys=(secrets.token_urlsafe(32),),
-        secret_key=secrets.token_urlsafe(32),
-        ip_pepper=secrets.token_urlsafe(32),
-    )
-    return settings.with_changes(**changes) if changes else settings
+    return throwaway_settings(database_url, **changes)
 
 
 @pytest.fixture

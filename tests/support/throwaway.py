@@ -1,7 +1,7 @@
-"""Settings for a bench run's own Kelisim app: a database the run chose and fresh keys.
+"""Settings for a test's or a bench run's own Kelisim app: a database it chose and fresh keys.
 
-Nothing a bench records has to outlive it (no token is read back after the run, no key is kept),
-so each run draws its keys anew instead of reading or writing ./var.
+Nothing a test or a bench records has to outlive it (no token is read back after the run, no key
+is kept), so each one draws its keys anew instead of reading or writing ./var.
 """
 
 from __future__ import annotations
