@@ -46,7 +46,7 @@ from sqlalchemy.exc import DBAPIError
 
 from kelisim.store import bulk, counting, leaves, merkle
 from kelisim.store.group_commit import GroupCommit, Pending
-from kelisim.store.log import MerkleLog, SignedCheckpoint, read_hashes
+from kelisim.store.log import MerkleLog, SignedCheckpoint, all_found, read_hashes
 from kelisim.store.schema import catalogue_snapshots, consent_events, log_hashes, log_head
 from kelisim.store.verify import VerifyReport, walk
 
@@ -381,18 +381,13 @@ class ConsentStore:
             # when this process committed the last batch (hashes never change once written).
             cached_size, cached_edge = self._edge
             edge_known = cached_size == size
+            wanted = [] if edge_known else merkle.root_indexes(size)
             if run is not None:
                 existing = self._existing(conn, event_ids, run)
-                edge = (
-                    dict(cached_edge)
-                    if edge_known
-                    else read_hashes(conn, merkle.root_indexes(size))
-                )
+                read = read_hashes(conn, wanted)
             else:
-                wanted = () if edge_known else merkle.root_indexes(size)
-                existing, edge = self._pg_existing_and_edge(conn, event_ids, wanted)
-                if edge_known:
-                    edge = dict(cached_edge)
+                existing, read = self._pg_existing_and_edge(conn, event_ids, wanted)
+            edge = dict(cached_edge) if edge_known else read
             new_rows: list[dict[str, Any]] = []
             new_hashes: list[tuple[int, bytes]] = []
             first_of: dict[str, Pending[_Append]] = {}
@@ -484,9 +479,7 @@ class ConsentStore:
                 found.append(event_id)
             else:
                 edge[int(index)] = bytes(value)
-        missing = [index for index in wanted if index not in edge]
-        if missing:
-            raise LookupError(f"stored tree hash {missing[0]} is missing")
+        edge = all_found(wanted, edge)
         if not found:  # nearly always: only retries and replays are found
             return {}, edge
         return self._existing(conn, found, None), edge

@@ -49,7 +49,11 @@ def read_hashes(conn: Connection, indexes: Iterable[int]) -> dict[int, bytes]:
         rows = conn.execute(
             select(log_hashes.c.id, log_hashes.c.hash).where(log_hashes.c.id.in_(wanted))
         )
-    found = {int(index): bytes(value) for index, value in rows}
+    return all_found(wanted, {int(index): bytes(value) for index, value in rows})
+
+
+def all_found(wanted: Iterable[int], found: dict[int, bytes]) -> dict[int, bytes]:
+    """`found`, once it holds every stored hash `wanted`: a missing one means a damaged tree."""
     missing = [index for index in wanted if index not in found]
     if missing:
         raise LookupError(f"stored tree hash {missing[0]} is missing")
