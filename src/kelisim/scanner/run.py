@@ -140,13 +140,15 @@ class Tabs:
     def discard(self) -> None:
         """Close the context prepared for a visit that will not come (the scan is ending)."""
         task, self._next = self._next, None
-        if task is None:
-            return
-        if task.done() and not task.cancelled() and task.exception() is None:
-            self._scanner._close_later(task.result().context)
-        else:
-            task.cancel()
-            task.add_done_callback(self._scanner._close_opened)
+        if task is not None:
+            task.cancel()  # no-op once it has opened; its callback then runs at once
+            task.add_done_callback(self._close_opened)
+
+    def _close_opened(self, task: asyncio.Task[Tab]) -> None:
+        """Close the context of a tab that had opened (one cancelled while opening closed its own,
+        in Scanner.open_tab)."""
+        if not task.cancelled() and task.exception() is None:
+            self._scanner.close_later(task.result().context)
 
 
 class Scanner:
@@ -206,7 +208,7 @@ class Scanner:
             page.set_default_timeout(self.config.timeout_s * 1000)
             cdp = await recorder.attach_page(context, page)
         except BaseException:
-            self._close_later(context)
+            self.close_later(context)
             raise
         return Tab(context, page, cdp, recorder, clock)
 
@@ -273,20 +275,15 @@ class Scanner:
             visit.canvas_reads = list(recorder.canvas_reads)
             visit.stuck = recorder.stuck
             visit.duration_ms = int((time.monotonic() - started) * 1000)
-            self._close_later(context)
+            self.close_later(context)
         return visit
 
-    def _close_later(self, context: Any) -> None:
+    def close_later(self, context: Any) -> None:
         """Close a finished visit's context while the worker starts its next visit: closing
         takes Chromium a while and observes nothing (the recorder has already finished)."""
         task = asyncio.create_task(_close_context(context))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-
-    def _close_opened(self, task: asyncio.Task[Tab]) -> None:
-        """Close the context of a tab that finished opening after it was given up."""
-        if not task.cancelled() and task.exception() is None:
-            self._close_later(task.result().context)
 
     async def _contexts_closed(self, at_most: int = 0) -> None:
         """Wait until no more than `at_most` finished contexts are still closing."""
