@@ -47,10 +47,31 @@ def test_errors_and_posts_get_the_headers_too(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_default_policy_has_a_fresh_nonce_per_response(client):
-    nonces = {_nonce(client.get("/nowhere").headers["Content-Security-Policy"]) for _ in range(5)}
+def test_an_html_page_without_a_policy_of_its_own_gets_a_fresh_nonce_per_response(settings):
+    app = create_app(settings)
+    app.add_url_rule("/plain-page", "plain_page", lambda: "<!doctype html><p>page</p>")
+    try:
+        client = app.test_client()
+        policies = [client.get("/plain-page").headers["Content-Security-Policy"] for _ in range(5)]
+    finally:
+        app.extensions["kelisim"].close()
+    nonces = {_nonce(csp) for csp in policies}
     assert None not in nonces and len(nonces) == 5
-    assert "'strict-dynamic'" in client.get("/nowhere").headers["Content-Security-Policy"]
+    assert all("'strict-dynamic'" in csp for csp in policies)
+
+
+@pytest.mark.parametrize("path", ["/nowhere", "/api/v1/openapi.json", "/cmp.js"])
+def test_what_is_no_html_document_gets_a_policy_that_runs_nothing(client, path):
+    csp = client.get(path).headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp
+    assert _nonce(csp) is None and "script-src" not in csp and "style-src" not in csp
+
+
+def test_a_recorded_consent_is_answered_with_a_policy_that_runs_nothing(client, consent_body):
+    response = client.post("/api/v1/consent", json=consent_body())
+    assert response.status_code == 201
+    csp = response.headers["Content-Security-Policy"]
+    assert csp.startswith("default-src 'none'") and _nonce(csp) is None
 
 
 def test_pages_with_their_own_policy_keep_it(client, consent_body):

@@ -231,7 +231,7 @@ def _shed_response() -> tuple[str, list[tuple[str, str]], bytes]:
     next to nothing."""
     from kelisim.web.api.consents import overloaded
     from kelisim.web.errors import PROBLEM_MIMETYPE
-    from kelisim.web.headers import HSTS
+    from kelisim.web.headers import HSTS, NON_DOCUMENT_CSP
 
     error = overloaded()
     body = json.dumps(error.to_dict(), ensure_ascii=True, separators=(",", ":")).encode()
@@ -240,7 +240,7 @@ def _shed_response() -> tuple[str, list[tuple[str, str]], bytes]:
         ("Content-Length", str(len(body))),
         ("Cache-Control", "no-store"),
         *error.headers.items(),
-        ("Content-Security-Policy", "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"),
+        ("Content-Security-Policy", NON_DOCUMENT_CSP),
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
         ("Strict-Transport-Security", HSTS),

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +50,7 @@ from kelisim.services.accounts import ROLES, Accounts, User, utc_now
 from kelisim.services.audit import AuditLog
 from kelisim.services.mfa import SecondFactor
 from kelisim.web.admin.texts import DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, pick_language, text
+from kelisim.web.headers import csp_nonce
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="../templates")
 
@@ -229,13 +229,6 @@ def flashed() -> list[tuple[str, str]]:
 
 def flashed_texts() -> list[str]:
     return [message for _, message in flashed()]
-
-
-def csp_nonce() -> str:
-    nonce = g.get("csp_nonce")
-    if nonce is None:
-        nonce = g.csp_nonce = secrets.token_urlsafe(18)
-    return nonce
 
 
 def requires_role(role: str) -> Callable[[F], F]:
