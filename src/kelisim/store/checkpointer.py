@@ -43,13 +43,18 @@ class Checkpointer:
         return self._interval <= 0
 
     def start(self) -> None:
+        if self.on_demand:
+            # The one signing at start happens before the app answers anything: done in a thread it
+            # could land after the first appends and pin their receipts to that early tree.
+            self._sign_quietly()
+            return
         self._thread = threading.Thread(target=self._run, name="kelisim-checkpoints", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while True:
             self._sign_quietly()
-            if self._interval <= 0 or self._stop.wait(self._interval):
+            if self._stop.wait(self._interval):
                 return
 
     def _sign_quietly(self) -> None:
