@@ -50,23 +50,33 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _memory_bytes(pid: int, field: str) -> int:
-    """Sum of `field` over the process tree: "Rss:" counts shared pages once per process (an
-    overestimate for Chromium's many processes), "Pss:" shares them out (the honest total)."""
-    total = 0
+def _memory_bytes(pid: int) -> tuple[int, int]:
+    """RSS and PSS summed over the process tree, in one read of each process's smaps_rollup.
+
+    RSS counts shared pages once per process (an overestimate for Chromium's many processes), PSS
+    shares them out (the honest total). The kernel walks every mapping of a process to answer, so
+    each process is read once per sample, not once per figure.
+    """
+    rss = pss = 0
     for child in _children(pid):
         try:
             with open(f"/proc/{child}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith(field):
-                        total += int(line.split()[1]) * 1024
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return total
+    return rss, pss
 
 
 class PeakSampler(threading.Thread):
-    """Samples the RSS of this process and every descendant (Chromium's processes) every 200 ms."""
+    """Samples the memory of this process and every descendant (Chromium's processes).
+
+    Every 500 ms: memory climbs to a plateau over a scan's first contexts and stays there, so a
+    faster sampler finds the same peak while its reads take CPU from the scan it measures.
+    """
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
@@ -76,9 +86,9 @@ class PeakSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
-            self.peak = max(self.peak, _memory_bytes(os.getpid(), "Rss:"))
-            self.peak_pss = max(self.peak_pss, _memory_bytes(os.getpid(), "Pss:"))
-            self._halt.wait(0.2)
+            rss, pss = _memory_bytes(os.getpid())
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+            self._halt.wait(0.5)
 
     def stop(self) -> None:
         self._halt.set()
