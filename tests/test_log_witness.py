@@ -45,6 +45,14 @@ def post(client, consent_body, **changes: object) -> str:
     return response.get_json()["consent_id"]
 
 
+def test_a_log_signed_on_demand_has_its_first_checkpoint_before_the_app_answers(app) -> None:
+    # Signed in a thread, the start-up checkpoint could land after the first consents and pin their
+    # receipts to that tree instead of the one the receipt asked for.
+    services = app.extensions["kelisim"]
+    first = services.store.log.latest_checkpoint(services.checkpoints.verifier_key)
+    assert first is not None and first.tree_size == 0
+
+
 def test_rewritten_history_is_caught_by_the_witness_copy_and_by_an_old_receipt(
     client, consent_body, kelisim_env: str, tmp_path: Path, capsys
 ) -> None:
