@@ -47,14 +47,10 @@ def test_errors_and_posts_get_the_headers_too(client):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_an_html_page_without_a_policy_of_its_own_gets_a_fresh_nonce_per_response(settings):
-    app = create_app(settings)
+def test_an_html_page_without_a_policy_of_its_own_gets_a_fresh_nonce_per_response(app):
     app.add_url_rule("/plain-page", "plain_page", lambda: "<!doctype html><p>page</p>")
-    try:
-        client = app.test_client()
-        policies = [client.get("/plain-page").headers["Content-Security-Policy"] for _ in range(5)]
-    finally:
-        app.extensions["kelisim"].close()
+    client = app.test_client()
+    policies = [client.get("/plain-page").headers["Content-Security-Policy"] for _ in range(5)]
     nonces = {_nonce(csp) for csp in policies}
     assert None not in nonces and len(nonces) == 5
     assert all("'strict-dynamic'" in csp for csp in policies)
