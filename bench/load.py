@@ -8,8 +8,12 @@ script builds a body with its own event_id for every request; scripts/wrk instal
 when missing) or, with `--python` or where wrk cannot be installed, a threaded Python client, whose
 own CPU then caps the hello baseline and flatters the ratio. Then the baseline: a Flask app that
 only parses the JSON and answers (bench/hello_app.py), on gunicorn with the same worker class,
-worker and thread counts, driven the same way. Prints acknowledged consents/s, the ratio to hello
-req/s measured in the same run, p50/p99 and the 503 count, and checks the log against the client:
+worker and thread counts, driven the same way. Between the two, on the same database and worker
+shape, the append-only baseline (bench/append_app.py): a POST that only appends its event through
+Kelisim's store and answers once it is durable, which is the most any consent endpoint on this
+store and web stack can reach. Prints acknowledged consents/s, the ratio to hello req/s measured
+in the same run (for the consent API and for the append alone), p50/p99 and the 503 count, and
+checks the log against the client:
 every acknowledged consent is stored, and the stored rows exceed the 2xx count by at most the
 requests still in flight when the client stopped (committed, response never read: at most one per
 connection).
@@ -54,6 +58,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 PATH = "/api/v1/consent"
 HELLO_PATH = "/hello"
+HELLO_APP = "bench.hello_app:app"
+# The append-only baseline (bench/append_app.py) and the variable naming its database.
+APPEND_PATH = "/append"
+APPEND_APP = "bench.append_app:app"
+APPEND_DATABASE_ENV = "KELISIM_BENCH_DATABASE_URL"
 
 # One request per call of request(): a fresh event_id each time (prefix, wrk thread, counter). The
 # response() hook counts statuses and keeps the consent id of every 2xx; done() writes them out.
@@ -297,10 +306,13 @@ def production_server(
     postgres: bool = False,
     workers: int | None = None,
     threads: int | None = None,
+    *,
+    database_url: str | None = None,
     **env: str,
 ) -> Iterator[tuple[Server, str]]:
-    """`kelisim serve --production` on a fresh database; yields (server, database URL)."""
-    with _database(workdir, postgres) as database_url:
+    """`kelisim serve --production` on `database_url`, else on a fresh database; yields (server,
+    database URL)."""
+    with _database(workdir, postgres, database_url) as database_url:
         args: list[str] = []
         if workers:
             args += ["--workers", str(workers)]
@@ -320,7 +332,10 @@ def production_server(
 
 
 @contextmanager
-def _database(workdir: Path, postgres: bool) -> Iterator[str]:
+def _database(workdir: Path, postgres: bool, given: str | None = None) -> Iterator[str]:
+    if given is not None:
+        yield given
+        return
     if not postgres:
         yield f"sqlite:///{workdir / 'kelisim.sqlite3'}"
         return
@@ -399,23 +414,32 @@ def measure(
 
 
 @contextmanager
-def hello_server(workdir: Path, workers: int, threads: int) -> Iterator[tuple[int, int]]:
-    """bench/hello_app.py on gunicorn, gthread workers of the production shape; yields its port
-    and the master's pid."""
+def baseline_server(
+    workdir: Path,
+    app: str,
+    path: str,
+    workers: int,
+    threads: int,
+    env: dict[str, str] | None = None,
+) -> Iterator[tuple[int, int]]:
+    """A baseline app (`module:app`) on gunicorn, gthread workers of the production shape; yields
+    its port and the master's pid."""
     port = free_port()
-    log = workdir / "hello.log"
+    log = workdir / f"{app.split(':')[0].rsplit('.', 1)[-1]}.log"
     command = [
         sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
         "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}", "--keep-alive", "5",
-        "--access-logfile", str(log), "--error-logfile", str(log), "bench.hello_app:app",
+        "--access-logfile", str(log), "--error-logfile", str(log), app,
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, start_new_session=True, env={**os.environ, **(env or {})}
+    )
     try:
         wait_for_port(port, 60, process)
         deadline = time.monotonic() + 60
-        while run_python(port, 0.2, 1, "hello-up", HELLO_PATH).ok == 0:
+        while run_python(port, 0.2, 1, "baseline-up", path).ok == 0:
             if time.monotonic() > deadline:
-                raise TimeoutError("the hello server never answered")
+                raise TimeoutError(f"the baseline server {app} never answered")
         yield port, process.pid
     finally:
         with suppress(ProcessLookupError):
@@ -432,20 +456,37 @@ def run_database(
     threads: int = THREADS,
     workers: int | None = None,
 ) -> list[dict]:
-    """Consent POSTs, then the hello baseline on the same worker shape, per connection count."""
+    """Consent POSTs, then the append-only baseline on the same database, then the hello
+    baseline, all on the same worker shape, per connection count."""
     postgres = database == "postgres"
     rows = []
     with tempfile.TemporaryDirectory(prefix="kelisim-load-") as tmp:
         workdir = Path(tmp)
-        with production_server(workdir, postgres, workers, threads, **extra) as (server, url):
-            run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
-            for connections in connection_counts:
-                pid = server.process.pid if server.process else None
-                rows.append(
-                    measure(server.port, url, seconds, connections, workdir, python, PATH, pid)
-                )
+        with _database(workdir, postgres) as url:
+            with production_server(
+                workdir, postgres, workers, threads, database_url=url, **extra
+            ) as (server, _):
+                run_python(server.port, 1.0, 4, "warmup")  # every worker opens its connections
+                for connections in connection_counts:
+                    pid = server.process.pid if server.process else None
+                    rows.append(
+                        measure(server.port, url, seconds, connections, workdir, python, PATH, pid)
+                    )
             workers = workers or default_workers(url)
-        with hello_server(workdir, workers, threads) as (port, pid):
+            appended = baseline_server(
+                workdir, APPEND_APP, APPEND_PATH, workers, threads, {APPEND_DATABASE_ENV: url}
+            )
+            with appended as (port, pid):
+                run_python(port, 1.0, 4, "warmup", APPEND_PATH)
+                for row, connections in zip(rows, connection_counts, strict=True):
+                    only = measure(
+                        port, url, seconds, connections, workdir, python, APPEND_PATH, pid
+                    )
+                    row["append_2xx_per_s"] = only["2xx_per_s"]
+                    row["append_p99_ms"] = only["p99_ms"]
+                    row["append_cpu_us_per_request"] = only["server_cpu_us_per_request"]
+                    row["append_log_matches"] = only["log_matches"]
+        with baseline_server(workdir, HELLO_APP, HELLO_PATH, workers, threads) as (port, pid):
             run_python(port, 1.0, 4, "warmup", HELLO_PATH)
             for row, connections in zip(rows, connection_counts, strict=True):
                 hello = measure(port, None, seconds, connections, workdir, python, HELLO_PATH, pid)
@@ -454,7 +495,9 @@ def run_database(
                 row["hello_req_per_s"] = hello["req_per_s"]
                 row["hello_p99_ms"] = hello["p99_ms"]
                 row["hello_cpu_us_per_request"] = hello["server_cpu_us_per_request"]
-                row["ratio"] = round(row["2xx_per_s"] / max(hello["req_per_s"], 0.1), 2)
+                rate = max(hello["req_per_s"], 0.1)
+                row["ratio"] = round(row["2xx_per_s"] / rate, 2)
+                row["append_ratio"] = round(row["append_2xx_per_s"] / rate, 2)
     return rows
 
 
@@ -505,9 +548,14 @@ def main() -> int:
                 f"{row['2xx']} (acked not stored {row['acked_not_stored']}): "
                 f"{'OK' if row['log_matches'] else 'MISMATCH'}; server CPU per request: "
                 f"consent {row['server_cpu_us_per_request']} µs, "
-                f"hello {row['hello_cpu_us_per_request']} µs"
+                f"hello {row['hello_cpu_us_per_request']} µs\n"
+                f"{'':>10}append only (bench/append_app.py, the ceiling on this store and "
+                f"stack): {row['append_2xx_per_s']}/s = ratio {row['append_ratio']}; p99 "
+                f"{row['append_p99_ms']} ms; server CPU {row['append_cpu_us_per_request']} µs "
+                f"per request; {'OK' if row['append_log_matches'] else 'MISMATCH'}"
             )
-    return 0 if all(row["log_matches"] for row in rows) else 1
+    matched = all(row["log_matches"] and row["append_log_matches"] for row in rows)
+    return 0 if matched else 1
 
 
 if __name__ == "__main__":

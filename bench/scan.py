@@ -1,7 +1,11 @@
 """Scanner throughput and memory: page-state visits per minute and peak PSS, on the demo and on the
 late-tag loopback site (tests/support/scanner_site.py, /late-bad/), each next to a plain Playwright
 baseline run in the same process that only loads each page once per state with the same dwell (clock
-fast-forwarded past load, then network idle), in as many parallel contexts.
+fast-forwarded past load, then network idle), in as many parallel contexts. And next to a second
+one that makes the page loads the scanner's visits need and nothing else: a choice visit loads its
+page twice (to make the choice, then to see what the next page view does with it), so this one
+reloads each such page once before its dwell. No scanner that judges the next page view can go
+faster than that second baseline on the same machine.
 
 Not a test (shared machines are noisy): it prints figures and the scanner/baseline ratio. Target
 on a quiet 2-core machine: at least 90 page-state visits a minute, peak PSS at most 2 GB.
@@ -27,6 +31,7 @@ from kelisim.demo.run import start_demo  # noqa: E402
 from kelisim.scanner.browser import launch_scanner  # noqa: E402
 from kelisim.scanner.cli import load_catalogue, make_config, parse_args  # noqa: E402
 from kelisim.scanner.config import ScanConfig  # noqa: E402
+from kelisim.scanner.model import STATE_FRESH, STATE_NONE  # noqa: E402
 from kelisim.scanner.run import Scanner, chromium_flags  # noqa: E402
 from kelisim.settings import DEFAULT_CATALOGUE  # noqa: E402
 from tests.support.scanner_site import LoopbackSite  # noqa: E402
@@ -95,14 +100,16 @@ class PeakSampler(threading.Thread):
         self.join()
 
 
-async def baseline(config, urls: list[str], states: int) -> float:
-    """Seconds for plain Playwright to load every page once per state with the same dwell."""
+async def baseline(config, views: list[tuple[str, int]]) -> float:
+    """Seconds for plain Playwright to make every (page, loads) view: the page loaded, reloaded
+    until it has been loaded `loads` times (waiting for network idle after each), then the same
+    dwell as the scanner's (clock fast-forwarded past load, then network idle). Nothing is
+    observed, no choice is made."""
     from playwright.async_api import async_playwright
 
     jobs: asyncio.Queue = asyncio.Queue()
-    for url in urls:
-        for _ in range(states):
-            jobs.put_nowait(url)
+    for view in views:
+        jobs.put_nowait(view)
     flags = chromium_flags(config)  # the same resolver rules and CA trust as the scan
     with tempfile.TemporaryDirectory(prefix="kelisim-bench-base-") as profile:
         async with async_playwright() as pw:
@@ -113,12 +120,15 @@ async def baseline(config, urls: list[str], states: int) -> float:
 
             async def work() -> None:
                 while not jobs.empty():
-                    url = jobs.get_nowait()
+                    url, loads = jobs.get_nowait()
                     context = await browser.new_context(ignore_https_errors=True)
                     await context.clock.install()
                     page = await context.new_page()
                     try:
                         await page.goto(url, wait_until="load")
+                        for _ in range(loads - 1):
+                            await page.wait_for_load_state("networkidle")
+                            await page.reload(wait_until="load")
                         await page.clock.run_for(int(config.min_dwell_s * 1000))
                         await page.wait_for_load_state("networkidle")
                     finally:
@@ -144,14 +154,22 @@ def measure(label: str, argv: list[str], workers: int) -> None:
     failed = sum(1 for v in run.visits if not v.ok)
     unsettled = sum(1 for v in run.visits if not v.settled)
     rate = visits / elapsed * 60
-    base_s = asyncio.run(baseline(config, list(run.pages), len(run.states)))
+    base_s = asyncio.run(baseline(config, [(v.page, 1) for v in run.visits]))
     base_rate = visits / base_s * 60
+    # A choice visit loads its page twice: once to make the choice, once to see what the next
+    # page view does with it (kelisim.scanner.run). A first visit loads it once.
+    needed = [(v.page, 1 if v.state in (STATE_NONE, STATE_FRESH) else 2) for v in run.visits]
+    twice_s = asyncio.run(baseline(config, needed))
+    twice_rate = visits / twice_s * 60
     print(f"{label}: pages {len(run.pages)}  states {len(run.states)}  workers {workers}  "
           f"cores {os.cpu_count()}  load {os.getloadavg()[0]:.2f}")  # fmt: skip
     print(f"  scanner : {visits} visits in {elapsed:.1f} s = {rate:.1f} visits/min (target >= 90)"
           f"  failed {failed}  unsettled {unsettled}")  # fmt: skip
     print(f"  baseline: {visits} loads in {base_s:.1f} s = {base_rate:.1f} visits/min"
           f"  ratio scanner/baseline {rate / base_rate:.2f}")  # fmt: skip
+    print(f"  the loads the visits need: {sum(n for _, n in needed)} loads in {twice_s:.1f} s"
+          f" = {twice_rate:.1f} visits/min, the most a scanner that sees the next page view"
+          f" can reach here  ratio scanner/this {rate / twice_rate:.2f}")  # fmt: skip
     print(f"  peak memory (Python + servers + Chromium): RSS {sampler.peak / 2**20:.0f} MiB, "
           f"PSS {sampler.peak_pss / 2**20:.0f} MiB (target <= 2048)")  # fmt: skip
 
