@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -85,9 +86,11 @@ def test_enrol_then_log_in_with_codes_and_recovery_codes(chromium, admin_url, mf
         page.goto(f"{admin_url}/admin/mfa/enrol")
         page.fill("#code", "000000" if totp.now() != "000000" else "111111")
         page.click("#confirm")
-        assert page.locator("#mfa-error").is_visible()
+        # The answer stays on the same URL: wait for its document, not for a navigation.
+        expect(page.locator("#mfa-error")).to_be_visible()
         page.fill("#code", _step_code(totp, 0))
         page.click("#confirm")
+        expect(page.locator("#recovery-codes code")).to_have_count(10)
         codes = [c.strip() for c in page.locator("#recovery-codes code").all_inner_texts()]
         assert len(codes) == 10 and len(set(codes)) == 10
         page.click("#continue")
@@ -118,7 +121,7 @@ def test_enrol_then_log_in_with_codes_and_recovery_codes(chromium, admin_url, mf
         _password_step(page, admin_url)
         page.wait_for_url("**/admin/login/code")
         _code_step(page, codes[0])
-        assert page.locator("#mfa-error").is_visible()
+        expect(page.locator("#mfa-error")).to_be_visible()
         assert page.url.endswith("/admin/login/code")
         assert violations == []
     finally:

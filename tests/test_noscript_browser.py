@@ -5,6 +5,7 @@ recorded and kept in the consent cookie, and the visitor is back on the page the
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +36,8 @@ def test_without_javascript_the_choice_is_made_on_the_preferences_page(
         page.goto(f"{demo.cmp_url}/preferences?site=default&lang=en")
         receipt = page.locator("#current-choice a")
         receipt.click()
-        assert page.locator(".status-refused").first.is_visible()
+        page.wait_for_url(f"{demo.cmp_url}/consent/**")
+        expect(page.locator(".status-refused").first).to_be_visible()
         assert demo.requests() == []
     finally:
         context.close()

@@ -52,13 +52,18 @@ def test_a_consent_post_that_waited_out_the_budget_is_shed_before_any_work(clien
 
 
 def test_admission_counts_the_time_already_queued():
-    admission = Admission(1, 0.05)
-    assert admission.expired(0.05) and not admission.expired(0.01)
-    assert not admission.acquire(waited=0.06)  # budget spent in the queue: no slot wait at all
-    assert admission.acquire(waited=0.01)
+    # A budget of 2 s, so that a host stall cannot pass for the whole budget: the rest waited
+    # is 0.1 s, and only a wait ten times longer than that counts as the whole budget.
+    admission = Admission(1, 2.0)
+    assert admission.expired(2.0) and not admission.expired(0.5)
     started = time.monotonic()
-    assert not admission.acquire(waited=0.03)  # the slot is busy: waits only the rest (20 ms)
-    assert time.monotonic() - started < 0.04
+    assert not admission.acquire(waited=2.1)  # budget spent in the queue: no slot wait at all
+    assert admission.acquire(waited=0.5)
+    assert time.monotonic() - started < 1.0
+    started = time.monotonic()
+    assert not admission.acquire(waited=1.9)  # the slot is busy: waits only the rest (0.1 s)
+    elapsed = time.monotonic() - started
+    assert 0.09 <= elapsed < 1.0, f"waited {elapsed:.3f} s of the 0.1 s left"
     admission.release()
     assert not Admission(0, 0.05).expired(10.0)  # admission off: nothing is shed
 
