@@ -18,24 +18,20 @@ The database URL comes from KELISIM_BENCH_DATABASE_URL (bench/load.py sets it).
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, jsonify, request
 
-from kelisim.domain.catalogue.reader import load
-from kelisim.domain.consent import Decision, Status
+from kelisim.domain.catalogue import load
+from kelisim.domain.consent import decide, expires_at
 from kelisim.settings import DEFAULT_CATALOGUE
 from kelisim.store import ConsentStore, NewEvent
 
 DATABASE_ENV = "KELISIM_BENCH_DATABASE_URL"
 
 _catalogue = load(DEFAULT_CATALOGUE)
-_accept_all = Decision(
-    action="accept_all",
-    grants={vendor.id: True for vendor in _catalogue.vendors},
-    status=Status.GIVEN,
-)
+_accept_all = decide(_catalogue, "accept_all", None)
 _purposes = _accept_all.purposes(_catalogue)
 _store = ConsentStore(os.environ[DATABASE_ENV])
 _store.upgrade()
@@ -53,7 +49,7 @@ def _event(event_id: str) -> NewEvent:
         status=str(_accept_all.status),
         grants=dict(_accept_all.grants),
         purposes=dict(_purposes),
-        revision=1,
+        revision=_catalogue.revision,
         catalogue_hash=_catalogue.content_hash,
         language="ru",
         page="/credit",
@@ -64,7 +60,7 @@ def _event(event_id: str) -> NewEvent:
         ip_hmac=None,
         gpc=False,
         recorded_at=now,
-        expires_at=now + timedelta(days=365),
+        expires_at=expires_at(now, _catalogue),
     )
 
 

@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -312,7 +312,8 @@ def production_server(
 ) -> Iterator[tuple[Server, str]]:
     """`kelisim serve --production` on `database_url`, else on a fresh database; yields (server,
     database URL)."""
-    with _database(workdir, postgres, database_url) as database_url:
+    database = nullcontext(database_url) if database_url else _database(workdir, postgres)
+    with database as database_url:
         args: list[str] = []
         if workers:
             args += ["--workers", str(workers)]
@@ -332,10 +333,7 @@ def production_server(
 
 
 @contextmanager
-def _database(workdir: Path, postgres: bool, given: str | None = None) -> Iterator[str]:
-    if given is not None:
-        yield given
-        return
+def _database(workdir: Path, postgres: bool) -> Iterator[str]:
     if not postgres:
         yield f"sqlite:///{workdir / 'kelisim.sqlite3'}"
         return
